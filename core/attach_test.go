@@ -1,0 +1,194 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"stardbg/internal/testtarget"
+)
+
+// startPlain starts a target outside the debugger and waits for its "ready" line.
+func startPlain(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(stdout)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready") {
+		t.Fatalf("target said %q, %v", line, err)
+	}
+	return cmd, r
+}
+
+// textIntact compares the executable's text in memory with the ELF file.
+func textIntact(t *testing.T, pid int, bin string) {
+	t.Helper()
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	text := f.Section(".text")
+	want, err := text.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	got := make([]byte, len(want))
+	if _, err := mem.ReadAt(got, int64(text.Addr+loadBias(t, pid, bin))); err != nil {
+		t.Fatal(err)
+	}
+	if i := firstDiff(got, want); i >= 0 {
+		t.Fatalf("text differs from the ELF file at offset %#x: %#x in memory, %#x in the file", i, got[i], want[i])
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	if bytes.Equal(a, b) {
+		return -1
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return len(a)
+}
+
+func TestAttachReadDetach(t *testing.T) {
+	bin := testtarget.Build(t, "c/sleeper", testtarget.CO0)
+	cmd, stdout := startPlain(t, bin, "3", "4")
+	e := newEngine(t)
+	p, err := e.Attach(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ths := p.Threads()
+	if len(ths) != 5 {
+		t.Fatalf("%d threads attached, want 5", len(ths))
+	}
+	for _, th := range ths {
+		r, err := th.Regs()
+		if err != nil {
+			t.Fatalf("thread %d regs: %v", th.Tid(), err)
+		}
+		if r.Rip == 0 || r.Rsp == 0 {
+			t.Fatalf("thread %d: rip %#x rsp %#x", th.Tid(), r.Rip, r.Rsp)
+		}
+	}
+	var b [8]byte
+	if _, err := p.ReadMemory(symAddr(t, p, bin, "patch_me"), b[:]); err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != 1 {
+		t.Fatalf("patch_me = %v, want 1", b)
+	}
+	// Plant breakpoints that the threads will hit, let them, then detach.
+	hot := symAddr(t, p, bin, "hot")
+	hits := 0
+	if _, err := p.SetBreakpoint(hot, func(*Thread, *Breakpoint) bool { hits++; return hits >= 3 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p, EventBreakpoint)
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	if p.State() != Detached {
+		t.Fatalf("state %v after detach", p.State())
+	}
+	textIntact(t, cmd.Process.Pid, bin)
+	rest, _ := io.ReadAll(stdout)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("target after detach: %v (output %q)", err, rest)
+	}
+	if !strings.Contains(string(rest), "patch_me=1") {
+		t.Fatalf("output after detach: %q", rest)
+	}
+}
+
+func TestAttachMainExited(t *testing.T) {
+	bin := testtarget.Build(t, "c/mainexit", testtarget.CO0)
+	cmd := exec.Command(bin, "3000000")
+	out := &bytes.Buffer{}
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	pid := cmd.Process.Pid
+	deadline := time.Now().Add(10 * time.Second)
+	for taskState(pid, pid) != 'Z' {
+		if time.Now().After(deadline) {
+			t.Fatal("main thread never became a zombie")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e := newEngine(t)
+	p, err := e.Attach(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Thread(pid) != nil {
+		t.Fatal("the zombie main thread is listed")
+	}
+	if n := len(p.Threads()); n != 3 {
+		t.Fatalf("%d threads, want the 3 workers", n)
+	}
+	th := p.Threads()[0]
+	ev, err := th.Step()
+	if err != nil || ev.Kind != EventStep {
+		t.Fatalf("step: %v %v", ev, err)
+	}
+	hits := 0
+	bp, err := p.SetBreakpoint(symAddr(t, p, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return hits == 1000 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p, EventBreakpoint)
+	bp.Clear()
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("target after detach: %v", err)
+	}
+	if !strings.Contains(out.String(), "workers_done=3") {
+		t.Fatalf("output %q", out)
+	}
+}
+
+func TestLaunchMainExited(t *testing.T) {
+	bin := testtarget.Build(t, "c/mainexit", testtarget.CO0)
+	hits, out := countHits(t, bin, "hot", "20000")
+	if hits != 60000 {
+		t.Fatalf("hits = %d, want 60000", hits)
+	}
+	if kv(t, out, "workers_done") != "3" {
+		t.Fatalf("output %q", out)
+	}
+}

@@ -1,0 +1,184 @@
+package core
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Step executes exactly one instruction of t while the other threads stay stopped,
+// stepping over a breakpoint under it, and returns the resulting event (normally
+// EventStep; a signal or an exit if that is what the instruction led to).
+func (t *Thread) Step() (*Event, error) {
+	var ev *Event
+	var err error
+	p := t.p
+	p.e.Do(func() {
+		if p.inCallback {
+			err = ErrInCallback
+			return
+		}
+		if err = p.stoppedLive(); err != nil {
+			return
+		}
+		if err = t.stoppedErr(); err != nil {
+			return
+		}
+		if len(p.events) > 0 {
+			ev = p.popEvent()
+			return
+		}
+		p.stopping = true
+		stepped := false
+		if s := t.bpAt; s != nil && p.bps.sites[s.addr] == s {
+			if s.emuOK && p.emulateAt(t, s) {
+				stepped = true
+			} else {
+				t.bpAt = nil
+				if _, err = p.writeMem(s.addr, []byte{s.orig}); err == nil {
+					stepped = p.singleStep(t)
+					if p.bps.sites[s.addr] == s && p.live() == nil {
+						p.writeMem(s.addr, []byte{0xCC})
+					}
+				}
+			}
+		} else {
+			stepped = p.singleStep(t)
+		}
+		p.stopping = false
+		if stepped {
+			p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid})
+		}
+		if len(p.events) == 0 {
+			err = fmt.Errorf("thread %d: step did not complete", t.tid)
+			return
+		}
+		ev = p.popEvent()
+	})
+	return ev, err
+}
+
+// Detach removes every breakpoint and lets the process go on untraced. Threads
+// that have one of our SIGSTOPs still pending are first run until it is consumed,
+// so that the program never receives it.
+func (p *Process) Detach() error {
+	var err error
+	p.e.Do(func() {
+		if p.inCallback {
+			err = ErrInCallback
+			return
+		}
+		if err = p.live(); err != nil {
+			return
+		}
+		err = p.detach()
+	})
+	return err
+}
+
+func (p *Process) detach() error {
+	p.stopAll()
+	first := p.removeAllSites(true)
+	for round := 0; round < 100; round++ {
+		pending := false
+		for _, t := range p.threadList() {
+			if t.state == tsStopped && t.sigstopSent {
+				pending = true
+				t.bpAt = nil
+				t.resume(false)
+			}
+		}
+		if !pending || p.live() != nil {
+			break
+		}
+		p.stopAll()
+	}
+	if p.live() != nil {
+		return first // it ended meanwhile
+	}
+	for _, t := range p.threadList() {
+		if t.state != tsStopped {
+			continue
+		}
+		if err := t.flushRegs(); err != nil && first == nil {
+			first = err
+		}
+		if err := ptrace(unix.PTRACE_DETACH, t.tid, 0, uintptr(t.pendingSig)); err != nil && err != unix.ESRCH && first == nil {
+			first = fmt.Errorf("ptrace(PTRACE_DETACH) thread %d: %w", t.tid, err)
+		}
+	}
+	for _, t := range p.threadList() {
+		p.removeThread(t)
+	}
+	p.state = Detached
+	p.events = nil
+	if p.mem != nil {
+		p.mem.Close()
+		p.mem = nil
+	}
+	delete(p.e.procs, p.pid)
+	return first
+}
+
+// Kill kills the process with SIGKILL and reaps every thread.
+func (p *Process) Kill() error {
+	var err error
+	p.e.Do(func() {
+		if p.inCallback {
+			err = ErrInCallback
+			return
+		}
+		if err = p.live(); err != nil {
+			return
+		}
+		p.kill()
+	})
+	return err
+}
+
+func (p *Process) kill() {
+	unix.Kill(p.pid, unix.SIGKILL)
+	// Reap the other threads first: the main thread's death is reported last.
+	for _, t := range p.threadList() {
+		if t.tid != p.pid {
+			p.reap(t)
+		}
+	}
+	if t := p.threads[p.pid]; t != nil {
+		p.reap(t)
+	}
+	if p.live() == nil {
+		p.finish(unix.WaitStatus(unix.SIGKILL))
+	}
+	p.events = nil
+}
+
+// reap waits until t is gone. A thread may still stop at PTRACE_EVENT_EXIT on the
+// way out: it is let go.
+func (p *Process) reap(t *Thread) {
+	for t.state != tsGone && p.live() == nil {
+		_, ws, err := wait4(t.tid, false)
+		if err != nil {
+			p.threadGone(t, unix.WaitStatus(unix.SIGKILL), true)
+			return
+		}
+		if ws.Exited() || ws.Signaled() {
+			p.threadGone(t, ws, true)
+			return
+		}
+		ptrace(unix.PTRACE_CONT, t.tid, 0, 0)
+	}
+}
+
+// release ends the session with p: a launched process is killed, an attached one
+// detached.
+func (p *Process) release() error {
+	if p.live() != nil {
+		return nil
+	}
+	if p.launched {
+		p.kill()
+		return nil
+	}
+	return p.detach()
+}

@@ -1,0 +1,22 @@
+// Package core is stardbg's ptrace engine for Linux/amd64: it launches and attaches to
+// processes, follows their threads, reads and writes registers and memory, plants
+// software breakpoints and reports what the tracees do as events.
+//
+// Every ptrace request is made from one goroutine locked to one OS thread, the tracer
+// thread, because the kernel binds a tracee to the thread that attached it. The public
+// API may be called from any goroutine: calls are marshalled onto the tracer thread.
+// Callers that need many cheap calls in a row (a breakpoint callback, a whole script)
+// run on the tracer thread with Engine.Do, where every call is direct.
+//
+// Only Process.Stop (and the stop a Wait timeout makes) acts from the calling
+// goroutine: it sends SIGSTOP to the tracees with tgkill, which any thread may do.
+//
+// The engine is all-stop as seen by its callers: when Wait returns an event, every
+// thread of that process is stopped, and Continue resumes them all. Breakpoint
+// callbacks run while only the hitting thread is stopped. Stepping over a breakpoint
+// emulates the displaced instruction when it can (package emu) so that the breakpoint
+// byte never leaves the text; otherwise it stops every thread, takes the byte out,
+// single-steps and puts it back, so no thread can run past the address unseen.
+//
+// core knows nothing about Starlark or terminals; symbols live in core/sym.
+package core

@@ -1,0 +1,135 @@
+package core
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Engine traces any number of processes from one tracer thread.
+type Engine struct {
+	calls chan func()
+	tid   int // OS thread id of the tracer thread
+	done  chan struct{}
+
+	// Owned by the tracer thread.
+	procs   map[int]*Process // by pid
+	threads map[int]*Thread  // every traced thread, by tid
+	early   map[int]unix.WaitStatus
+	closed  bool
+
+	mu sync.Mutex // guards closing and the set of processes seen by other goroutines
+}
+
+// NewEngine starts the tracer thread.
+func NewEngine() *Engine {
+	e := &Engine{
+		calls:   make(chan func()),
+		done:    make(chan struct{}),
+		procs:   map[int]*Process{},
+		threads: map[int]*Thread{},
+		early:   map[int]unix.WaitStatus{},
+	}
+	ready := make(chan struct{})
+	go e.loop(ready)
+	<-ready
+	return e
+}
+
+// loop is the tracer thread. It never unlocks the OS thread: when it returns, the
+// thread exits with it, so a thread that traced processes is never reused.
+func (e *Engine) loop(ready chan<- struct{}) {
+	runtime.LockOSThread()
+	e.tid = unix.Gettid()
+	close(ready)
+	for {
+		select {
+		case fn := <-e.calls:
+			fn()
+		case <-e.done:
+			return
+		}
+	}
+}
+
+// OnTracer reports whether the caller runs on the tracer thread.
+func (e *Engine) OnTracer() bool { return unix.Gettid() == e.tid }
+
+// Do runs fn on the tracer thread and returns when it has finished. Called from the
+// tracer thread itself (from inside another Do, or from a breakpoint callback) it
+// calls fn directly. A panic in fn is re-raised in the caller's goroutine.
+func (e *Engine) Do(fn func()) {
+	if e.OnTracer() {
+		fn()
+		return
+	}
+	var perr any
+	finished := make(chan struct{})
+	call := func() {
+		defer close(finished)
+		defer func() { perr = recover() }()
+		fn()
+	}
+	select {
+	case e.calls <- call:
+	case <-e.done:
+		panic("core: engine is closed")
+	}
+	<-finished
+	if perr != nil {
+		panic(perr)
+	}
+}
+
+// Close ends every session the engine has: launched processes are killed, attached
+// ones are detached with every breakpoint removed. Then the tracer thread exits.
+func (e *Engine) Close() error {
+	var errs []error
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	e.Do(func() {
+		for _, p := range e.processes() {
+			if err := p.release(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	})
+	close(e.done)
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Processes returns the processes the engine traces, by pid.
+func (e *Engine) Processes() []*Process {
+	var ps []*Process
+	e.Do(func() { ps = e.processes() })
+	return ps
+}
+
+func (e *Engine) processes() []*Process {
+	ps := make([]*Process, 0, len(e.procs))
+	for _, p := range e.procs {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].pid < ps[j].pid })
+	return ps
+}
+
+func (e *Engine) checkOpen() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return fmt.Errorf("core: engine is closed")
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sentinels for expected conditions.
+var (
+	ErrRunning      = errors.New("process is running (stop it first)")
+	ErrNotRunning   = errors.New("process is not running (continue it first)")
+	ErrDetached     = errors.New("process is detached")
+	ErrThreadExited = errors.New("thread has exited")
+	ErrInCallback   = errors.New("not allowed inside a breakpoint callback")
+	ErrNoBreakpoint = errors.New("no breakpoint")
+)
+
+// ExitedError is the error of an operation on a process that has ended.
+type ExitedError struct {
+	Pid    int
+	Code   int
+	Signal unix.Signal // non-zero when it was killed by a signal
+}
+
+func (e *ExitedError) Error() string {
+	if e.Signal != 0 {
+		return fmt.Sprintf("process %d was killed by %s", e.Pid, SignalName(e.Signal))
+	}
+	return fmt.Sprintf("process %d exited with code %d", e.Pid, e.Code)
+}
+
+// ThreadError is an operation on one thread that could not be done.
+type ThreadError struct {
+	Pid, Tid int
+	Err      error
+}
+
+func (e *ThreadError) Error() string {
+	return fmt.Sprintf("thread %d of process %d: %v", e.Tid, e.Pid, e.Err)
+}
+
+func (e *ThreadError) Unwrap() error { return e.Err }
+
+// MemoryError is a read or write that did not cover its whole range. N bytes were
+// transferred; Addr is the first address that could not be.
+type MemoryError struct {
+	Op   string // "read" or "write"
+	Pid  int
+	Addr uint64
+	N    int
+	Err  error
+}
+
+func (e *MemoryError) Error() string {
+	return fmt.Sprintf("%s of process %d memory: address %#x is not mapped or not accessible (%d bytes done)", e.Op, e.Pid, e.Addr, e.N)
+}
+
+func (e *MemoryError) Unwrap() error { return e.Err }
+
+// StartError is a launch or attach that failed: the target is not traced.
+type StartError struct {
+	Op   string // "launch" or "attach"
+	What string // path or pid
+	Err  error
+}
+
+func (e *StartError) Error() string {
+	msg := fmt.Sprintf("%s %s: %v", e.Op, e.What, e.Err)
+	if errors.Is(e.Err, unix.EPERM) && e.Op == "attach" {
+		msg += " (ptrace refused: check /proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE, and that no other debugger is attached)"
+	}
+	return msg
+}
+
+func (e *StartError) Unwrap() error { return e.Err }

@@ -1,0 +1,68 @@
+package core
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// EventKind says why a process stopped or what happened to it.
+type EventKind int
+
+const (
+	EventBreakpoint   EventKind = iota + 1 // a thread hit a breakpoint
+	EventStep                              // a single-step finished
+	EventSignal                            // a thread received a signal
+	EventThreadCreate                      // a new thread (NewThread) exists
+	EventThreadExit                        // a thread exited (Status)
+	EventExited                            // the process exited (Status)
+	EventKilled                            // the process was killed (Signal)
+	EventStopped                           // Stop was called
+	EventTimeout                           // Wait's timeout expired
+	EventExec                              // the process called execve
+)
+
+var eventNames = map[EventKind]string{
+	EventBreakpoint: "breakpoint", EventStep: "step", EventSignal: "signal",
+	EventThreadCreate: "thread_create", EventThreadExit: "thread_exit",
+	EventExited: "exited", EventKilled: "killed", EventStopped: "stopped",
+	EventTimeout: "timeout", EventExec: "exec",
+}
+
+func (k EventKind) String() string {
+	if s, ok := eventNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("event(%d)", int(k))
+}
+
+// Event is one thing that happened to a process.
+type Event struct {
+	Kind       EventKind
+	Process    *Process
+	Thread     *Thread     // the thread it happened in, if any
+	Breakpoint *Breakpoint // EventBreakpoint
+	Signal     unix.Signal // EventSignal, EventKilled
+	Status     int         // exit code (EventExited) or thread exit status
+	NewThread  *Thread     // EventThreadCreate
+	Addr       uint64      // the faulting address of SIGSEGV, SIGBUS, SIGILL, SIGFPE
+	Tid        int         // the thread's tid (kept after the thread is gone)
+}
+
+func (ev *Event) String() string {
+	s := fmt.Sprintf("%s pid=%d", ev.Kind, ev.Process.pid)
+	if ev.Tid != 0 {
+		s += fmt.Sprintf(" tid=%d", ev.Tid)
+	}
+	switch ev.Kind {
+	case EventSignal, EventKilled:
+		s += " signal=" + SignalName(ev.Signal)
+	case EventExited, EventThreadExit:
+		s += fmt.Sprintf(" status=%d", ev.Status)
+	case EventBreakpoint:
+		s += fmt.Sprintf(" bp=%d", ev.Breakpoint.ID)
+	case EventThreadCreate:
+		s += fmt.Sprintf(" new=%d", ev.NewThread.tid)
+	}
+	return s
+}

@@ -1,0 +1,219 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// LaunchConfig says how to start a program.
+type LaunchConfig struct {
+	Path string   // the executable; looked up in PATH when it has no slash
+	Args []string // argv, argv[0] included; defaults to {Path}
+	Env  []string // nil inherits stardbg's environment
+	Dir  string   // working directory; "" inherits
+	// Stdin, Stdout and Stderr default to stardbg's own.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Launch starts a program stopped before its first instruction, right after
+// execve, with every thread it will create traced.
+func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	path := cfg.Path
+	if !strings.Contains(path, "/") {
+		lp, err := exec.LookPath(path)
+		if err != nil {
+			return nil, &StartError{Op: "launch", What: path, Err: err}
+		}
+		path = lp
+	}
+	if st, err := os.Stat(path); err != nil {
+		return nil, &StartError{Op: "launch", What: path, Err: err}
+	} else if st.IsDir() {
+		return nil, &StartError{Op: "launch", What: path, Err: fmt.Errorf("is a directory")}
+	} else if st.Mode()&0o111 == 0 {
+		return nil, &StartError{Op: "launch", What: path, Err: fmt.Errorf("not executable (mode %v)", st.Mode().Perm())}
+	}
+	args := cfg.Args
+	if len(args) == 0 {
+		args = []string{cfg.Path}
+	}
+	files := []*os.File{cfg.Stdin, cfg.Stdout, cfg.Stderr}
+	for i, def := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		if files[i] == nil {
+			files[i] = def
+		}
+	}
+	var p *Process
+	var err error
+	e.Do(func() {
+		// The fork must happen on the tracer thread: PTRACE_TRACEME makes the thread
+		// that forked the child its tracer.
+		var proc *os.Process
+		proc, err = os.StartProcess(path, args, &os.ProcAttr{
+			Dir: cfg.Dir, Env: cfg.Env, Files: files,
+			Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: true},
+		})
+		if err != nil {
+			err = &StartError{Op: "launch", What: path, Err: err}
+			return
+		}
+		pid := proc.Pid
+		proc.Release()
+		_, ws, werr := wait4(pid, false)
+		if werr != nil || !ws.Stopped() {
+			err = &StartError{Op: "launch", What: path, Err: fmt.Errorf("did not stop after exec (status %v, %v)", ws, werr)}
+			return
+		}
+		if oerr := unix.PtraceSetOptions(pid, traceOptions|unix.PTRACE_O_EXITKILL); oerr != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			wait4(pid, false)
+			err = &StartError{Op: "launch", What: path, Err: os.NewSyscallError("ptrace(PTRACE_SETOPTIONS)", oerr)}
+			return
+		}
+		abs := exePath(pid)
+		if abs == "" {
+			abs = path
+		}
+		p = newProcess(e, pid, abs, args, true)
+		t := p.addThread(pid)
+		t.state = tsStopped
+		p.state = Stopped
+	})
+	return p, err
+}
+
+// Attach stops every thread of a running process and traces it.
+func (e *Engine) Attach(pid int) (*Process, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	what := strconv.Itoa(pid)
+	if pid <= 0 {
+		return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("invalid pid")}
+	}
+	if pid == os.Getpid() {
+		return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("cannot attach to stardbg itself")}
+	}
+	if _, err := os.Stat("/proc/" + what); err != nil {
+		return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("no such process")}
+	}
+	if st := taskState(pid, pid); st == 'Z' || st == 'X' {
+		if len(listTasks(pid)) <= 1 {
+			return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("process is a zombie")}
+		}
+	}
+	var p *Process
+	var err error
+	e.Do(func() {
+		if e.procs[pid] != nil {
+			err = &StartError{Op: "attach", What: what, Err: fmt.Errorf("already traced by this session")}
+			return
+		}
+		p = newProcess(e, pid, exePath(pid), readCmdline(pid), false)
+		for {
+			added := 0
+			for _, tid := range listTasks(pid) {
+				if p.threads[tid] != nil || e.threads[tid] != nil {
+					continue
+				}
+				if aerr := ptrace(unix.PTRACE_ATTACH, tid, 0, 0); aerr != nil {
+					if st := taskState(pid, tid); aerr == unix.ESRCH || st == 'Z' || st == 'X' {
+						continue // gone, or a zombie (a main thread that called pthread_exit)
+					}
+					if len(p.threads) == 0 {
+						err = &StartError{Op: "attach", What: what, Err: os.NewSyscallError("ptrace(PTRACE_ATTACH)", aerr)}
+						delete(e.procs, pid)
+						return
+					}
+					continue
+				}
+				t := p.addThread(tid)
+				p.mu.Lock()
+				t.sigstopSent = true
+				p.mu.Unlock()
+				added++
+			}
+			if added == 0 {
+				break
+			}
+			// Wait until every new thread is stopped, then set the options so that
+			// from now on its clones are traced; list the tasks again for the
+			// threads created meanwhile.
+			p.stopAll()
+			for _, t := range p.threads {
+				if t.state == tsStopped {
+					unix.PtraceSetOptions(t.tid, traceOptions)
+				}
+			}
+		}
+		if len(p.threads) == 0 {
+			err = &StartError{Op: "attach", What: what, Err: fmt.Errorf("no thread could be attached")}
+			delete(e.procs, pid)
+			return
+		}
+		p.state = Stopped
+		p.events = nil // what threads did while being attached is not news
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// exePath is the executable of a process, also when its main thread is a zombie.
+func exePath(pid int) string {
+	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil {
+		return exe
+	}
+	for _, tid := range listTasks(pid) {
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/task/%d/exe", pid, tid)); err == nil {
+			return exe
+		}
+	}
+	return ""
+}
+
+func listTasks(pid int) []int {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return nil
+	}
+	tids := make([]int, 0, len(ents))
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids
+}
+
+// taskState is the one-letter state of /proc/PID/task/TID/stat, or 0.
+func taskState(pid, tid int) byte {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0
+	}
+	return b[i+2]
+}
+
+func readCmdline(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+}
+

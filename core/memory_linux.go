@@ -1,0 +1,197 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ReadMemory reads len(b) bytes at addr. It returns how many bytes it read; when
+// that is short, the error is a *MemoryError naming the first unreadable address.
+// Installed breakpoints show their original bytes.
+func (p *Process) ReadMemory(addr uint64, b []byte) (int, error) {
+	var n int
+	var err error
+	p.e.Do(func() {
+		if err = p.live(); err != nil {
+			return
+		}
+		n, err = p.readMem(addr, b)
+		p.bps.unpatch(addr, b[:n])
+	})
+	return n, err
+}
+
+// WriteMemory writes b at addr, also into read-only text. Bytes under an installed
+// breakpoint become its new original bytes; the breakpoint stays in place.
+func (p *Process) WriteMemory(addr uint64, b []byte) (int, error) {
+	var n int
+	var err error
+	p.e.Do(func() {
+		if err = p.live(); err != nil {
+			return
+		}
+		n, err = p.writeWithBreakpoints(addr, b)
+	})
+	return n, err
+}
+
+// readMem reads raw memory (breakpoint bytes included). process_vm_readv does it
+// in one syscall; where it stops short (or is refused), /proc/PID/mem can still read
+// pages the process cannot (PROT_NONE, guard pages), then PTRACE_PEEKDATA.
+func (p *Process) readMem(addr uint64, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if addr+uint64(len(b)) < addr {
+		return 0, &MemoryError{Op: "read", Pid: p.pid, Addr: addr, Err: unix.EFAULT}
+	}
+	n := 0
+	local := []unix.Iovec{{Base: &b[0]}}
+	local[0].SetLen(len(b))
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}
+	if m, err := unix.ProcessVMReadv(p.pid, local, remote, 0); err == nil {
+		n = m
+	}
+	if n == len(b) {
+		return n, nil
+	}
+	for n < len(b) {
+		m, err := p.readMemFile(addr+uint64(n), b[n:])
+		if m <= 0 {
+			m, err = p.peekData(addr+uint64(n), b[n:])
+		}
+		n += m
+		if m <= 0 || err != nil {
+			if err == nil {
+				err = unix.EIO
+			}
+			return n, &MemoryError{Op: "read", Pid: p.pid, Addr: addr + uint64(n), N: n, Err: err}
+		}
+	}
+	return n, nil
+}
+
+func (p *Process) memFile() (*os.File, error) {
+	if p.mem == nil {
+		f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", p.pid), os.O_RDWR, 0)
+		if err != nil {
+			return nil, err
+		}
+		p.mem = f
+	}
+	return p.mem, nil
+}
+
+// readMemFile reads from /proc/PID/mem up to the first failing page.
+func (p *Process) readMemFile(addr uint64, b []byte) (int, error) {
+	f, err := p.memFile()
+	if err != nil {
+		return 0, err
+	}
+	n, err := unix.Pread(int(f.Fd()), b, int64(addr))
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
+
+// peekData reads word by word with PTRACE_PEEKDATA through any stopped thread.
+func (p *Process) peekData(addr uint64, b []byte) (int, error) {
+	tid := p.stoppedTid()
+	if tid == 0 {
+		return 0, unix.ESRCH
+	}
+	n := 0
+	for n < len(b) {
+		a := addr + uint64(n)
+		aligned := a &^ 7
+		var word uint64
+		if err := ptrace(unix.PTRACE_PEEKDATA, tid, uintptr(aligned), uintptr(unsafe.Pointer(&word))); err != nil {
+			return n, os.NewSyscallError("ptrace(PTRACE_PEEKDATA)", err)
+		}
+		wb := (*[8]byte)(unsafe.Pointer(&word))[a-aligned:]
+		n += copy(b[n:], wb)
+	}
+	return n, nil
+}
+
+// stoppedTid is a thread in a ptrace-stop, which PEEK/POKE requests need.
+func (p *Process) stoppedTid() int {
+	for tid, t := range p.threads {
+		if t.state == tsStopped {
+			return tid
+		}
+	}
+	return 0
+}
+
+// writeMem writes raw bytes with /proc/PID/mem (which writes read-only pages too),
+// or PTRACE_POKEDATA when that fails.
+func (p *Process) writeMem(addr uint64, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n := 0
+	if f, err := p.memFile(); err == nil {
+		m, _ := unix.Pwrite(int(f.Fd()), b, int64(addr))
+		if m > 0 {
+			n = m
+		}
+	}
+	if n < len(b) {
+		m, err := p.pokeData(addr+uint64(n), b[n:])
+		n += m
+		if err != nil {
+			return n, &MemoryError{Op: "write", Pid: p.pid, Addr: addr + uint64(n), N: n, Err: err}
+		}
+	}
+	return n, nil
+}
+
+func (p *Process) pokeData(addr uint64, b []byte) (int, error) {
+	tid := p.stoppedTid()
+	if tid == 0 {
+		return 0, unix.ESRCH
+	}
+	n := 0
+	for n < len(b) {
+		a := addr + uint64(n)
+		aligned := a &^ 7
+		var word uint64
+		off := a - aligned
+		if off != 0 || len(b)-n < 8 {
+			if err := ptrace(unix.PTRACE_PEEKDATA, tid, uintptr(aligned), uintptr(unsafe.Pointer(&word))); err != nil {
+				return n, os.NewSyscallError("ptrace(PTRACE_PEEKDATA)", err)
+			}
+		}
+		wb := (*[8]byte)(unsafe.Pointer(&word))[off:]
+		c := copy(wb, b[n:])
+		if err := ptrace(unix.PTRACE_POKEDATA, tid, uintptr(aligned), uintptr(word)); err != nil {
+			return n, os.NewSyscallError("ptrace(PTRACE_POKEDATA)", err)
+		}
+		n += c
+	}
+	return n, nil
+}
+
+// emuMemory is the memory view given to the instruction emulator: reads show
+// original bytes, writes go around breakpoints.
+type emuMemory struct{ p *Process }
+
+func (m emuMemory) ReadMem(addr uint64, b []byte) error {
+	n, err := m.p.readMem(addr, b)
+	m.p.bps.unpatch(addr, b[:n])
+	if err == nil && n < len(b) {
+		err = errors.New("short read")
+	}
+	return err
+}
+
+func (m emuMemory) WriteMem(addr uint64, b []byte) error {
+	_, err := m.p.writeWithBreakpoints(addr, b)
+	return err
+}

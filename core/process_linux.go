@@ -1,0 +1,270 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ProcState is what a process is doing, as its user sees it.
+type ProcState int
+
+const (
+	Stopped  ProcState = iota // every thread is stopped
+	Running                   // resumed by Continue
+	Exited                    // exited on its own; ExitCode is set
+	Killed                    // ended by a signal; ExitSignal is set
+	Detached                  // no longer traced
+)
+
+var procStateNames = [...]string{"stopped", "running", "exited", "killed", "detached"}
+
+func (s ProcState) String() string { return procStateNames[s] }
+
+// Hooks are optional functions the engine calls on the tracer thread. Each returns
+// whether the event should stop the process and be reported by Wait.
+type Hooks struct {
+	// OnEvent sees thread creation and exit, and signals whose policy is to stop.
+	// Without it thread events do not stop and signals do.
+	OnEvent func(ev *Event) bool
+}
+
+// Process is a traced process.
+type Process struct {
+	e        *Engine
+	pid      int
+	exe      string
+	args     []string
+	launched bool // we started it: killed, not detached, at the end
+
+	// Owned by the tracer thread.
+	state      ProcState
+	exitCode   int
+	exitSignal unix.Signal
+	lastExit   unix.WaitStatus // status from the last PTRACE_EVENT_EXIT, for an unattached leader
+	threads    map[int]*Thread
+	events     []*Event // stops seen but not yet returned by Wait
+	mem        *os.File // /proc/PID/mem
+	bps        breakpoints
+	signals    signalPolicy
+	hooks      Hooks
+	stopping   bool // stopAll in progress: events leave threads stopped
+	inCallback bool
+
+	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
+	// sigstopSent and the stop request. The tracer writes threads under mu too (and
+	// reads it without mu, being its only writer).
+	mu      sync.Mutex
+	stopReq EventKind // EventStopped or EventTimeout when a stop was asked for; 0 if none
+	waitGen uint64
+}
+
+func newProcess(e *Engine, pid int, exe string, args []string, launched bool) *Process {
+	p := &Process{e: e, pid: pid, exe: exe, args: args, launched: launched,
+		threads: map[int]*Thread{}, signals: defaultSignalPolicy()}
+	p.bps.init()
+	e.procs[pid] = p
+	return p
+}
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.pid }
+
+// Exe is the path of the executable.
+func (p *Process) Exe() string { return p.exe }
+
+// Args is the argument vector the process was started with, as far as it is known.
+func (p *Process) Args() []string { return append([]string(nil), p.args...) }
+
+// Launched reports whether the engine started the process (rather than attached).
+func (p *Process) Launched() bool { return p.launched }
+
+// Engine is the engine tracing p.
+func (p *Process) Engine() *Engine { return p.e }
+
+// State is the process's state.
+func (p *Process) State() ProcState {
+	var s ProcState
+	p.e.Do(func() { s = p.state })
+	return s
+}
+
+// ExitCode is the exit status of an exited process.
+func (p *Process) ExitCode() (int, bool) {
+	var c int
+	var ok bool
+	p.e.Do(func() { c, ok = p.exitCode, p.state == Exited })
+	return c, ok
+}
+
+// ExitSignal is the signal that killed the process.
+func (p *Process) ExitSignal() (unix.Signal, bool) {
+	var s unix.Signal
+	var ok bool
+	p.e.Do(func() { s, ok = p.exitSignal, p.state == Killed })
+	return s, ok
+}
+
+// SetHooks installs the process's hooks.
+func (p *Process) SetHooks(h Hooks) { p.e.Do(func() { p.hooks = h }) }
+
+// Threads returns the live threads, sorted by tid.
+func (p *Process) Threads() []*Thread {
+	var ts []*Thread
+	p.e.Do(func() { ts = p.threadList() })
+	return ts
+}
+
+func (p *Process) threadList() []*Thread {
+	ts := make([]*Thread, 0, len(p.threads))
+	for _, t := range p.threads {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].tid < ts[j].tid })
+	return ts
+}
+
+// Thread returns the live thread tid, or nil.
+func (p *Process) Thread(tid int) *Thread {
+	var t *Thread
+	p.e.Do(func() { t = p.threads[tid] })
+	return t
+}
+
+// MainThread returns the thread whose tid is the pid, or the lowest tid if the main
+// thread has exited.
+func (p *Process) MainThread() *Thread {
+	var t *Thread
+	p.e.Do(func() {
+		if t = p.threads[p.pid]; t == nil {
+			if ts := p.threadList(); len(ts) > 0 {
+				t = ts[0]
+			}
+		}
+	})
+	return t
+}
+
+// live reports an error if the process has ended or is not traced any more.
+func (p *Process) live() error {
+	switch p.state {
+	case Exited:
+		return &ExitedError{Pid: p.pid, Code: p.exitCode}
+	case Killed:
+		return &ExitedError{Pid: p.pid, Signal: p.exitSignal}
+	case Detached:
+		return fmt.Errorf("process %d: %w", p.pid, ErrDetached)
+	}
+	return nil
+}
+
+// stoppedLive reports an error unless the process is traced and stopped.
+func (p *Process) stoppedLive() error {
+	if err := p.live(); err != nil {
+		return err
+	}
+	if p.state == Running {
+		return fmt.Errorf("process %d: %w", p.pid, ErrRunning)
+	}
+	return nil
+}
+
+func (p *Process) addThread(tid int) *Thread {
+	t := &Thread{p: p, tid: tid, state: tsRunning}
+	p.mu.Lock()
+	p.threads[tid] = t
+	p.mu.Unlock()
+	p.e.threads[tid] = t
+	return t
+}
+
+func (p *Process) removeThread(t *Thread) {
+	t.state = tsGone
+	p.mu.Lock()
+	delete(p.threads, t.tid)
+	p.mu.Unlock()
+	delete(p.e.threads, t.tid)
+}
+
+// finish records the end of the process and forgets its threads.
+func (p *Process) finish(ws unix.WaitStatus) *Event {
+	for _, t := range p.threadList() {
+		p.removeThread(t)
+	}
+	ev := &Event{Process: p}
+	if ws.Signaled() {
+		p.state, p.exitSignal = Killed, ws.Signal()
+		ev.Kind, ev.Signal = EventKilled, ws.Signal()
+	} else {
+		p.state, p.exitCode = Exited, ws.ExitStatus()
+		ev.Kind, ev.Status = EventExited, ws.ExitStatus()
+	}
+	if p.mem != nil {
+		p.mem.Close()
+		p.mem = nil
+	}
+	delete(p.e.procs, p.pid)
+	return ev
+}
+
+// Stop asks every thread of a running process to stop; the next Wait reports a
+// "stopped" event. It may be called from any goroutine, also while another goroutine
+// is blocked in Wait: it is the interrupt path for Ctrl-C and timeouts.
+func (p *Process) Stop() { p.requestStop(EventStopped, 0) }
+
+// requestStop sends SIGSTOP to every thread that has none pending. gen, when not 0,
+// ties the request to one Wait call, so that a timer that fires late is ignored.
+func (p *Process) requestStop(kind EventKind, gen uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if gen != 0 && gen != p.waitGen {
+		return
+	}
+	if p.stopReq == 0 {
+		p.stopReq = kind
+	}
+	for tid, t := range p.threads {
+		if t.sigstopSent {
+			continue
+		}
+		if unix.Tgkill(p.pid, tid, unix.SIGSTOP) == nil {
+			t.sigstopSent = true
+		}
+	}
+}
+
+// Wait waits for the next stop of a running process and returns it; every thread is
+// then stopped. A timeout > 0 bounds the wait: on expiry the process is stopped and
+// the event says EventTimeout. A process that has exited yields its exit event once,
+// then ErrExited errors.
+func (p *Process) Wait(timeout time.Duration) (*Event, error) {
+	var ev *Event
+	var err error
+	p.e.Do(func() { ev, err = p.wait(timeout) })
+	return ev, err
+}
+
+// Continue resumes every thread of a stopped process. A signal that stopped the
+// process is delivered now unless it was suppressed with Thread.SetSignal(0).
+func (p *Process) Continue() error {
+	var err error
+	p.e.Do(func() {
+		if p.inCallback {
+			err = ErrInCallback
+			return
+		}
+		if err = p.stoppedLive(); err != nil {
+			return
+		}
+		p.state = Running
+		if len(p.events) > 0 {
+			return // the next Wait reports the pending stop at once
+		}
+		err = p.resumeAll()
+	})
+	return err
+}

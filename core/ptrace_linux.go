@@ -1,0 +1,47 @@
+package core
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ptrace makes one ptrace request. It must run on the tracer thread. ptrace requests
+// never block, so the raw syscall (no scheduler hand-off) is safe and cheaper.
+func ptrace(req int, tid int, addr, data uintptr) error {
+	_, _, errno := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// wait4 waits for a tracee's state change. pid -1 means any; __WALL covers threads.
+func wait4(pid int, nohang bool) (int, unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	opts := unix.WALL
+	if nohang {
+		opts |= unix.WNOHANG
+	}
+	for {
+		wpid, err := unix.Wait4(pid, &ws, opts, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		return wpid, ws, err
+	}
+}
+
+// getSiginfo returns the signal number and, for faults, the address.
+func getSiginfo(tid int) (signo int32, code int32, addr uint64, err error) {
+	var si [128]byte
+	if err := ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si[0]))); err != nil {
+		return 0, 0, 0, err
+	}
+	signo = *(*int32)(unsafe.Pointer(&si[0]))
+	code = *(*int32)(unsafe.Pointer(&si[8]))
+	addr = *(*uint64)(unsafe.Pointer(&si[16]))
+	return signo, code, addr, nil
+}
+
+const traceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_TRACEEXEC

@@ -1,0 +1,149 @@
+package core
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// resumeThread lets one stopped thread run on while the others may be running.
+// A thread stopped on a breakpoint steps over it: by emulating the instruction when
+// it can, so the int3 never leaves the text; otherwise by stopping every thread and
+// single-stepping the original instruction (see resumeAll).
+func (p *Process) resumeThread(t *Thread) {
+	if s := t.bpAt; s != nil && p.bps.sites[s.addr] == s {
+		if !s.emuOK || !p.emulate(t, s) {
+			p.stopAll()
+			if len(p.events) == 0 && p.state == Running {
+				p.resumeAll()
+			}
+			return
+		}
+	}
+	t.resume(false)
+}
+
+// emulate executes the instruction displaced by s in t's registers.
+func (p *Process) emulate(t *Thread, s *site) bool {
+	if err := t.loadRegs(); err != nil || t.regs.Rip != s.addr {
+		return false
+	}
+	if err := s.insn.Emulate(&t.regs, emuMemory{p}); err != nil {
+		return false
+	}
+	t.regsDirty = true
+	t.bpAt = nil
+	return true
+}
+
+// resumeAll resumes every stopped thread of an all-stopped process. First each
+// thread standing on a breakpoint steps over it, while all the others are still
+// stopped; then all of them run.
+func (p *Process) resumeAll() error {
+	p.stopping = true
+	for _, t := range p.threadList() {
+		if t.state == tsStopped && t.bpAt != nil {
+			p.stepOver(t)
+		}
+	}
+	p.stopping = false
+	if len(p.events) > 0 {
+		return nil // a step ended in something to report: stay stopped
+	}
+	var first error
+	for _, t := range p.threadList() {
+		if t.state == tsStopped {
+			if err := t.resume(false); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// stepOver executes the instruction under t's breakpoint. All other threads must
+// be stopped when the emulator cannot do it.
+func (p *Process) stepOver(t *Thread) {
+	s := t.bpAt
+	t.bpAt = nil
+	if s == nil || p.bps.sites[s.addr] != s {
+		return
+	}
+	if s.emuOK && p.emulateAt(t, s) {
+		return
+	}
+	if _, err := p.writeMem(s.addr, []byte{s.orig}); err != nil {
+		return
+	}
+	p.singleStep(t)
+	if p.bps.sites[s.addr] == s && p.state != Exited && p.state != Killed {
+		p.writeMem(s.addr, []byte{0xCC})
+	}
+}
+
+func (p *Process) emulateAt(t *Thread, s *site) bool {
+	t.bpAt = s
+	ok := p.emulate(t, s)
+	if !ok {
+		t.bpAt = nil
+	}
+	return ok
+}
+
+// singleStep executes one instruction of t, others stopped. A signal that arrives
+// meanwhile is held and delivered at the next resume, so that it neither runs its
+// handler inside the step nor gets lost; a fault of the instruction itself ends the
+// step and is handled by the signal policy.
+func (p *Process) singleStep(t *Thread) (done bool) {
+	held := t.pendingSig
+	t.pendingSig = 0
+	defer func() {
+		if held != 0 && t.state == tsStopped && t.pendingSig == 0 {
+			t.pendingSig = held
+		}
+	}()
+	for {
+		if err := t.resume(true); err != nil || t.state != tsRunning {
+			return false
+		}
+		wpid, ws, err := wait4(t.tid, false)
+		if err != nil {
+			p.threadGone(t, 0, false)
+			return false
+		}
+		if ws.Exited() || ws.Signaled() {
+			p.e.dispatch(wpid, ws)
+			return false
+		}
+		t.state = tsStopped
+		t.regsValid = false
+		sig := ws.StopSignal()
+		switch {
+		case sig == unix.SIGTRAP && ws.TrapCause() == 0:
+			t.stepping = false
+			return true
+		case sig == unix.SIGTRAP:
+			t.stepping = false
+			p.ptraceEvent(t, ws.TrapCause())
+			if t.state != tsStopped {
+				return false
+			}
+		case sig == unix.SIGSTOP:
+			if ours, req := p.consumeSigstop(t); ours {
+				if req != 0 {
+					p.events = append(p.events, &Event{Kind: req, Process: p, Thread: t, Tid: t.tid})
+				}
+				continue
+			}
+			fallthrough
+		default:
+			t.stepping = false
+			switch sig {
+			case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
+				p.signal(t, sig)
+				return false
+			}
+			if held == 0 {
+				held = sig
+			}
+		}
+	}
+}

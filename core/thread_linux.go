@@ -1,0 +1,137 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+type threadState int
+
+const (
+	tsRunning threadState = iota // resumed; will report a stop or its exit
+	tsStopped                    // in a ptrace-stop we have seen
+	tsExiting                    // past PTRACE_EVENT_EXIT: it never stops again
+	tsGone                       // reaped
+)
+
+// Thread is one thread (task) of a traced process.
+type Thread struct {
+	p     *Process
+	tid   int
+	state threadState
+
+	sigstopSent bool // a SIGSTOP we sent is still to be reported (guarded by p.mu)
+
+	regs      unix.PtraceRegs
+	regsValid bool // regs holds the thread's registers for this stop
+	regsDirty bool // regs must be written back before the thread runs
+
+	pendingSig unix.Signal // delivered when the thread next resumes
+	stepping   bool        // resumed with PTRACE_SINGLESTEP
+	bpAt       *site       // stopped on this breakpoint: step over it when resuming
+	exitStatus int
+}
+
+// Tid is the thread id.
+func (t *Thread) Tid() int { return t.tid }
+
+// Process is the process t belongs to.
+func (t *Thread) Process() *Process { return t.p }
+
+// Name is the thread's name from /proc (its comm).
+func (t *Thread) Name() string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", t.p.pid, t.tid))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// State is "stopped", "running", "exiting" or "exited".
+func (t *Thread) State() string {
+	var s threadState
+	t.p.e.Do(func() { s = t.state })
+	return [...]string{"running", "stopped", "exiting", "exited"}[s]
+}
+
+// Signal is the signal that will be delivered when the thread resumes (0 for none).
+func (t *Thread) Signal() unix.Signal {
+	var s unix.Signal
+	t.p.e.Do(func() { s = t.pendingSig })
+	return s
+}
+
+// SetSignal sets the signal delivered when the thread resumes; 0 suppresses it.
+func (t *Thread) SetSignal(sig unix.Signal) {
+	t.p.e.Do(func() { t.pendingSig = sig })
+}
+
+// stoppedErr says why t cannot be inspected now, or nil.
+func (t *Thread) stoppedErr() error {
+	if err := t.p.live(); err != nil {
+		return err
+	}
+	switch t.state {
+	case tsStopped:
+		return nil
+	case tsGone, tsExiting:
+		return &ThreadError{Pid: t.p.pid, Tid: t.tid, Err: ErrThreadExited}
+	}
+	return &ThreadError{Pid: t.p.pid, Tid: t.tid, Err: ErrRunning}
+}
+
+// loadRegs fetches the registers once per stop.
+func (t *Thread) loadRegs() error {
+	if t.regsValid {
+		return nil
+	}
+	if err := unix.PtraceGetRegs(t.tid, &t.regs); err != nil {
+		return os.NewSyscallError("ptrace(PTRACE_GETREGS)", err)
+	}
+	t.regsValid = true
+	return nil
+}
+
+// flushRegs writes changed registers back to the kernel.
+func (t *Thread) flushRegs() error {
+	if !t.regsDirty {
+		return nil
+	}
+	t.regsDirty = false
+	if err := unix.PtraceSetRegs(t.tid, &t.regs); err != nil {
+		return os.NewSyscallError("ptrace(PTRACE_SETREGS)", err)
+	}
+	return nil
+}
+
+// resume lets a stopped thread run: flushes registers and delivers its pending
+// signal. It does not step over a breakpoint (see Process.stepOver).
+func (t *Thread) resume(step bool) error {
+	if err := t.flushRegs(); err != nil {
+		return err
+	}
+	sig := int(t.pendingSig)
+	t.pendingSig = 0
+	t.regsValid = false
+	t.bpAt = nil
+	t.stepping = step
+	t.state = tsRunning
+	var err error
+	if step {
+		err = ptrace(unix.PTRACE_SINGLESTEP, t.tid, 0, uintptr(sig))
+	} else {
+		err = ptrace(unix.PTRACE_CONT, t.tid, 0, uintptr(sig))
+	}
+	if err == unix.ESRCH {
+		// Killed from outside while stopped: its exit is reported by wait.
+		return nil
+	}
+	if err != nil {
+		t.state = tsStopped
+		return os.NewSyscallError("ptrace(PTRACE_CONT)", err)
+	}
+	return nil
+}

@@ -1,0 +1,376 @@
+package core
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// wait is Process.Wait on the tracer thread.
+func (p *Process) wait(timeout time.Duration) (*Event, error) {
+	if p.inCallback {
+		return nil, ErrInCallback
+	}
+	if len(p.events) > 0 {
+		return p.popEvent(), nil
+	}
+	if err := p.live(); err != nil {
+		return nil, err
+	}
+	if p.state != Running {
+		return nil, &ThreadError{Pid: p.pid, Tid: p.pid, Err: ErrNotRunning}
+	}
+	p.mu.Lock()
+	gen := p.waitGen
+	p.mu.Unlock()
+	var timer *time.Timer
+	if timeout > 0 {
+		timer = time.AfterFunc(timeout, func() { p.requestStop(EventTimeout, gen) })
+	}
+	var err error
+	for len(p.events) == 0 {
+		wpid, ws, werr := wait4(-1, false)
+		if werr != nil {
+			err = os.NewSyscallError("wait4", werr)
+			break
+		}
+		p.e.dispatch(wpid, ws)
+	}
+	if timer != nil {
+		timer.Stop()
+	}
+	p.mu.Lock()
+	p.waitGen++
+	if p.stopReq == EventTimeout {
+		p.stopReq = 0
+	}
+	p.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return p.popEvent(), nil
+}
+
+func (p *Process) popEvent() *Event {
+	ev := p.events[0]
+	p.events[0] = nil
+	p.events = p.events[1:]
+	if p.state == Running {
+		p.state = Stopped
+	}
+	return ev
+}
+
+// shouldRun says whether a thread that stopped on its own may be resumed at once.
+func (p *Process) shouldRun() bool {
+	return p.state == Running && !p.stopping && len(p.events) == 0
+}
+
+// report queues an event for Wait and stops the whole process.
+func (p *Process) report(ev *Event) {
+	if ev.Thread != nil && ev.Tid == 0 {
+		ev.Tid = ev.Thread.tid
+	}
+	p.events = append(p.events, ev)
+	if !p.stopping && p.state != Exited && p.state != Killed {
+		p.stopAll()
+	}
+}
+
+// stopAll stops every running thread and waits until each is stopped, handling
+// whatever each reports first (a breakpoint hit, a new thread, an exit): those are
+// counted and queued, and the thread stays stopped.
+func (p *Process) stopAll() {
+	if p.stopping {
+		return
+	}
+	p.stopping = true
+	defer func() { p.stopping = false }()
+	for p.state != Exited && p.state != Killed {
+		var next *Thread
+		p.mu.Lock()
+		for tid, t := range p.threads {
+			if t.state != tsRunning {
+				continue
+			}
+			if !t.sigstopSent {
+				if unix.Tgkill(p.pid, tid, unix.SIGSTOP) == nil {
+					t.sigstopSent = true
+				}
+			}
+			if next == nil {
+				next = t
+			}
+		}
+		p.mu.Unlock()
+		if next == nil {
+			return
+		}
+		wpid, ws, err := wait4(next.tid, false)
+		if err != nil {
+			p.threadGone(next, 0, false)
+			continue
+		}
+		p.e.dispatch(wpid, ws)
+	}
+}
+
+// dispatch handles one status from wait4.
+func (e *Engine) dispatch(tid int, ws unix.WaitStatus) {
+	t := e.threads[tid]
+	if t == nil {
+		// A new thread's first stop can come before its creator's clone event.
+		e.early[tid] = ws
+		return
+	}
+	p := t.p
+	switch {
+	case ws.Exited() || ws.Signaled():
+		p.threadGone(t, ws, true)
+	case ws.Stopped():
+		t.state = tsStopped
+		t.regsValid = false
+		p.stopped(t, ws)
+	}
+}
+
+// consumeSigstop reports whether t's SIGSTOP was ours, and forgets it.
+func (p *Process) consumeSigstop(t *Thread) (ours bool, req EventKind) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !t.sigstopSent {
+		return false, 0
+	}
+	t.sigstopSent = false
+	req, p.stopReq = p.stopReq, 0
+	return true, req
+}
+
+// stopped handles a ptrace-stop of t.
+func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
+	sig := ws.StopSignal()
+	if cause := ws.TrapCause(); sig == unix.SIGTRAP && cause > 0 {
+		p.ptraceEvent(t, cause)
+		return
+	}
+	if t.stepping {
+		t.stepping = false
+		if sig == unix.SIGTRAP {
+			p.report(&Event{Kind: EventStep, Process: p, Thread: t})
+			return
+		}
+	}
+	switch sig {
+	case unix.SIGSTOP:
+		if ours, req := p.consumeSigstop(t); ours {
+			if req != 0 {
+				p.report(&Event{Kind: req, Process: p, Thread: t})
+			} else if p.shouldRun() {
+				p.resumeThread(t)
+			}
+			return
+		}
+	case unix.SIGTRAP:
+		if err := t.loadRegs(); err == nil {
+			if s := p.bps.sites[t.regs.Rip-1]; s != nil {
+				p.hit(t, s)
+				return
+			}
+		}
+	}
+	p.signal(t, sig)
+}
+
+// hit runs the callbacks of the breakpoints at s and resumes or reports.
+func (p *Process) hit(t *Thread, s *site) {
+	t.regs.Rip = s.addr
+	t.regsDirty = true
+	t.bpAt = s
+	var stopBp *Breakpoint
+	var buf [4]*Breakpoint
+	owners := append(buf[:0], s.owners...)
+	p.inCallback = true
+	for _, bp := range owners {
+		bp.hits++
+		if bp.OnHit == nil || bp.OnHit(t, bp) {
+			if stopBp == nil {
+				stopBp = bp
+			}
+		}
+	}
+	p.inCallback = false
+	if stopBp != nil {
+		p.report(&Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp})
+	} else if p.shouldRun() {
+		p.resumeThread(t)
+	}
+}
+
+// signal applies the signal policy to a signal t received.
+func (p *Process) signal(t *Thread, sig unix.Signal) {
+	a := p.signals.action(sig)
+	if a.Deliver {
+		t.pendingSig = sig
+	}
+	if a.Stop {
+		ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
+		switch sig {
+		case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
+			if _, _, addr, err := getSiginfo(t.tid); err == nil {
+				ev.Addr = addr
+			}
+		}
+		if p.hooks.OnEvent == nil || p.callHook(ev) {
+			p.report(ev)
+			return
+		}
+	}
+	if p.shouldRun() {
+		p.resumeThread(t)
+	}
+}
+
+func (p *Process) callHook(ev *Event) bool {
+	if ev.Thread != nil && ev.Tid == 0 {
+		ev.Tid = ev.Thread.tid
+	}
+	p.inCallback = true
+	defer func() { p.inCallback = false }()
+	return p.hooks.OnEvent(ev)
+}
+
+// ptraceEvent handles PTRACE_EVENT_* stops.
+func (p *Process) ptraceEvent(t *Thread, cause int) {
+	switch cause {
+	case unix.PTRACE_EVENT_CLONE:
+		msg, err := unix.PtraceGetEventMsg(t.tid)
+		if err != nil {
+			break
+		}
+		nt := p.newThreadStopped(int(msg))
+		if nt != nil {
+			ev := &Event{Kind: EventThreadCreate, Process: p, Thread: t, NewThread: nt}
+			if p.hooks.OnEvent != nil && p.callHook(ev) {
+				p.report(ev)
+				return
+			}
+			if p.shouldRun() {
+				p.resumeThread(nt)
+			}
+		}
+	case unix.PTRACE_EVENT_EXIT:
+		if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil {
+			p.lastExit = unix.WaitStatus(msg)
+			t.exitStatus = p.lastExit.ExitStatus()
+		}
+		// The thread is on its way out: let it go, it never stops again.
+		t.state = tsExiting
+		t.bpAt = nil
+		t.pendingSig = 0
+		_ = ptrace(unix.PTRACE_CONT, t.tid, 0, 0)
+		return
+	case unix.PTRACE_EVENT_EXEC:
+		p.execed(t)
+		return
+	}
+	if p.shouldRun() {
+		p.resumeThread(t)
+	}
+}
+
+// newThreadStopped adds a thread reported by a clone event and waits for its first
+// stop, so that it is known before it runs an instruction.
+func (p *Process) newThreadStopped(tid int) *Thread {
+	nt := p.addThread(tid)
+	ws, seen := p.e.early[tid]
+	delete(p.e.early, tid)
+	for {
+		if !seen {
+			var err error
+			if _, ws, err = wait4(tid, false); err != nil {
+				p.threadGone(nt, 0, false)
+				return nil
+			}
+		}
+		seen = false
+		if ws.Exited() || ws.Signaled() {
+			p.threadGone(nt, ws, true)
+			return nil
+		}
+		if ws.Stopped() && ws.StopSignal() == unix.SIGSTOP {
+			nt.state = tsStopped
+			return nt
+		}
+		if ws.Stopped() {
+			// Some other signal raced with the first stop: keep it for later.
+			nt.state = tsStopped
+			if ws.TrapCause() == 0 {
+				nt.pendingSig = ws.StopSignal()
+			}
+			p.mu.Lock()
+			nt.sigstopSent = true
+			p.mu.Unlock()
+			return nt
+		}
+	}
+}
+
+// threadGone removes a thread that exited or was killed. When it was the last one
+// (or the main thread, which is reported last), the process is over.
+func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
+	if t.state == tsGone {
+		return
+	}
+	if !real {
+		ws = p.lastExit
+	}
+	leader := t.tid == p.pid
+	p.removeThread(t)
+	if leader || len(p.threads) == 0 {
+		if !leader {
+			ws = p.lastExit
+		}
+		p.events = append(p.events, p.finish(ws))
+		return
+	}
+	status := t.exitStatus
+	if ws.Exited() {
+		status = ws.ExitStatus()
+	}
+	ev := &Event{Kind: EventThreadExit, Process: p, Tid: t.tid, Status: status}
+	if p.hooks.OnEvent != nil && p.callHook(ev) {
+		p.report(ev)
+	}
+}
+
+// execed handles PTRACE_EVENT_EXEC: the old image is gone, with its threads and
+// breakpoints; nothing may be written at the old addresses.
+func (p *Process) execed(t *Thread) {
+	for _, o := range p.threadList() {
+		if o.tid != p.pid {
+			p.removeThread(o)
+		}
+	}
+	if t.tid != p.pid {
+		p.removeThread(t)
+		t = p.addThread(p.pid)
+		t.state = tsStopped
+	}
+	p.removeAllSites(false)
+	for _, bp := range p.bps.list {
+		bp.addrs = nil
+	}
+	if exe := exePath(p.pid); exe != "" {
+		p.exe = exe
+	}
+	if p.mem != nil {
+		p.mem.Close()
+		p.mem = nil
+	}
+	p.report(&Event{Kind: EventExec, Process: p, Thread: t})
+}
+
+// errThreadGone is returned by a step whose thread exited.
+var errThreadGone = errors.New("thread exited during the step")

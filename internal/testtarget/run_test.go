@@ -1,0 +1,257 @@
+package testtarget_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"stardbg/internal/testtarget"
+)
+
+// runTimeout bounds one run of a target that exits by itself.
+const runTimeout = 30 * time.Second
+
+// A run is the result of running a target to completion.
+type run struct {
+	stdout  string
+	stderr  string
+	pid     int
+	status  syscall.WaitStatus
+	elapsed time.Duration
+}
+
+// runTarget runs bin with args in a fresh directory (where any core file
+// lands) and waits for it to end.
+func runTarget(t *testing.T, bin string, args ...string) run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	r := run{
+		stdout:  stdout.String(),
+		stderr:  stderr.String(),
+		pid:     cmd.Process.Pid,
+		status:  cmd.ProcessState.Sys().(syscall.WaitStatus),
+		elapsed: time.Since(start),
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("%s %q did not end within %v; stdout:\n%s", bin, args, runTimeout, r.stdout)
+	}
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// exited fails the test unless the run exited with status 0.
+func (r run) exited(t *testing.T) {
+	t.Helper()
+	if !r.status.Exited() || r.status.ExitStatus() != 0 {
+		t.Fatalf("status %v, want exit 0; stderr:\n%s", r.status, r.stderr)
+	}
+}
+
+// killedBy fails the test unless the run died by signal sig.
+func (r run) killedBy(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if !r.status.Signaled() || r.status.Signal() != sig {
+		t.Fatalf("status %v, want death by %v; stderr:\n%s", r.status, sig, r.stderr)
+	}
+}
+
+// wantLines fails the test unless stdout is exactly these lines.
+func (r run) wantLines(t *testing.T, lines ...string) {
+	t.Helper()
+	got := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if !slices.Equal(got, lines) {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, strings.Join(lines, "\n"))
+	}
+}
+
+// hotSum returns the sum of hot(i) = 3i+1 for i in [from, to), computed
+// the way the targets compute it.
+func hotSum(from, to int64) int64 {
+	var s int64
+	for i := from; i < to; i++ {
+		s += 3*i + 1
+	}
+	return s
+}
+
+// argSum returns the sum of i for i in [0, n).
+func argSum(n int64) int64 { return n * (n - 1) / 2 }
+
+// runCase runs one target with small arguments and checks its output.
+type runCase struct {
+	name  string
+	args  []string
+	check func(t *testing.T, r run)
+}
+
+var runCases = []runCase{
+	{"c/hotloop", []string{"1000"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t,
+			"answer=42",
+			fmt.Sprintf("calls=1000 checksum=%d", hotSum(0, 1000)),
+			"counter_global=42",
+			"patch_me=1")
+	}},
+	{"c/hotthreads", []string{"3", "500"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("threads=3 calls=1500 checksum=%d argsum=%d", hotSum(0, 1500), argSum(1500)))
+	}},
+	{"c/threadchurn", []string{"20", "3"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("started=60 joined=60 checksum=%d", hotSum(0, 60)))
+	}},
+	{"c/mainexit", []string{"20000"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "workers=3", fmt.Sprintf("workers_done=3 checksum=%d", hotSum(0, 60000)))
+	}},
+	{"c/sigsegv", nil, func(t *testing.T, r run) {
+		r.killedBy(t, syscall.SIGSEGV)
+		kv := testtarget.KeyValues(r.stdout)
+		tid, _ := strconv.Atoi(kv["crash_tid"])
+		r.wantLines(t,
+			fmt.Sprintf("pid=%d", r.pid),
+			fmt.Sprintf("crash_tid=%d", tid),
+			"fault_addr=0x10",
+			"about to crash")
+		if tid == r.pid || tid <= 0 {
+			t.Errorf("crash_tid=%d, want a thread other than the leader %d", tid, r.pid)
+		}
+	}},
+	{"c/sigusr1", []string{"3"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "handled=3")
+	}},
+	{"c/sigabrt", nil, func(t *testing.T, r run) {
+		r.killedBy(t, syscall.SIGABRT)
+		r.wantLines(t, "aborting")
+	}},
+	{"c/callchain", []string{"3"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "in f5", "in f5", "in f5", fmt.Sprintf("calls=3 sum=%d", argSum(3)+15*3))
+	}},
+	{"c/twostatics", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "a=202 b=15")
+	}},
+	{"c/dlopener", nil, func(t *testing.T, r run) { // the default library next to the executable
+		r.exited(t)
+		r.wantLines(t, "plugin_sum=26", "unloaded=1", "again=16") // 7+8+11, 3*3+7
+	}},
+	{"c/mallocs", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "allocs=21 bytes=2097151 largest=1048576")
+	}},
+	{"c/mallocs", []string{"23"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "allocs=23 bytes=2097154 largest=1048576") // sizes wrap to 1, 2
+	}},
+	{"c/forker", []string{"fork", "100"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t,
+			fmt.Sprintf("child ok sum=%d", hotSum(0, 100)),
+			fmt.Sprintf("parent calls=200 sum=%d child_status=0", hotSum(0, 200)))
+	}},
+	{"c/forker", []string{"spawn", "100"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t,
+			"spawn_status=0 system_status=0",
+			fmt.Sprintf("parent calls=200 sum=%d", hotSum(0, 200)))
+	}},
+	{"c/sleeper", []string{"0.3", "2"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("ready pid=%d threads=2", r.pid), "patch_me=1")
+		if r.elapsed < 300*time.Millisecond {
+			t.Errorf("sleeper 0.3 ended after %v", r.elapsed)
+		}
+	}},
+	{"c/bigmem", []string{"1"}, func(t *testing.T, r run) {
+		r.exited(t)
+		kv := testtarget.KeyValues(r.stdout)
+		addr, err := strconv.ParseUint(strings.TrimPrefix(kv["region"], "0x"), 16, 64)
+		if err != nil || addr == 0 || addr%4096 != 0 {
+			t.Errorf("region=%s, want a page-aligned address", kv["region"])
+		}
+		r.wantLines(t, fmt.Sprintf("region=%#x size=1048576", addr))
+	}},
+	{"go/hotgo", []string{"4", "1000", "chain"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t,
+			fmt.Sprintf("goroutines=4 calls=4000 checksum=%d argsum=%d", hotSum(0, 4000), argSum(4000)),
+			"method=33",
+			"in f5",
+			"chain=15")
+	}},
+	{"go/hotgo", []string{"2", "10"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("goroutines=2 calls=20 checksum=%d argsum=190", hotSum(0, 20)), "method=33")
+	}},
+	{"go/sleepergo", []string{"0.3", "2"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("ready pid=%d goroutines=2", r.pid), "patch_me=1")
+		if r.elapsed < 300*time.Millisecond {
+			t.Errorf("sleepergo 0.3 ended after %v", r.elapsed)
+		}
+	}},
+}
+
+// TestRun builds every target in every variant and checks what it prints.
+func TestRun(t *testing.T) {
+	for _, c := range runCases {
+		for _, v := range testtarget.Variants(c.name) {
+			args := strings.Join(c.args, "_")
+			if args == "" {
+				args = "noargs"
+			}
+			t.Run(fmt.Sprintf("%s/%s/%s", c.name, v, args), func(t *testing.T) {
+				t.Parallel()
+				c.check(t, runTarget(t, testtarget.Build(t, c.name, v), c.args...))
+			})
+		}
+	}
+}
+
+// TestDlopenerPluginPath passes the library path explicitly, as the brief
+// for debugger tests does.
+func TestDlopenerPluginPath(t *testing.T) {
+	for _, v := range testtarget.Variants("c/dlopener") {
+		t.Run(v.String(), func(t *testing.T) {
+			t.Parallel()
+			r := runTarget(t, testtarget.Build(t, "c/dlopener", v), testtarget.PluginPath(t, v), "4")
+			r.exited(t)
+			r.wantLines(t, "plugin_sum=42", "unloaded=1", "again=23") // 7+8+11+16, 4*4+7
+		})
+	}
+}
+
+// TestEveryTargetRuns makes sure no target is left out of the tests here.
+func TestEveryTargetRuns(t *testing.T) {
+	tested := map[string]bool{"c/manythreads": true} // see interactive_test.go
+	for _, c := range runCases {
+		tested[c.name] = true
+	}
+	for _, name := range testtarget.Targets() {
+		if !tested[name] {
+			t.Errorf("target %s has no run case in internal/testtarget/run_test.go; add one that checks its output", name)
+		}
+	}
+}

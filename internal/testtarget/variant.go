@@ -1,0 +1,98 @@
+package testtarget
+
+import "strings"
+
+// A Variant says how a target is compiled. The zero value, Default, means
+// CO0 for C targets and Go for Go targets.
+type Variant int
+
+const (
+	Default   Variant = iota
+	CO0               // gcc -O0 -g -fno-omit-frame-pointer, PIE (the Debian default)
+	CO2NoFP           // gcc -O2 -g -fomit-frame-pointer, PIE: unwinding needs CFI
+	CNoPIE            // gcc -O0 -g -fno-omit-frame-pointer -no-pie -fno-pie
+	Go                // go build
+	GoNoDWARF         // go build -ldflags=-w: symbol table but no DWARF
+)
+
+var variantNames = [...]string{
+	Default:   "default",
+	CO0:       "co0",
+	CO2NoFP:   "co2nofp",
+	CNoPIE:    "cnopie",
+	Go:        "go",
+	GoNoDWARF: "gonodwarf",
+}
+
+func (v Variant) String() string {
+	if v < 0 || int(v) >= len(variantNames) {
+		return "variant(?)"
+	}
+	return variantNames[v]
+}
+
+// Variants returns the variants that apply to the named target, default
+// first: CO0, CO2NoFP and CNoPIE for "c/..." targets, Go and GoNoDWARF for
+// "go/..." targets, and nil for anything else.
+func Variants(name string) []Variant {
+	switch lang(name) {
+	case "c":
+		return []Variant{CO0, CO2NoFP, CNoPIE}
+	case "go":
+		return []Variant{Go, GoNoDWARF}
+	}
+	return nil
+}
+
+// lang returns "c" or "go" for a target name, or "".
+func lang(name string) string {
+	l, _, _ := strings.Cut(name, "/")
+	if l == "c" || l == "go" {
+		return l
+	}
+	return ""
+}
+
+// resolve replaces Default by the language's default and reports whether
+// v applies to targets of language l.
+func (v Variant) resolve(l string) (Variant, bool) {
+	switch {
+	case v == Default && l == "c":
+		return CO0, true
+	case v == Default && l == "go":
+		return Go, true
+	case l == "c":
+		return v, v == CO0 || v == CO2NoFP || v == CNoPIE
+	case l == "go":
+		return v, v == Go || v == GoNoDWARF
+	}
+	return v, false
+}
+
+// cflags returns the compiler flags of a C variant, except the ones that
+// make a position-dependent executable (see pieFlags).
+func (v Variant) cflags() []string {
+	flags := []string{"-g", "-pthread", "-Wall"}
+	switch v {
+	case CO2NoFP:
+		return append(flags, "-O2", "-fomit-frame-pointer")
+	default:
+		return append(flags, "-O0", "-fno-omit-frame-pointer")
+	}
+}
+
+// pieFlags returns the flags a C variant adds for executables only.
+func (v Variant) pieFlags() []string {
+	if v == CNoPIE {
+		return []string{"-no-pie", "-fno-pie"}
+	}
+	return nil
+}
+
+// goflags returns the extra flags a Go variant passes to go build.
+func (v Variant) goflags() []string {
+	if v == GoNoDWARF {
+		return []string{"-ldflags=-w"}
+	}
+	return nil
+}

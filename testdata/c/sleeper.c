@@ -1,0 +1,75 @@
+// sleeper: a quiet, long-running process for attach tests. The main thread
+// and K more threads sleep in nanosleep (10ms) and call hot() after every
+// sleep, until SECS seconds have passed; then main prints patch_me, which a
+// debugger may have changed.
+//
+// usage:  sleeper [SECS [K]]     SECS defaults to 2 (fractions allowed,
+//                                <= 0 means forever), K to 4
+// output:
+//   ready pid=P threads=K        once all threads have started
+//   patch_me=V                   at exit; V is 1 unless a debugger changed it
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline, noipa))
+
+long patch_me = 1;
+static double deadline; // 0 means forever
+static volatile long sink;
+
+NOINLINE long hot(long i)
+{
+	return i * 3 + 1; // @hot-body
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+NOINLINE void *nap_loop(void *arg)
+{
+	struct timespec step = {0, 10 * 1000 * 1000};
+
+	(void)arg;
+	for (long i = 0; deadline == 0 || now() < deadline; i++) {
+		nanosleep(&step, NULL); // @nanosleep
+		sink = hot(i);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 2;
+	long k = argc > 2 ? atol(argv[2]) : 4;
+	pthread_t *threads;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (k < 0) {
+		fprintf(stderr, "sleeper: need K >= 0\n");
+		return 2;
+	}
+	if (secs > 0)
+		deadline = now() + secs;
+	threads = calloc(k + 1, sizeof *threads);
+	for (long t = 0; t < k; t++) {
+		if (pthread_create(&threads[t], NULL, nap_loop, NULL) != 0) {
+			fprintf(stderr, "sleeper: pthread_create failed\n");
+			return 1;
+		}
+	}
+	printf("ready pid=%ld threads=%ld\n", (long)getpid(), k);
+	nap_loop(NULL);
+	for (long t = 0; t < k; t++)
+		pthread_join(threads[t], NULL);
+	printf("patch_me=%ld\n", patch_me); // @print-patch
+	free(threads);
+	return 0;
+}
