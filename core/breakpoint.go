@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"stardbg/core/emu"
+	"stardbg/core/sym"
 )
 
 // Breakpoint is a software breakpoint at one or more addresses of a process.
@@ -24,6 +25,8 @@ type Breakpoint struct {
 
 	p       *Process
 	addrs   []uint64
+	locs    []sym.Location // what each address is, for breakpoints set by location
+	spec    *sym.Spec      // the location spec, resolved again when libraries change
 	hits    uint64
 	enabled bool
 	cleared bool
@@ -151,6 +154,9 @@ func (bp *Breakpoint) removeAddr(addr uint64, write bool) error {
 		for i, a := range bp.addrs {
 			if a == addr {
 				bp.addrs = append(bp.addrs[:i], bp.addrs[i+1:]...)
+				if i < len(bp.locs) {
+					bp.locs = append(bp.locs[:i], bp.locs[i+1:]...)
+				}
 				if bp.enabled {
 					err = bp.p.unplant(addr, bp, write)
 				}
@@ -209,14 +215,19 @@ func (bp *Breakpoint) Clear() error {
 			}
 		}
 		bp.cleared = true
-		for i, b := range p.bps.list {
-			if b == bp {
-				p.bps.list = append(p.bps.list[:i], p.bps.list[i+1:]...)
-				break
-			}
-		}
+		p.bps.drop(bp)
 	})
 	return err
+}
+
+// drop removes a breakpoint from the list.
+func (bs *breakpoints) drop(bp *Breakpoint) {
+	for i, b := range bs.list {
+		if b == bp {
+			bs.list = append(bs.list[:i], bs.list[i+1:]...)
+			return
+		}
+	}
 }
 
 // Cleared reports whether Clear was called.
@@ -291,7 +302,7 @@ func (p *Process) decodeSite(s *site) {
 	n, _ := p.readMem(s.addr, code[:])
 	p.bps.unpatch(s.addr, code[:n])
 	insn, err := emu.Decode(code[:n], s.addr)
-	s.insn, s.emuOK = insn, err == nil && insn.Emulable()
+	s.insn, s.emuOK = insn, err == nil && insn.Emulable() && !p.noEmulate
 }
 
 // inRange returns the sites in [addr, addr+n).

@@ -10,11 +10,11 @@ import (
 
 // FPRegs is the x87, SSE and AVX state of a thread.
 type FPRegs struct {
-	MXCSR uint32
-	ST    [8][10]byte // x87 registers st0-st7, 80-bit, in physical order of the FXSAVE area
-	XMM   [16][16]byte
-	YMM   [16][32]byte // xmm in the low half, the AVX upper half in the high half
-	HasAVX bool        // the upper halves came from the CPU (else they are zero)
+	MXCSR  uint32
+	ST     [8][10]byte // x87 registers st0-st7, 80-bit, in physical order of the FXSAVE area
+	XMM    [16][16]byte
+	YMM    [16][32]byte // xmm in the low half, the AVX upper half in the high half
+	HasAVX bool         // the upper halves came from the CPU (else they are zero)
 }
 
 const (

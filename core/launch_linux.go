@@ -216,4 +216,3 @@ func readCmdline(pid int) []string {
 	}
 	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 }
-

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"stardbg/core/sym"
 )
 
 // ProcState is what a process is doing, as its user sees it.
@@ -50,10 +52,13 @@ type Process struct {
 	events     []*Event // stops seen but not yet returned by Wait
 	mem        *os.File // /proc/PID/mem
 	bps        breakpoints
+	syms       *sym.Table
+	libs       libState
 	signals    signalPolicy
 	hooks      Hooks
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
+	noEmulate  bool // step over every breakpoint by single-stepping (tests, benchmarks)
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

@@ -360,8 +360,9 @@ func (p *Process) execed(t *Thread) {
 	}
 	p.removeAllSites(false)
 	for _, bp := range p.bps.list {
-		bp.addrs = nil
+		bp.addrs, bp.locs = nil, nil
 	}
+	p.syms, p.libs = nil, libState{}
 	if exe := exePath(p.pid); exe != "" {
 		p.exe = exe
 	}

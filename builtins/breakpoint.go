@@ -1,0 +1,197 @@
+package builtins
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core"
+)
+
+// Breakpoint is a breakpoint of a process (Starlark type "breakpoint").
+type Breakpoint struct {
+	p     *Process
+	bp    *core.Breakpoint
+	onHit starlark.Callable // nil: every counted hit stops
+	cond  starlark.Callable // nil: every hit counts
+	once  bool
+	hits  int // hits for which cond held
+}
+
+var _ starlark.HasAttrs = (*Breakpoint)(nil)
+
+func (bp *Breakpoint) id() int { return bp.bp.ID }
+
+func (bp *Breakpoint) String() string {
+	return fmt.Sprintf("<breakpoint %d at %s>", bp.bp.ID, bp.bp.Location())
+}
+func (bp *Breakpoint) Type() string          { return "breakpoint" }
+func (bp *Breakpoint) Freeze()               {}
+func (bp *Breakpoint) Truth() starlark.Bool  { return true }
+func (bp *Breakpoint) Hash() (uint32, error) { return uint32(bp.bp.ID), nil }
+func (bp *Breakpoint) Attr(name string) (starlark.Value, error) {
+	return getAttr(bp, breakpointFields, breakpointMethods, name)
+}
+func (bp *Breakpoint) AttrNames() []string { return attrNames(breakpointFields, breakpointMethods) }
+
+const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False) -> breakpoint
+
+Plants a breakpoint. where is an int address, a function name ("hot",
+"main.worker", "main.(*T).Method"), "file:line" ("hotloop.c:12", matched by
+path suffix) or "lib:function" ("libc.so.6:malloc", "libc:malloc"). A name
+with several matches gets a breakpoint at each; a GNU indirect function
+breaks in the implementation the program uses. A location in a library that
+is not loaded yet is pending and planted when the library is loaded.
+
+cond(thread, bp), if given, decides whether a hit counts. on_hit(thread, bp)
+runs at every counted hit with the hitting thread stopped: a true result
+stops the process and wait_stop returns the "breakpoint" event; None or False
+resumes at once. Without on_hit every counted hit stops, like gdb's break.
+once=True clears the breakpoint after its first counted hit.
+
+Callbacks may read and write memory and registers, set and clear
+breakpoints and take backtraces, but not cont, stop, wait_stop, run or step.
+An error in a callback stops the process and is raised by wait_stop.
+Starlark freezes a module's globals when it finishes loading: count in a
+dict or list (counts["n"] += 1) or in the breakpoint's own hits.`
+
+func callableArg(b *starlark.Builtin, what string, v starlark.Value) (starlark.Callable, error) {
+	switch v := v.(type) {
+	case nil, starlark.NoneType:
+		return nil, nil
+	case starlark.Callable:
+		return v, nil
+	}
+	return nil, errorf(b, "%s must be callable or None, got %s", what, v.Type())
+}
+
+func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var where, onHit, cond starlark.Value
+	once := false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once); err != nil {
+		return nil, err
+	}
+	if _, err := envOf(thread, b); err != nil {
+		return nil, err
+	}
+	p := recv[*Process](b)
+	bp := &Breakpoint{p: p, once: once}
+	var err error
+	if bp.onHit, err = callableArg(b, "on_hit", onHit); err != nil {
+		return nil, err
+	}
+	if bp.cond, err = callableArg(b, "cond", cond); err != nil {
+		return nil, err
+	}
+	var cbp *core.Breakpoint
+	switch w := where.(type) {
+	case starlark.Int:
+		addr, err := uint64Arg(b, "address", w)
+		if err != nil {
+			return nil, err
+		}
+		cbp, err = p.p.SetBreakpoint(addr, bp.hit)
+		if err != nil {
+			return nil, memErr(b, p, err)
+		}
+	case starlark.String:
+		cbp, err = p.p.BreakAt(string(w), bp.hit)
+		if err != nil {
+			return nil, wrapErr(b, err)
+		}
+	default:
+		return nil, errorf(b, "where must be an address (int) or a location (string), got %s", where.Type())
+	}
+	cbp.Data = bp
+	bp.bp = cbp
+	return bp, nil
+}
+
+// hit is the engine's callback for this breakpoint.
+func (bp *Breakpoint) hit(ct *core.Thread, _ *core.Breakpoint) bool {
+	env := bp.p.env
+	t := bp.p.thread(ct)
+	if bp.cond != nil {
+		if !env.call(bp.cond, t, bp) {
+			return env.cbErr != nil
+		}
+	}
+	bp.hits++
+	if env.Log != nil {
+		env.Log(&core.Event{Kind: core.EventBreakpoint, Process: bp.p.p, Thread: ct, Tid: ct.Tid(), Breakpoint: bp.bp}, bp)
+	}
+	if bp.once {
+		defer bp.bp.Clear()
+	}
+	if bp.onHit == nil {
+		return true
+	}
+	return env.call(bp.onHit, t, bp)
+}
+
+func intList(vs []uint64) *starlark.List {
+	l := make([]starlark.Value, len(vs))
+	for i, v := range vs {
+		l[i] = starlark.MakeUint64(v)
+	}
+	return starlark.NewList(l)
+}
+
+var breakpointFields = fields[*Breakpoint]{
+	"id": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeInt(bp.bp.ID), nil }, "id: the breakpoint's number, from 1."},
+	"addr": {func(bp *Breakpoint) (starlark.Value, error) {
+		a := bp.bp.Addrs()
+		return orNone(starlark.MakeUint64(first(a)), len(a) > 0), nil
+	}, "addr: the (first) address, or None while pending."},
+	"addrs": {func(bp *Breakpoint) (starlark.Value, error) { return intList(bp.bp.Addrs()), nil },
+		"addrs: every address the breakpoint is planted at."},
+	"location": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.String(bp.bp.Location()), nil },
+		`location: where it is, for people: "hot at hotloop.c:12".`},
+	"hits": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeInt(bp.hits), nil },
+		"hits: the hits that counted (cond held)."},
+	"enabled": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Enabled()), nil },
+		"enabled: whether the breakpoint is active."},
+	"pending": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Pending()), nil },
+		"pending: True while the location waits for a library to be loaded."},
+	"once": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.once), nil },
+		"once: whether the breakpoint clears itself after its first counted hit."},
+	"process": {func(bp *Breakpoint) (starlark.Value, error) { return bp.p, nil }, "process: the breakpoint's process."},
+}
+
+func first(a []uint64) uint64 {
+	if len(a) == 0 {
+		return 0
+	}
+	return a[0]
+}
+
+var breakpointMethods = methods{
+	"enable":  {bpEnable, "enable()\n\nPlants the breakpoint again after disable()."},
+	"disable": {bpDisable, "disable()\n\nTakes the breakpoint out of memory; it keeps its locations and count."},
+	"clear":   {bpClear, "clear()\n\nRemoves the breakpoint for good."},
+}
+
+func bpEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	bp := recv[*Breakpoint](b)
+	if bp.bp.Cleared() {
+		return nil, errorf(b, "breakpoint %d was cleared", bp.bp.ID)
+	}
+	return starlark.None, wrapErr(b, bp.bp.Enable())
+}
+
+func bpDisable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	return starlark.None, wrapErr(b, recv[*Breakpoint](b).bp.Disable())
+}
+
+func bpClear(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	return starlark.None, wrapErr(b, recv[*Breakpoint](b).bp.Clear())
+}

@@ -1,0 +1,136 @@
+// Package builtins is the Starlark API of stardbg: launch, attach and the process,
+// thread, regs, breakpoint and event values that scripts drive targets with.
+//
+// It adapts package core to Starlark and nothing more: it does not know about
+// terminals, flags or the REPL (cmd/stardbg), and it prints only through the
+// Starlark thread. Every builtin must run on the engine's tracer thread (the
+// host runs whole scripts there with core.Engine.Do), so that a callback's peek,
+// regs and poke are direct system calls.
+//
+// Per-interpreter state is an *Env kept on the starlark.Thread (SetEnv, EnvOf).
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core"
+)
+
+// Env is the debugger state of one interpreter: its engine, the processes it
+// started or attached, and the callback bookkeeping.
+type Env struct {
+	Engine *core.Engine
+	// Stdin, Stdout and Stderr are what launched programs inherit by default.
+	Stdin, Stdout, Stderr *os.File
+	// Argv is the script's argument list.
+	Argv []string
+	// Log, when set, receives every event the API reports or sees in a callback
+	// (the CLI's --events log).
+	Log func(ev *core.Event, bp *Breakpoint)
+
+	procs     []*Process
+	byCore    map[*core.Process]*Process
+	cur       *starlark.Thread // the thread of the builtin being run, for callbacks
+	callbacks int              // > 0 while a callback runs
+	cbErr     error            // raised by a callback; reported by wait_stop
+}
+
+// NewEnv returns an Env for a new interpreter.
+func NewEnv(e *core.Engine) *Env {
+	return &Env{Engine: e, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, byCore: map[*core.Process]*Process{}}
+}
+
+const envKey = "stardbg.builtins.env"
+
+// SetEnv attaches env to a Starlark thread; every thread that runs debugger
+// builtins needs one.
+func SetEnv(thread *starlark.Thread, env *Env) { thread.SetLocal(envKey, env) }
+
+// EnvOf returns the Env of a thread, or nil.
+func EnvOf(thread *starlark.Thread) *Env {
+	env, _ := thread.Local(envKey).(*Env)
+	return env
+}
+
+func envOf(thread *starlark.Thread, b *starlark.Builtin) (*Env, error) {
+	env := EnvOf(thread)
+	if env == nil {
+		return nil, fmt.Errorf("%s: no debugger in this interpreter", b.Name())
+	}
+	env.cur = thread
+	return env, nil
+}
+
+// Processes returns the processes this interpreter launched or attached.
+func (env *Env) Processes() []*Process { return append([]*Process(nil), env.procs...) }
+
+// Close ends the interpreter's sessions: every process it launched is killed and
+// every process it attached is detached running, with every breakpoint removed,
+// unless the script already did so.
+func (env *Env) Close() error {
+	var errs []error
+	for _, p := range env.procs {
+		if err := p.release(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	env.procs = nil
+	return errors.Join(errs...)
+}
+
+// Interrupt stops every running process of the interpreter; any goroutine may
+// call it (Ctrl-C, a deadline). A script blocked in wait_stop returns.
+func (env *Env) Interrupt() {
+	for _, p := range env.procs {
+		p.p.Stop()
+	}
+}
+
+func (env *Env) wrap(cp *core.Process) *Process {
+	if p := env.byCore[cp]; p != nil {
+		return p
+	}
+	p := &Process{env: env, p: cp, threads: map[*core.Thread]*Thread{}, handlers: map[string]starlark.Callable{}}
+	env.byCore[cp] = p
+	env.procs = append(env.procs, p)
+	cp.SetHooks(core.Hooks{OnEvent: p.onEvent})
+	return p
+}
+
+// inCallback refuses operations that callbacks may not do.
+func (env *Env) inCallback(b *starlark.Builtin) error {
+	if env.callbacks > 0 {
+		return fmt.Errorf("%s: not allowed inside a callback (return True from the callback to stop instead)", b.Name())
+	}
+	return nil
+}
+
+// call runs a Starlark callback on the thread of the builtin that let the engine
+// run. An error is kept for wait_stop and makes the process stop.
+func (env *Env) call(fn starlark.Callable, args ...starlark.Value) (stop bool) {
+	thread := env.cur
+	if thread == nil {
+		thread = &starlark.Thread{Name: "callback"}
+	}
+	env.callbacks++
+	v, err := starlark.Call(thread, fn, starlark.Tuple(args), nil)
+	env.callbacks--
+	if err != nil {
+		if env.cbErr == nil {
+			env.cbErr = err
+		}
+		return true
+	}
+	return bool(v.Truth())
+}
+
+// takeCallbackError returns and forgets a callback's error.
+func (env *Env) takeCallbackError() error {
+	err := env.cbErr
+	env.cbErr = nil
+	return err
+}

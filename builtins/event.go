@@ -1,0 +1,93 @@
+package builtins
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core"
+)
+
+// Event is something that happened to a process (Starlark type "event").
+type Event struct {
+	p  *Process
+	ev *core.Event
+	bp *Breakpoint
+}
+
+var _ starlark.HasAttrs = (*Event)(nil)
+
+func (p *Process) event(ev *core.Event) *Event {
+	e := &Event{p: p, ev: ev}
+	if ev.Breakpoint != nil {
+		e.bp, _ = ev.Breakpoint.Data.(*Breakpoint)
+	}
+	return e
+}
+
+// Core is the engine's event.
+func (e *Event) Core() *core.Event { return e.ev }
+
+func (e *Event) String() string {
+	s := fmt.Sprintf("<event %s pid=%d", e.ev.Kind, e.p.p.Pid())
+	if e.ev.Tid != 0 {
+		s += fmt.Sprintf(" tid=%d", e.ev.Tid)
+	}
+	switch e.ev.Kind {
+	case core.EventBreakpoint:
+		if e.bp != nil {
+			s += fmt.Sprintf(" breakpoint=%d", e.bp.id())
+		}
+	case core.EventSignal, core.EventKilled:
+		s += " signal=" + core.SignalName(e.ev.Signal)
+	case core.EventExited, core.EventThreadExit:
+		s += fmt.Sprintf(" status=%d", e.ev.Status)
+	case core.EventThreadCreate:
+		s += fmt.Sprintf(" new_thread=%d", e.ev.NewThread.Tid())
+	}
+	return s + ">"
+}
+func (e *Event) Type() string          { return "event" }
+func (e *Event) Freeze()               {}
+func (e *Event) Truth() starlark.Bool  { return true }
+func (e *Event) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: event") }
+func (e *Event) Attr(name string) (starlark.Value, error) {
+	return getAttr(e, eventFields, nil, name)
+}
+func (e *Event) AttrNames() []string { return attrNames(eventFields, nil) }
+
+func orNone[T starlark.Value](v T, ok bool) starlark.Value {
+	if !ok {
+		return starlark.None
+	}
+	return v
+}
+
+var eventFields = fields[*Event]{
+	"kind": {func(e *Event) (starlark.Value, error) { return starlark.String(e.ev.Kind.String()), nil },
+		`kind: "breakpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout" or "exec".`},
+	"process": {func(e *Event) (starlark.Value, error) { return e.p, nil }, "process: the process it happened to."},
+	"thread": {func(e *Event) (starlark.Value, error) {
+		t := e.p.thread(e.ev.Thread)
+		return orNone(t, t != nil && !t.gone && e.ev.Kind != core.EventThreadExit), nil
+	}, "thread: the thread it happened in, or None."},
+	"tid": {func(e *Event) (starlark.Value, error) {
+		return orNone(starlark.MakeInt(e.ev.Tid), e.ev.Tid != 0), nil
+	}, "tid: the id of the thread it happened in (also for a thread that has exited), or None."},
+	"breakpoint": {func(e *Event) (starlark.Value, error) { return orNone(e.bp, e.bp != nil), nil },
+		"breakpoint: the breakpoint that was hit, or None."},
+	"signal": {func(e *Event) (starlark.Value, error) {
+		return orNone(starlark.String(core.SignalName(e.ev.Signal)), e.ev.Signal != 0), nil
+	}, `signal: the signal's name ("SIGSEGV"), or None.`},
+	"status": {func(e *Event) (starlark.Value, error) {
+		k := e.ev.Kind
+		return orNone(starlark.MakeInt(e.ev.Status), k == core.EventExited || k == core.EventThreadExit), nil
+	}, "status: the exit code of an \"exited\" event or the exit status of a \"thread_exit\", else None."},
+	"new_thread": {func(e *Event) (starlark.Value, error) {
+		t := e.p.thread(e.ev.NewThread)
+		return orNone(t, t != nil), nil
+	}, "new_thread: the thread a \"thread_create\" event made, else None."},
+	"addr": {func(e *Event) (starlark.Value, error) {
+		return orNone(starlark.MakeUint64(e.ev.Addr), e.ev.Kind == core.EventSignal && e.ev.Addr != 0), nil
+	}, "addr: the faulting address of SIGSEGV, SIGBUS, SIGILL or SIGFPE, else None."},
+}

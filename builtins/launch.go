@@ -1,0 +1,179 @@
+package builtins
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core"
+)
+
+const launchDoc = `launch(argv, env=None, cwd=None, stdin=None, stdout=None, stderr=None) -> process
+
+Starts a program stopped before its first instruction. argv is a list of
+strings (or one string: the program alone); argv[0] is looked up in PATH when
+it has no slash. env=None inherits stardbg's environment; a dict replaces it.
+Each of stdin, stdout and stderr is None (inherit), "null", or a file path
+(stdout and stderr are created or truncated). Launching is one of the two ways
+a script reaches the system beyond its target processes (attach is the other).`
+
+const attachDoc = `attach(pid) -> process
+
+Attaches to a running process and stops all of its threads. When the script
+ends, the process is detached (with every breakpoint removed) and goes on.`
+
+// StartError marks a failure to launch or attach, so the CLI can exit with 3.
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var argvV, envV, cwdV, stdinV, stdoutV, stderrV starlark.Value = nil, starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "argv", &argvV, "env?", &envV, "cwd?", &cwdV,
+		"stdin?", &stdinV, "stdout?", &stdoutV, "stderr?", &stderrV); err != nil {
+		return nil, err
+	}
+	env, err := envOf(thread, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.inCallback(b); err != nil {
+		return nil, err
+	}
+	argv, err := stringsArg(b, "argv", argvV)
+	if err != nil {
+		return nil, err
+	}
+	if len(argv) == 0 || argv[0] == "" {
+		return nil, errorf(b, "argv must name a program")
+	}
+	cfg := core.LaunchConfig{Path: argv[0], Args: argv}
+	if envV != starlark.None {
+		d, ok := envV.(*starlark.Dict)
+		if !ok {
+			return nil, errorf(b, "env must be a dict or None, got %s", envV.Type())
+		}
+		cfg.Env = []string{}
+		for _, kv := range d.Items() {
+			k, kok := starlark.AsString(kv[0])
+			v, vok := starlark.AsString(kv[1])
+			if !kok || !vok {
+				return nil, errorf(b, "env keys and values must be strings, got %s: %s", kv[0].Type(), kv[1].Type())
+			}
+			cfg.Env = append(cfg.Env, k+"="+v)
+		}
+		sort.Strings(cfg.Env)
+	}
+	if cwdV != starlark.None {
+		s, ok := starlark.AsString(cwdV)
+		if !ok {
+			return nil, errorf(b, "cwd must be a string or None, got %s", cwdV.Type())
+		}
+		cfg.Dir = s
+	}
+	if strings.Contains(argv[0], "/") || cfg.Dir == "" {
+		cfg.Path = argv[0]
+	} else if lp, err := exec.LookPath(argv[0]); err == nil {
+		cfg.Path = lp
+	}
+	var opened []*os.File
+	defer func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}()
+	stdio := []*starlark.Value{&stdinV, &stdoutV, &stderrV}
+	names := []string{"stdin", "stdout", "stderr"}
+	files := []**os.File{&cfg.Stdin, &cfg.Stdout, &cfg.Stderr}
+	defaults := []*os.File{env.Stdin, env.Stdout, env.Stderr}
+	for i, v := range stdio {
+		if *v == starlark.None {
+			*files[i] = defaults[i]
+			continue
+		}
+		path, ok := starlark.AsString(*v)
+		if !ok {
+			return nil, errorf(b, "%s must be None, \"null\" or a file path, got %s", names[i], (*v).Type())
+		}
+		if path == "null" {
+			path = os.DevNull
+		}
+		var f *os.File
+		if i == 0 {
+			f, err = os.Open(path)
+		} else {
+			f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		}
+		if err != nil {
+			return nil, errorf(b, "%s: %v", names[i], err)
+		}
+		opened = append(opened, f)
+		*files[i] = f
+	}
+	cp, err := env.Engine.Launch(cfg)
+	if err != nil {
+		return nil, &StartError{Err: wrapErr(b, err)}
+	}
+	return env.wrap(cp), nil
+}
+
+func attach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var pid int
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pid", &pid); err != nil {
+		return nil, err
+	}
+	env, err := envOf(thread, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.inCallback(b); err != nil {
+		return nil, err
+	}
+	cp, err := env.Engine.Attach(pid)
+	if err != nil {
+		return nil, &StartError{Err: wrapErr(b, err)}
+	}
+	return env.wrap(cp), nil
+}
+
+// stringsArg accepts a list or tuple of strings, or one string.
+func stringsArg(b *starlark.Builtin, what string, v starlark.Value) ([]string, error) {
+	if s, ok := v.(starlark.String); ok {
+		return []string{string(s)}, nil
+	}
+	it, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, errorf(b, "%s must be a list of strings, got %s", what, v.Type())
+	}
+	var out []string
+	iter := it.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	for iter.Next(&x) {
+		s, ok := starlark.AsString(x)
+		if !ok {
+			return nil, errorf(b, "%s must be a list of strings, got an element of type %s", what, x.Type())
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// IsStartError reports whether err (from a script) is a failure to launch or
+// attach a target.
+func IsStartError(err error) bool {
+	var se *StartError
+	if errors.As(err, &se) {
+		return true
+	}
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return errors.As(ee.Unwrap(), &se)
+	}
+	return false
+}

@@ -1,0 +1,194 @@
+package builtins
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core"
+	"stardbg/internal/testtarget"
+	"stardbg/script"
+)
+
+// TestScripts runs every testdata/*.star file as a subtest, with the debugger
+// API and a few test helpers predeclared: target(name) builds a test program,
+// tmp(name) is a path in the test's temp dir, read(path) a file's content,
+// kv(text) its key=value pairs, spawn(argv) starts a program outside the
+// debugger and returns its pid once it says "ready", wait_pid(pid) waits for
+// it and returns {"status", "out"}, source_line(file, tag) finds a tagged line.
+func TestScripts(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.star")
+	if len(files) == 0 {
+		t.Fatal("no testdata/*.star")
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".star"), func(t *testing.T) {
+			runScript(t, file)
+		})
+	}
+}
+
+func runScript(t *testing.T, file string) {
+	eng := core.NewEngine()
+	defer eng.Close()
+	env := NewEnv(eng)
+	defer eng.Do(func() { env.Close() })
+	predeclared := Predeclared()
+	for name, fn := range testHelpers(t) {
+		predeclared[name] = starlark.NewBuiltin(name, fn)
+	}
+	sess := script.NewSession(script.Options{
+		Predeclared: predeclared,
+		Run:         eng.Do,
+		InitThread:  func(th *starlark.Thread) { SetEnv(th, env) },
+		Print:       func(msg string) { t.Log(msg) },
+	})
+	if _, err := sess.ExecFile(file, nil); err != nil {
+		t.Fatal(script.FormatError(err))
+	}
+}
+
+func testHelpers(t *testing.T) map[string]builtinFn {
+	dir := t.TempDir()
+	spawned := map[int]*spawnedProc{}
+	t.Cleanup(func() {
+		for _, sp := range spawned {
+			sp.cmd.Process.Kill()
+			sp.cmd.Wait()
+		}
+	})
+	return map[string]builtinFn{
+		"target": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var name string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+				return nil, err
+			}
+			return starlark.String(testtarget.Build(t, name, testtarget.Default)), nil
+		},
+		"tmp": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var name string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+				return nil, err
+			}
+			return starlark.String(filepath.Join(dir, name)), nil
+		},
+		"read": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var path string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path); err != nil {
+				return nil, err
+			}
+			data, err := os.ReadFile(path)
+			return starlark.String(data), err
+		},
+		"kv": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var text string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "text", &text); err != nil {
+				return nil, err
+			}
+			d := starlark.NewDict(0)
+			for k, v := range testtarget.KeyValues(text) {
+				d.SetKey(starlark.String(k), starlark.String(v))
+			}
+			return d, nil
+		},
+		"source_line": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var file, tag string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "file", &file, "tag", &tag); err != nil {
+				return nil, err
+			}
+			return starlark.MakeInt(testtarget.Line(t, file, tag)), nil
+		},
+		"spawn": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var argv *starlark.List
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "argv", &argv); err != nil {
+				return nil, err
+			}
+			ss, err := stringsArg(b, "argv", argv)
+			if err != nil {
+				return nil, err
+			}
+			sp, err := spawn(ss)
+			if err != nil {
+				return nil, err
+			}
+			spawned[sp.cmd.Process.Pid] = sp
+			return starlark.MakeInt(sp.cmd.Process.Pid), nil
+		},
+		"wait_pid": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var pid int
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pid", &pid); err != nil {
+				return nil, err
+			}
+			sp := spawned[pid]
+			if sp == nil {
+				return nil, fmt.Errorf("wait_pid: %d was not spawned", pid)
+			}
+			delete(spawned, pid)
+			status := sp.wait(30 * time.Second)
+			d := starlark.NewDict(2)
+			d.SetKey(starlark.String("status"), starlark.MakeInt(status))
+			d.SetKey(starlark.String("out"), starlark.String(sp.out.String()))
+			return d, nil
+		},
+	}
+}
+
+type spawnedProc struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan struct{}
+}
+
+// spawn starts a program outside the debugger and waits for its "ready" line.
+func spawn(argv []string) (*spawnedProc, error) {
+	sp := &spawnedProc{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{})}
+	pipe, err := sp.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := sp.cmd.Start(); err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(pipe)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready") {
+		return nil, fmt.Errorf("spawn: %s said %q (%v)", argv[0], line, err)
+	}
+	go func() {
+		sp.out.ReadFrom(r)
+		close(sp.done)
+	}()
+	return sp, nil
+}
+
+// wait returns the exit status (128+signal when killed, -1 on timeout).
+func (sp *spawnedProc) wait(d time.Duration) int {
+	select {
+	case <-sp.done:
+	case <-time.After(d):
+		sp.cmd.Process.Kill()
+		<-sp.done
+		sp.cmd.Wait()
+		return -1
+	}
+	err := sp.cmd.Wait()
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	return -1
+}

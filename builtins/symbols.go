@@ -1,0 +1,165 @@
+package builtins
+
+import (
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+
+	"stardbg/core/sym"
+)
+
+const symbolDoc = `symbol(addr) -> struct(name, offset, file, line, module) or None
+
+Names an address: the function (or data symbol) that covers it, the offset into
+it, its source file and line when known, and the module's base name.`
+
+const lookupDoc = `lookup(name, all=False) -> int (or list of int)
+
+The address of a function or data symbol ("hot", "main.worker",
+"libc:malloc", "counter_global"), or of a "file:line". With several matches
+the first is returned (the executable's before the libraries'); all=True
+returns every match. An unknown name is an error that suggests close names.`
+
+const mapsDoc = `maps() -> list of struct(start, end, perms, offset, path)
+
+The memory mappings of the process, as in /proc/PID/maps.`
+
+const backtraceDoc = `backtrace(max=64) -> list of struct(pc, sp, function, file, line, module)
+
+The call stack of a stopped thread, innermost frame first, unwound with
+.eh_frame/.debug_frame CFI where the code has it and with the frame-pointer
+chain otherwise. Frame 0 is where the thread is; at a function's first
+instruction its caller is frame 1 already.`
+
+func (p *Process) table(b *starlark.Builtin) (*sym.Table, error) {
+	t, err := p.p.Symbols()
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	return t, nil
+}
+
+// lookup resolves a symbol name or location to its first address.
+func (p *Process) lookup(name string) (uint64, error) {
+	t, err := p.p.Symbols()
+	if err != nil {
+		return 0, err
+	}
+	locs, err := t.Resolve(name)
+	if err != nil {
+		return 0, err
+	}
+	return locs[0].Addr, nil
+}
+
+func processSymbol(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var addrV starlark.Int
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "addr", &addrV); err != nil {
+		return nil, err
+	}
+	addr, err := uint64Arg(b, "address", addrV)
+	if err != nil {
+		return nil, err
+	}
+	p := recv[*Process](b)
+	t, err := p.table(b)
+	if err != nil {
+		return nil, err
+	}
+	s := t.PCToFunc(addr)
+	if s == nil {
+		return starlark.None, nil
+	}
+	file, line, _ := t.PCToLine(addr)
+	return starlarkstruct.FromStringDict(starlark.String("symbol"), starlark.StringDict{
+		"name":   starlark.String(s.Name),
+		"offset": starlark.MakeUint64(s.Offset),
+		"file":   noneIfEmpty(file),
+		"line":   orNone(starlark.MakeInt(line), line > 0),
+		"module": starlark.String(s.Module),
+	}), nil
+}
+
+func noneIfEmpty(s string) starlark.Value {
+	if s == "" {
+		return starlark.None
+	}
+	return starlark.String(s)
+}
+
+func processLookup(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	all := false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "all?", &all); err != nil {
+		return nil, err
+	}
+	p := recv[*Process](b)
+	t, err := p.table(b)
+	if err != nil {
+		return nil, err
+	}
+	locs, err := t.Resolve(name)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	if !all {
+		return starlark.MakeUint64(locs[0].Addr), nil
+	}
+	addrs := make([]uint64, len(locs))
+	for i, l := range locs {
+		addrs[i] = l.Addr
+	}
+	return intList(addrs), nil
+}
+
+func processMaps(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	p := recv[*Process](b)
+	maps, err := sym.ReadMaps(p.p.Pid())
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	vs := make([]starlark.Value, len(maps))
+	for i, m := range maps {
+		vs[i] = starlarkstruct.FromStringDict(starlark.String("map"), starlark.StringDict{
+			"start":  starlark.MakeUint64(m.Start),
+			"end":    starlark.MakeUint64(m.End),
+			"perms":  starlark.String(m.Perms),
+			"offset": starlark.MakeUint64(m.Offset),
+			"path":   starlark.String(m.Path),
+		})
+	}
+	return starlark.NewList(vs), nil
+}
+
+func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	max := 64
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "max?", &max); err != nil {
+		return nil, err
+	}
+	if max < 1 || max > 100000 {
+		return nil, errorf(b, "max %d is out of range [1, 100000]", max)
+	}
+	t := recv[*Thread](b)
+	frames, err := t.t.Backtrace(max)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	return framesValue(frames), nil
+}
+
+func framesValue(frames []sym.Frame) *starlark.List {
+	vs := make([]starlark.Value, len(frames))
+	for i, f := range frames {
+		vs[i] = starlarkstruct.FromStringDict(starlark.String("frame"), starlark.StringDict{
+			"pc":       starlark.MakeUint64(f.PC),
+			"sp":       starlark.MakeUint64(f.SP),
+			"function": noneIfEmpty(f.Function),
+			"file":     noneIfEmpty(f.File),
+			"line":     orNone(starlark.MakeInt(f.Line), f.Line > 0),
+			"module":   noneIfEmpty(f.Module),
+		})
+	}
+	return starlark.NewList(vs)
+}

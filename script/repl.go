@@ -1,0 +1,181 @@
+package script
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// A Prompter reads the REPL's input one line at a time. cmd/stardbg adapts
+// a line editor to it, or, when standard input is not a terminal, a reader
+// that prints no prompts.
+type Prompter interface {
+	// Prompt shows prompt and returns the next line, without its newline.
+	// It returns io.EOF at the end of input (Ctrl-D) and ErrInterrupt when
+	// the user types Ctrl-C at the prompt.
+	Prompt(prompt string) (line string, err error)
+}
+
+// ErrInterrupt is returned by a Prompter when the user types Ctrl-C at the
+// prompt: the REPL discards the input being typed and prompts again.
+var ErrInterrupt = errors.New("interrupt")
+
+// Prompts of the REPL.
+const (
+	PromptFirst = ">>> "
+	PromptMore  = "... "
+)
+
+// REPL runs the read-eval-print loop until the end of input or exit().
+//
+// As in Python, a statement that opens a block (def, if, for, while) or
+// leaves a bracket open continues on "... " lines until a blank line (or
+// the bracket closes). An expression prints its repr unless it is None,
+// and its value is kept in _. Errors print their backtrace and the loop
+// goes on. Globals stay mutable from one input to the next, and load()
+// binds names globally.
+//
+// Each input runs in a fresh thread, so a Session.Cancel during an input
+// (cmd/stardbg calls it on SIGINT) prints "interrupted" and returns to the
+// prompt with the globals as they were left. The REPL clears the session's
+// cancellation before each input.
+//
+// Results, errors and (unless Options.Print or Stdout is set) print output
+// go to out. REPL returns nil at the end of input or on exit(), and the
+// Prompter's error if it fails otherwise.
+func (s *Session) REPL(p Prompter, out io.Writer) error {
+	globals := make(starlark.StringDict, len(s.env)+1)
+	for name, v := range s.env {
+		globals[name] = v
+	}
+	globals["exit"] = starlark.NewBuiltin("exit", exit)
+	s.mu.Lock()
+	s.replEnv = globals
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.replEnv = nil
+		s.mu.Unlock()
+	}()
+
+	opts := FileOptions()
+	opts.LoadBindsGlobally = true // each input is a file: let load() bind for later ones
+	for {
+		f, eof, err := readChunk(p, opts)
+		if err != nil {
+			var syntaxErr syntax.Error
+			switch {
+			case errors.Is(err, ErrInterrupt):
+				continue
+			case errors.As(err, &syntaxErr):
+				fmt.Fprintln(out, FormatError(err))
+			case err == io.EOF:
+				return nil
+			default:
+				return err
+			}
+		} else if len(f.Stmts) > 0 {
+			if err := s.evalChunk(f, globals, out); errors.Is(err, errExit) {
+				return nil
+			}
+		}
+		if eof {
+			return nil
+		}
+	}
+}
+
+// readChunk reads and parses one compound statement. eof reports that
+// the input ended after it (the end of input closes a pending block).
+// An error is a syntax.Error, or the Prompter's error (io.EOF,
+// ErrInterrupt or another).
+func readChunk(p Prompter, opts *syntax.FileOptions) (f *syntax.File, eof bool, err error) {
+	prompt := PromptFirst
+	lines := 0
+	var promptErr error
+	readline := func() ([]byte, error) {
+		if eof {
+			return nil, io.EOF
+		}
+		line, err := p.Prompt(prompt)
+		prompt = PromptMore
+		if err != nil {
+			if err == io.EOF {
+				eof = true
+				if lines > 0 {
+					return []byte("\n"), nil // end the pending block
+				}
+			}
+			promptErr = err
+			return nil, err
+		}
+		lines++
+		return []byte(line + "\n"), nil
+	}
+	f, err = opts.ParseCompoundStmt("<stdin>", readline)
+	if promptErr != nil {
+		return nil, eof, promptErr
+	}
+	if eof && err != nil {
+		// The input ended within an incomplete statement: drop it.
+		return nil, eof, io.EOF
+	}
+	return f, eof, err
+}
+
+// evalChunk executes one REPL input in a fresh thread and prints its
+// result or error to out. It returns the execution's error.
+func (s *Session) evalChunk(f *syntax.File, globals starlark.StringDict, out io.Writer) error {
+	s.uncancel()
+	ts := s.newThread("repl", out)
+	defer s.release(ts)
+	rootDir := s.root(".")
+	absRoot, err := filepath.Abs(rootDir)
+	if err != nil {
+		fmt.Fprintln(out, err)
+		return err
+	}
+	ts.root = loadRoot{abs: absRoot, display: rootDir}
+	ts.loading = []string{filepath.Join(absRoot, "<stdin>")}
+
+	var v starlark.Value
+	s.run(func() {
+		if expr := soleExpr(f); expr != nil {
+			v, err = starlark.EvalExprOptions(f.Options, ts.thread, expr, globals)
+		} else {
+			err = starlark.ExecREPLChunk(f, ts.thread, globals)
+		}
+	})
+	switch {
+	case errors.Is(err, errExit):
+	case err != nil:
+		if reason, interrupted := ts.cancelled(); interrupted {
+			if *reason == "interrupted" {
+				fmt.Fprintln(out, "interrupted")
+			} else {
+				fmt.Fprintln(out, "interrupted:", *reason)
+			}
+		} else {
+			fmt.Fprintln(out, FormatError(err))
+		}
+	case v != nil && v != starlark.None:
+		globals["_"] = v
+		fmt.Fprintln(out, v)
+	}
+	return err
+}
+
+// soleExpr returns the expression of a file made of one expression
+// statement, or nil.
+func soleExpr(f *syntax.File) syntax.Expr {
+	if len(f.Stmts) == 1 {
+		if stmt, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
+			return stmt.X
+		}
+	}
+	return nil
+}
