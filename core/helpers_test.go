@@ -69,7 +69,7 @@ func runPlain(t *testing.T, bin string, args ...string) string {
 }
 
 // loadBias is where the executable was loaded, minus its link address.
-func loadBias(t *testing.T, pid int, bin string) uint64 {
+func loadBias(t testing.TB, pid int, bin string) uint64 {
 	t.Helper()
 	f, err := elf.Open(bin)
 	if err != nil {
@@ -100,7 +100,7 @@ func loadBias(t *testing.T, pid int, bin string) uint64 {
 }
 
 // symAddr is the runtime address of a symbol of the executable.
-func symAddr(t *testing.T, p *Process, bin, name string) uint64 {
+func symAddr(t testing.TB, p *Process, bin, name string) uint64 {
 	t.Helper()
 	f, err := elf.Open(bin)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"stardbg/core/emu"
 	"stardbg/core/sym"
 )
 
@@ -58,7 +59,9 @@ type Process struct {
 	hooks      Hooks
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
-	noEmulate  bool // step over every breakpoint by single-stepping (tests, benchmarks)
+	vforks     int // vfork children sharing our memory: breakpoints are out
+	noEmulate  bool       // step over every breakpoint by single-stepping (tests, benchmarks)
+	emuMem     emu.Memory // emuMemory{p}, boxed once: the hit path must not allocate
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and
@@ -72,6 +75,7 @@ func newProcess(e *Engine, pid int, exe string, args []string, launched bool) *P
 	p := &Process{e: e, pid: pid, exe: exe, args: args, launched: launched,
 		threads: map[int]*Thread{}, signals: defaultSignalPolicy()}
 	p.bps.init()
+	p.emuMem = emuMemory{p}
 	e.procs[pid] = p
 	return p
 }

@@ -26,7 +26,7 @@ func (p *Process) emulate(t *Thread, s *site) bool {
 	if err := t.loadRegs(); err != nil || t.regs.Rip != s.addr {
 		return false
 	}
-	if err := s.insn.Emulate(&t.regs, emuMemory{p}); err != nil {
+	if err := s.insn.Emulate(&t.regs, p.emuMem); err != nil {
 		return false
 	}
 	t.regsDirty = true

@@ -274,6 +274,10 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 	case unix.PTRACE_EVENT_EXEC:
 		p.execed(t)
 		return
+	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
+		p.forked(t, cause == unix.PTRACE_EVENT_VFORK)
+	case unix.PTRACE_EVENT_VFORK_DONE:
+		p.vforkDone()
 	}
 	if p.shouldRun() {
 		p.resumeThread(t)
