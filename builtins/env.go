@@ -134,3 +134,22 @@ func (env *Env) takeCallbackError() error {
 	env.cbErr = nil
 	return err
 }
+
+// Launch starts a program for the host (the CLI's exec command) as the launch
+// builtin would, and returns its Starlark value. It must run on the tracer thread.
+func (env *Env) Launch(cfg core.LaunchConfig) (*Process, error) {
+	cp, err := env.Engine.Launch(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return env.wrap(cp), nil
+}
+
+// Attach attaches to a process for the host (the CLI's attach command).
+func (env *Env) Attach(pid int) (*Process, error) {
+	cp, err := env.Engine.Attach(pid)
+	if err != nil {
+		return nil, err
+	}
+	return env.wrap(cp), nil
+}

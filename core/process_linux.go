@@ -59,7 +59,7 @@ type Process struct {
 	hooks      Hooks
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
-	vforks     int // vfork children sharing our memory: breakpoints are out
+	vforks     int        // vfork children sharing our memory: breakpoints are out
 	noEmulate  bool       // step over every breakpoint by single-stepping (tests, benchmarks)
 	emuMem     emu.Memory // emuMemory{p}, boxed once: the hit path must not allocate
 
