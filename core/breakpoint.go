@@ -38,6 +38,7 @@ type site struct {
 	orig   byte
 	insn   emu.Insn // the original instruction, for emulated step-over
 	emuOK  bool
+	disp   displace // out-of-line copy, for what the emulator cannot do
 	owners []*Breakpoint
 }
 

@@ -14,9 +14,11 @@
 // The engine is all-stop as seen by its callers: when Wait returns an event, every
 // thread of that process is stopped, and Continue resumes them all. Breakpoint
 // callbacks run while only the hitting thread is stopped. Stepping over a breakpoint
-// emulates the displaced instruction when it can (package emu) so that the breakpoint
-// byte never leaves the text; otherwise it stops every thread, takes the byte out,
-// single-steps and puts it back, so no thread can run past the address unseen.
+// never takes the int3 out of the text while other threads run: the displaced
+// instruction is emulated (package emu), or else a copy of it runs out of line in a
+// scratch page mapped into the target (displaced stepping). Only the few instructions
+// that can do neither (system calls, some branches) stop every thread, take the byte
+// out, single-step and put it back, so no thread can run past the address unseen.
 //
 // core knows nothing about Starlark or terminals; symbols live in core/sym.
 package core

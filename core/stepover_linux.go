@@ -5,18 +5,31 @@ import (
 )
 
 // resumeThread lets one stopped thread run on while the others may be running.
-// A thread stopped on a breakpoint steps over it: by emulating the instruction when
-// it can, so the int3 never leaves the text; otherwise by stopping every thread and
-// single-stepping the original instruction (see resumeAll).
+// A thread stopped on a breakpoint steps over it without the int3 ever leaving
+// the text: by emulating the instruction, or else by running a copy of it out
+// of line (displaced stepping). Only when neither can be done does it stop every
+// thread and single-step the original instruction in place (see resumeAll).
 func (p *Process) resumeThread(t *Thread) {
-	if s := t.bpAt; s != nil && p.bps.sites[s.addr] == s {
-		if !s.emuOK || !p.emulate(t, s) {
-			p.stopAll()
-			if len(p.events) == 0 && p.state == Running {
-				p.resumeAll()
-			}
+	s := t.bpAt
+	if s == nil || p.bps.sites[s.addr] != s {
+		t.resume(false)
+		return
+	}
+	switch {
+	case s.emuOK && p.emulate(t, s):
+	case p.canDisplace(t, s):
+		if !p.displacedStep(t, s) {
+			return // the step ended in a fault or an exit, already handled
+		}
+		if !p.shouldRun() {
 			return
 		}
+	default:
+		p.stopAll()
+		if len(p.events) == 0 && p.state == Running {
+			p.resumeAll()
+		}
+		return
 	}
 	t.resume(false)
 }

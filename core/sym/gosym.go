@@ -1,0 +1,88 @@
+package sym
+
+import (
+	"debug/elf"
+	"debug/gosym"
+	"errors"
+	"path"
+)
+
+// goTable is the function and line table of a Go binary, from .gopclntab.
+// It needs no DWARF, so it works for binaries built with -ldflags=-w (and
+// names functions even with -s).
+type goTable struct {
+	tab    *gosym.Table
+	byName map[string][]*gosym.Func
+	byBase map[string][]string // base name -> full file names
+}
+
+// goTable returns the Go table of the file, or nil for a non-Go file.
+func (o *objFile) goTable() (*goTable, error) {
+	o.goOnce.Do(func() {
+		if o.isGo {
+			o.gotab, o.goErr = parseGo(o.f)
+		}
+	})
+	return o.gotab, o.goErr
+}
+
+func parseGo(f *elf.File) (*goTable, error) {
+	sec := f.Section(".gopclntab")
+	if sec == nil {
+		return nil, errors.New("no .gopclntab section")
+	}
+	pcln, err := sec.Data()
+	if err != nil {
+		return nil, err
+	}
+	var symtab []byte
+	if s := f.Section(".gosymtab"); s != nil {
+		symtab, _ = s.Data()
+	}
+	var text uint64
+	if s := f.Section(".text"); s != nil {
+		text = s.Addr
+	}
+	tab, err := gosym.NewTable(symtab, gosym.NewLineTable(pcln, text))
+	if err != nil {
+		return nil, err
+	}
+	g := &goTable{tab: tab, byName: map[string][]*gosym.Func{}, byBase: map[string][]string{}}
+	for i := range tab.Funcs {
+		fn := &tab.Funcs[i]
+		g.byName[fn.Name] = append(g.byName[fn.Name], fn)
+	}
+	for name := range tab.Files {
+		base := path.Base(name)
+		g.byBase[base] = append(g.byBase[base], name)
+	}
+	return g, nil
+}
+
+// matchFiles returns the file names that end with name on a path-component
+// boundary.
+func (g *goTable) matchFiles(name string) []string {
+	var out []string
+	for _, full := range g.byBase[path.Base(name)] {
+		if pathSuffixMatch(full, name) {
+			out = append(out, full)
+		}
+	}
+	return out
+}
+
+// maxLineGap bounds how far LineToPC looks past a line without code in a
+// Go binary without DWARF (each try scans the whole pclntab).
+const maxLineGap = 40
+
+// lineToPC returns the lowest address of line in file, or of the next line
+// that has code, and the line found.
+func (g *goTable) lineToPC(file string, line int) (uint64, int, bool) {
+	for l := line; l < line+maxLineGap; l++ {
+		pc, fn, err := g.tab.LineToPC(file, l)
+		if err == nil && fn != nil {
+			return pc, l, true
+		}
+	}
+	return 0, 0, false
+}

@@ -1,0 +1,274 @@
+package sym
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Frame is one frame of a backtrace, innermost first.
+type Frame struct {
+	PC     uint64 // the frame's pc: where it stopped, or the return address into it
+	SP     uint64 // rsp in the frame
+	CFA    uint64 // canonical frame address: rsp in the caller after this frame returns (0 if unknown)
+	Entry  uint64 // entry of the function, 0 if unknown
+	Offset uint64 // PC minus Entry
+	// Function, File, Line and Module describe the frame's pc (for a caller,
+	// pc-1: the call instruction, since return addresses point after it).
+	Function string
+	File     string
+	Line     int
+	Module   string
+	// Unwind says how this frame's caller was found: "cfi" (.eh_frame or
+	// .debug_frame), "fp" (the frame-pointer chain), "prologue" (frame 0
+	// stopped before its frame was set up), or "" for the outermost frame.
+	Unwind string
+}
+
+// regSet is the registers of one frame by DWARF number, each known or not.
+type regSet struct {
+	v  [nRegs]uint64
+	ok [nRegs]bool
+}
+
+func (r *regSet) get(n uint64) (uint64, bool) {
+	if n >= nRegs || !r.ok[n] {
+		return 0, false
+	}
+	return r.v[n], true
+}
+
+func (r *regSet) set(n uint64, v uint64) {
+	if n < nRegs {
+		r.v[n], r.ok[n] = v, true
+	}
+}
+
+func regsFromPtrace(p *unix.PtraceRegs) regSet {
+	var r regSet
+	for n, v := range [nRegs]uint64{
+		regRAX: p.Rax, regRDX: p.Rdx, regRCX: p.Rcx, regRBX: p.Rbx,
+		regRSI: p.Rsi, regRDI: p.Rdi, regRBP: p.Rbp, regRSP: p.Rsp,
+		8: p.R8, 9: p.R9, 10: p.R10, 11: p.R11, 12: p.R12, 13: p.R13, 14: p.R14, 15: p.R15,
+		regRIP: p.Rip,
+	} {
+		r.set(uint64(n), v)
+	}
+	return r
+}
+
+// volatile reports whether DWARF register n is caller-saved in the SysV
+// ABI: its value in a caller is unknown unless CFI says where it is.
+func volatile(n int) bool {
+	switch n {
+	case regRAX, regRDX, regRCX, regRSI, regRDI, 8, 9, 10, 11:
+		return true
+	}
+	return false
+}
+
+// outermost names functions no caller is looked for beyond.
+var outermost = map[string]bool{"runtime.goexit": true, "runtime.mstart": true, "runtime.rt0_go": true}
+
+// Backtrace unwinds the stack of a stopped thread whose registers are regs,
+// reading its memory through mem (the Table's Memory when nil), for at
+// most max frames. It uses CFI when an FDE covers the pc, and the frame
+// pointer chain otherwise. It stops at a zero or unmapped return address,
+// at a CFA that does not grow, at a function with an undefined return
+// address (_start), at runtime.goexit, or after max frames. Frame 0 is
+// symbolized at its pc, callers at pc-1.
+func (t *Table) Backtrace(regs *unix.PtraceRegs, mem Memory, max int) []Frame {
+	if mem == nil {
+		mem = t.mem
+	}
+	cur := regsFromPtrace(regs)
+	var frames []Frame
+	exact := true // frame 0, or a frame interrupted by a signal: its pc is not a return address
+	for i := 0; i < max; i++ {
+		pc := cur.v[regRIP]
+		lookup := pc
+		if !exact {
+			lookup = pc - 1
+			if m := t.ModuleAt(pc); m != nil {
+				if f := m.obj.cfiTable().find(pc - m.Bias); f != nil && f.cie.signal {
+					lookup = pc
+				}
+			}
+		}
+		f := Frame{PC: pc, SP: cur.v[regRSP]}
+		t.symbolize(&f, lookup)
+		caller, cfa, how, signal, err := t.unwindStep(&cur, lookup, i == 0, mem)
+		if err == nil {
+			f.CFA = cfa
+		}
+		valid := err == nil && caller.ok[regRIP] && caller.v[regRIP] != 0 && cfa > cur.v[regRSP] &&
+			(len(frames) == 0 || cfa > frames[len(frames)-1].CFA) && t.executable(caller.v[regRIP]) && !outermost[f.Function]
+		if valid {
+			f.Unwind = how
+		}
+		frames = append(frames, f)
+		if !valid {
+			break
+		}
+		cur, exact = caller, signal
+	}
+	return frames
+}
+
+func (t *Table) symbolize(f *Frame, pc uint64) {
+	if m := t.ModuleAt(pc); m != nil {
+		f.Module = m.Name
+		f.File, f.Line = m.pcToLine(pc - m.Bias)
+	}
+	if s := t.PCToFunc(pc); s != nil {
+		f.Function, f.Entry = s.Name, s.Entry
+		f.Offset = f.PC - s.Entry
+	}
+}
+
+// executable reports whether addr is in executable memory.
+func (t *Table) executable(addr uint64) bool {
+	if len(t.maps) == 0 {
+		return t.ModuleAt(addr) != nil
+	}
+	for _, m := range t.maps {
+		if m.Contains(addr) {
+			return m.Executable()
+		}
+	}
+	return false
+}
+
+// unwindStep computes the registers of the caller of the frame cur, whose
+// pc for lookups is pc. signal says the caller's pc is exact (this frame
+// is a signal trampoline).
+func (t *Table) unwindStep(cur *regSet, pc uint64, frame0 bool, mem Memory) (caller regSet, cfa uint64, how string, signal bool, err error) {
+	m := t.ModuleAt(pc)
+	if m != nil && !t.noCFI {
+		if f := m.obj.cfiTable().find(pc - m.Bias); f != nil {
+			row, err := f.rowAt(pc - m.Bias)
+			if err == nil {
+				caller, cfa, err = applyRow(&row, f.cie, cur, mem)
+				if err == nil {
+					return caller, cfa, "cfi", f.cie.signal, nil
+				}
+			}
+		}
+	}
+	if frame0 && m != nil {
+		if st, ok := t.prologueState(m, pc); ok && !st.frameSet {
+			caller, cfa, err = st.unwind(cur, mem)
+			return caller, cfa, "prologue", false, err
+		}
+	}
+	caller, cfa, err = fpUnwind(cur, mem)
+	return caller, cfa, "fp", false, err
+}
+
+// applyRow computes the caller's registers from a CFI row.
+func applyRow(row *cfaRow, c *cie, cur *regSet, mem Memory) (regSet, uint64, error) {
+	var cfa uint64
+	if row.cfaExpr != nil {
+		v, err := evalExpr(row.cfaExpr, cur, mem, 0, false)
+		if err != nil {
+			return regSet{}, 0, err
+		}
+		cfa = v
+	} else {
+		v, ok := cur.get(row.cfaReg)
+		if !ok {
+			return regSet{}, 0, fmt.Errorf("CFA register %d unknown", row.cfaReg)
+		}
+		cfa = v + uint64(row.cfaOff)
+	}
+	caller := *cur
+	for n := range nRegs {
+		rl := row.regs[n]
+		switch rl.kind {
+		case ruleSame:
+			if volatile(n) {
+				caller.ok[n] = false
+			}
+		case ruleUndef:
+			caller.ok[n] = false
+		case ruleOffset:
+			v, err := readWord(mem, cfa+uint64(rl.off))
+			if err != nil {
+				return regSet{}, 0, err
+			}
+			caller.set(uint64(n), v)
+		case ruleValOffset:
+			caller.set(uint64(n), cfa+uint64(rl.off))
+		case ruleRegister:
+			v, ok := cur.get(uint64(rl.reg))
+			caller.v[n], caller.ok[n] = v, ok
+		case ruleExpr, ruleValExpr:
+			v, err := evalExpr(rl.expr, cur, mem, cfa, true)
+			if err != nil {
+				return regSet{}, 0, err
+			}
+			if rl.kind == ruleExpr {
+				if v, err = readWord(mem, v); err != nil {
+					return regSet{}, 0, err
+				}
+			}
+			caller.set(uint64(n), v)
+		}
+	}
+	switch ra := c.raReg; {
+	case ra >= nRegs:
+		return regSet{}, 0, fmt.Errorf("return address column %d", ra)
+	case row.regs[ra].kind == ruleSame && ra == regRIP:
+		caller.ok[regRIP] = false // no rule for the return address: outermost
+	case ra != regRIP:
+		caller.v[regRIP], caller.ok[regRIP] = caller.v[ra], caller.ok[ra]
+	}
+	caller.set(regRSP, cfa)
+	return caller, cfa, nil
+}
+
+// fpUnwind follows the frame-pointer chain: the caller's rbp is at [rbp],
+// its return address at [rbp+8].
+func fpUnwind(cur *regSet, mem Memory) (regSet, uint64, error) {
+	rbp, ok := cur.get(regRBP)
+	if !ok || rbp == 0 || rbp%8 != 0 {
+		return regSet{}, 0, errors.New("no frame pointer")
+	}
+	if rsp, ok := cur.get(regRSP); ok && rbp < rsp {
+		return regSet{}, 0, errors.New("frame pointer below the stack pointer")
+	}
+	saved, err := readWord(mem, rbp)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	ra, err := readWord(mem, rbp+8)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	caller := *cur
+	for n := range nRegs {
+		if volatile(n) {
+			caller.ok[n] = false
+		}
+	}
+	caller.set(regRBP, saved)
+	caller.set(regRIP, ra)
+	caller.set(regRSP, rbp+16)
+	return caller, rbp + 16, nil
+}
+
+func readWord(mem Memory, addr uint64) (uint64, error) {
+	if mem == nil {
+		return 0, ErrNoProcess
+	}
+	var b [8]byte
+	if n, err := mem.ReadMem(addr, b[:]); n < len(b) {
+		if err == nil {
+			err = fmt.Errorf("short read at %#x", addr)
+		}
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
+}
