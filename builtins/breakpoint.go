@@ -34,7 +34,7 @@ func (bp *Breakpoint) Attr(name string) (starlark.Value, error) {
 }
 func (bp *Breakpoint) AttrNames() []string { return attrNames(breakpointFields, breakpointMethods) }
 
-const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False) -> breakpoint
+const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False) -> breakpoint
 
 Plants a breakpoint. where is an int address, a function name ("hot",
 "main.worker", "main.(*T).Method"), "file:line" ("hotloop.c:12", matched by
@@ -47,7 +47,9 @@ cond(thread, bp), if given, decides whether a hit counts. on_hit(thread, bp)
 runs at every counted hit with the hitting thread stopped: a true result
 stops the process and wait_stop returns the "breakpoint" event; None or False
 resumes at once. Without on_hit every counted hit stops, like gdb's break.
-once=True clears the breakpoint after its first counted hit.
+once=True clears the breakpoint after its first counted hit. hardware=True
+uses a debug register (DR0-DR3, at most four with watchpoints) instead of an
+int3: nothing is written into the program, and a hit needs no step-over.
 
 Callbacks may read and write memory and registers, set and clear
 breakpoints and take backtraces, but not cont, stop, wait_stop, run or step.
@@ -67,8 +69,8 @@ func callableArg(b *starlark.Builtin, what string, v starlark.Value) (starlark.C
 
 func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var where, onHit, cond starlark.Value
-	once := false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once); err != nil {
+	once, hardware := false, false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once, "hardware?", &hardware); err != nil {
 		return nil, err
 	}
 	if _, err := envOf(thread, b); err != nil {
@@ -85,22 +87,78 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	}
 	var cbp *core.Breakpoint
 	switch w := where.(type) {
-	case starlark.Int:
-		addr, err := uint64Arg(b, "address", w)
-		if err != nil {
-			return nil, err
-		}
-		cbp, err = p.p.SetBreakpoint(addr, bp.hit)
-		if err != nil {
-			return nil, memErr(b, p, err)
-		}
-	case starlark.String:
-		cbp, err = p.p.BreakAt(string(w), bp.hit)
-		if err != nil {
-			return nil, wrapErr(b, err)
+	case starlark.Int, starlark.String:
+		if hardware {
+			addr, err := addrArg{w}.addr(b, p)
+			if err != nil {
+				return nil, err
+			}
+			if cbp, err = p.p.SetHWBreakpoint(addr, bp.hit); err != nil {
+				return nil, wrapErr(b, err)
+			}
+		} else if s, ok := w.(starlark.String); ok {
+			if cbp, err = p.p.BreakAt(string(s), bp.hit); err != nil {
+				return nil, wrapErr(b, err)
+			}
+		} else {
+			addr, err := uint64Arg(b, "address", w.(starlark.Int))
+			if err != nil {
+				return nil, err
+			}
+			if cbp, err = p.p.SetBreakpoint(addr, bp.hit); err != nil {
+				return nil, memErr(b, p, err)
+			}
 		}
 	default:
 		return nil, errorf(b, "where must be an address (int) or a location (string), got %s", where.Type())
+	}
+	cbp.Data = bp
+	bp.bp = cbp
+	return bp, nil
+}
+
+const watchDoc = `watch(addr, size=8, kind="w", on_hit=None, cond=None, once=False) -> breakpoint
+
+A hardware watchpoint on size (1, 2, 4 or 8) bytes at addr (an int or a
+global's name), aligned to its size: kind "w" traps on writes, "rw" on reads
+and writes. It uses one of the four debug registers (break_at(...,
+hardware=True) uses them too; a fifth is an error) in every thread, new ones
+included. Callbacks run after the access; a stop is reported as a
+"watchpoint" event whose addr, old and new say what changed. The process must
+be stopped to set one.`
+
+func processWatch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var a addrArg
+	var onHit, cond starlark.Value
+	size, kind, once := 8, "w", false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "addr", &a, "size?", &size, "kind?", &kind,
+		"on_hit?", &onHit, "cond?", &cond, "once?", &once); err != nil {
+		return nil, err
+	}
+	if _, err := envOf(thread, b); err != nil {
+		return nil, err
+	}
+	wk := map[string]core.WatchKind{"w": core.WatchWrite, "rw": core.WatchReadWrite}
+	k, ok := wk[kind]
+	if !ok {
+		return nil, errorf(b, "kind must be \"w\" or \"rw\", got %q", kind)
+	}
+	p := recv[*Process](b)
+	bp := &Breakpoint{p: p, once: once}
+	var err error
+	if bp.onHit, err = callableArg(b, "on_hit", onHit); err != nil {
+		return nil, err
+	}
+	if bp.cond, err = callableArg(b, "cond", cond); err != nil {
+		return nil, err
+	}
+	addr, err := a.addr(b, p)
+	if err != nil {
+		return nil, err
+	}
+	cbp, err := p.p.Watch(addr, size, k, bp.hit)
+	if err != nil {
+		return nil, wrapErr(b, err)
 	}
 	cbp.Data = bp
 	bp.bp = cbp
@@ -153,6 +211,16 @@ var breakpointFields = fields[*Breakpoint]{
 		"enabled: whether the breakpoint is active."},
 	"pending": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Pending()), nil },
 		"pending: True while the location waits for a library to be loaded."},
+	"kind": {func(bp *Breakpoint) (starlark.Value, error) {
+		hw, k := bp.bp.Hardware()
+		switch {
+		case !hw:
+			return starlark.String("software"), nil
+		case k == core.WatchExec:
+			return starlark.String("hardware"), nil
+		}
+		return starlark.String("watchpoint"), nil
+	}, `kind: "software" (int3), "hardware" (a debug register) or "watchpoint".`},
 	"once": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.once), nil },
 		"once: whether the breakpoint clears itself after its first counted hit."},
 	"process": {func(bp *Breakpoint) (starlark.Value, error) { return bp.p, nil }, "process: the breakpoint's process."},

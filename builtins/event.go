@@ -65,7 +65,7 @@ func orNone[T starlark.Value](v T, ok bool) starlark.Value {
 
 var eventFields = fields[*Event]{
 	"kind": {func(e *Event) (starlark.Value, error) { return starlark.String(e.ev.Kind.String()), nil },
-		`kind: "breakpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout" or "exec".`},
+		`kind: "breakpoint", "watchpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout" or "exec".`},
 	"process": {func(e *Event) (starlark.Value, error) { return e.p, nil }, "process: the process it happened to."},
 	"thread": {func(e *Event) (starlark.Value, error) {
 		t := e.p.thread(e.ev.Thread)
@@ -88,6 +88,13 @@ var eventFields = fields[*Event]{
 		return orNone(t, t != nil), nil
 	}, "new_thread: the thread a \"thread_create\" event made, else None."},
 	"addr": {func(e *Event) (starlark.Value, error) {
-		return orNone(starlark.MakeUint64(e.ev.Addr), e.ev.Kind == core.EventSignal && e.ev.Addr != 0), nil
-	}, "addr: the faulting address of SIGSEGV, SIGBUS, SIGILL or SIGFPE, else None."},
+		k := e.ev.Kind
+		return orNone(starlark.MakeUint64(e.ev.Addr), k == core.EventWatch || k == core.EventSignal && e.ev.Addr != 0), nil
+	}, "addr: a watchpoint's address, or the faulting address of SIGSEGV, SIGBUS, SIGILL or SIGFPE, else None."},
+	"old": {func(e *Event) (starlark.Value, error) {
+		return orNone(starlark.MakeUint64(e.ev.Old), e.ev.Kind == core.EventWatch), nil
+	}, "old: for a \"watchpoint\" event, the watched value before the access (unsigned, little-endian), else None."},
+	"new": {func(e *Event) (starlark.Value, error) {
+		return orNone(starlark.MakeUint64(e.ev.New), e.ev.Kind == core.EventWatch), nil
+	}, "new: for a \"watchpoint\" event, the watched value after the access, else None."},
 }

@@ -40,15 +40,35 @@ func (p *Process) table(b *starlark.Builtin) (*sym.Table, error) {
 
 // lookup resolves a symbol name or location to its first address.
 func (p *Process) lookup(name string) (uint64, error) {
-	t, err := p.p.Symbols()
+	addrs, err := p.lookupAll(name)
 	if err != nil {
 		return 0, err
+	}
+	return addrs[0], nil
+}
+
+// lookupAll resolves a function, a location or a data symbol (a global
+// variable) to every address it names.
+func (p *Process) lookupAll(name string) ([]uint64, error) {
+	t, err := p.p.Symbols()
+	if err != nil {
+		return nil, err
+	}
+	var addrs []uint64
+	if syms := t.LookupSym(name); len(syms) > 0 && syms[0].Kind == sym.SymObject {
+		for _, s := range syms {
+			addrs = append(addrs, s.Entry)
+		}
+		return addrs, nil
 	}
 	locs, err := t.Resolve(name)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return locs[0].Addr, nil
+	for _, l := range locs {
+		addrs = append(addrs, l.Addr)
+	}
+	return addrs, nil
 }
 
 func processSymbol(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -92,21 +112,12 @@ func processLookup(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "all?", &all); err != nil {
 		return nil, err
 	}
-	p := recv[*Process](b)
-	t, err := p.table(b)
-	if err != nil {
-		return nil, err
-	}
-	locs, err := t.Resolve(name)
+	addrs, err := recv[*Process](b).lookupAll(name)
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
 	if !all {
-		return starlark.MakeUint64(locs[0].Addr), nil
-	}
-	addrs := make([]uint64, len(locs))
-	for i, l := range locs {
-		addrs[i] = l.Addr
+		return starlark.MakeUint64(addrs[0]), nil
 	}
 	return intList(addrs), nil
 }

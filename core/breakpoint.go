@@ -30,6 +30,9 @@ type Breakpoint struct {
 	hits    uint64
 	enabled bool
 	cleared bool
+
+	hw                 *hwSlot // a debug register instead of int3 sites
+	watchOld, watchNew uint64  // a watchpoint's value around the last access
 }
 
 // site is one address with an int3 in it.
@@ -184,6 +187,15 @@ func (bp *Breakpoint) setEnabled(on bool) error {
 			bp.enabled = on
 			return
 		}
+		if bp.hw != nil {
+			if bp.p.state == Running {
+				err = fmt.Errorf("hardware breakpoint %d: %w", bp.ID, ErrRunning)
+				return
+			}
+			bp.enabled = on
+			err = bp.p.applyHW()
+			return
+		}
 		for _, a := range bp.addrs {
 			var e error
 			if on {
@@ -208,7 +220,9 @@ func (bp *Breakpoint) Clear() error {
 			return
 		}
 		p := bp.p
-		if bp.enabled && p.live() == nil {
+		if bp.hw != nil {
+			p.dropHW(bp)
+		} else if bp.enabled && p.live() == nil {
 			for _, a := range bp.addrs {
 				if e := p.unplant(a, bp, true); e != nil && err == nil {
 					err = e
@@ -355,7 +369,7 @@ func (p *Process) writeWithBreakpoints(addr uint64, b []byte) (int, error) {
 func (p *Process) removeAllSites(write bool) error {
 	var first error
 	for _, bp := range append([]*Breakpoint(nil), p.bps.list...) {
-		if !bp.enabled {
+		if !bp.enabled || bp.hw != nil {
 			continue
 		}
 		for _, a := range bp.addrs {

@@ -78,6 +78,7 @@ func (p *Process) Detach() error {
 
 func (p *Process) detach() error {
 	p.stopAll()
+	p.clearHW()
 	first := p.removeAllSites(true)
 	for round := 0; round < 100; round++ {
 		pending := false

@@ -20,13 +20,14 @@ const (
 	EventStopped                           // Stop was called
 	EventTimeout                           // Wait's timeout expired
 	EventExec                              // the process called execve
+	EventWatch                             // a watchpoint saw an access (Addr, Old, New)
 )
 
 var eventNames = map[EventKind]string{
 	EventBreakpoint: "breakpoint", EventStep: "step", EventSignal: "signal",
 	EventThreadCreate: "thread_create", EventThreadExit: "thread_exit",
 	EventExited: "exited", EventKilled: "killed", EventStopped: "stopped",
-	EventTimeout: "timeout", EventExec: "exec",
+	EventTimeout: "timeout", EventExec: "exec", EventWatch: "watchpoint",
 }
 
 func (k EventKind) String() string {
@@ -45,7 +46,8 @@ type Event struct {
 	Signal     unix.Signal // EventSignal, EventKilled
 	Status     int         // exit code (EventExited) or thread exit status
 	NewThread  *Thread     // EventThreadCreate
-	Addr       uint64      // the faulting address of SIGSEGV, SIGBUS, SIGILL, SIGFPE
+	Addr       uint64      // the faulting address of SIGSEGV, SIGBUS, SIGILL, SIGFPE; a watchpoint's address
+	Old, New   uint64      // EventWatch: the watched value before and after the access
 	Tid        int         // the thread's tid (kept after the thread is gone)
 }
 
@@ -61,6 +63,8 @@ func (ev *Event) String() string {
 		s += fmt.Sprintf(" status=%d", ev.Status)
 	case EventBreakpoint:
 		s += fmt.Sprintf(" bp=%d", ev.Breakpoint.ID)
+	case EventWatch:
+		s += fmt.Sprintf(" bp=%d addr=%#x old=%#x new=%#x", ev.Breakpoint.ID, ev.Addr, ev.Old, ev.New)
 	case EventThreadCreate:
 		s += fmt.Sprintf(" new=%d", ev.NewThread.tid)
 	}

@@ -59,12 +59,13 @@ type Process struct {
 	hooks      Hooks
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
-	vforks     int           // vfork children sharing our memory: breakpoints are out
-	noEmulate  bool          // do not emulate step-overs (tests, benchmarks)
-	noDisplace bool          // do not step over out of line (tests, benchmarks)
-	emuMem     emu.Memory    // emuMemory{p}, boxed once: the hit path must not allocate
-	scratch    []scratchPage // pages for displaced stepping
-	gadget     uint64        // a syscall instruction, for injected system calls
+	vforks     int            // vfork children sharing our memory: breakpoints are out
+	noEmulate  bool           // do not emulate step-overs (tests, benchmarks)
+	noDisplace bool           // do not step over out of line (tests, benchmarks)
+	emuMem     emu.Memory     // emuMemory{p}, boxed once: the hit path must not allocate
+	hw         [numHW]*hwSlot // debug registers DR0-DR3
+	scratch    []scratchPage  // pages for displaced stepping
+	gadget     uint64         // a syscall instruction, for injected system calls
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

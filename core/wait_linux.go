@@ -173,6 +173,10 @@ func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
 			return
 		}
 	case unix.SIGTRAP:
+		if hw := p.hwHit(t); hw != nil {
+			p.hwTrap(t, hw)
+			return
+		}
 		if err := t.loadRegs(); err == nil {
 			if s := p.bps.sites[t.regs.Rip-1]; s != nil {
 				p.hit(t, s)
@@ -250,6 +254,9 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 			break
 		}
 		nt := p.newThreadStopped(int(msg))
+		if nt != nil && p.hwActive() {
+			p.applyHWThread(nt)
+		}
 		if nt != nil {
 			ev := &Event{Kind: EventThreadCreate, Process: p, Thread: t, NewThread: nt}
 			if p.hooks.OnEvent != nil && p.callHook(ev) {
@@ -367,6 +374,7 @@ func (p *Process) execed(t *Thread) {
 		bp.addrs, bp.locs = nil, nil
 	}
 	p.syms, p.libs = nil, libState{}
+	p.hw, p.scratch, p.gadget = [numHW]*hwSlot{}, nil, 0
 	if exe := exePath(p.pid); exe != "" {
 		p.exe = exe
 	}

@@ -1,0 +1,272 @@
+package core
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Hardware breakpoints and watchpoints use the four debug registers DR0-DR3 of
+// every thread (new threads get them when they are created). An execution
+// breakpoint needs no step-over at all: the kernel sets the resume flag. A
+// watchpoint traps after the access; its event carries the value before and
+// after. Debug registers are set while the process is stopped (not from a
+// callback), and are cleared from every thread on detach.
+
+const (
+	offDebugReg = 848 // offsetof(struct user, u_debugreg)
+	numHW       = 4
+)
+
+// ErrNoDebugRegister says all four debug registers are taken.
+var ErrNoDebugRegister = errors.New("all 4 hardware debug registers are in use")
+
+// WatchKind is what a watchpoint traps on.
+type WatchKind int
+
+const (
+	WatchExec      WatchKind = 0 // instruction execution (a hardware breakpoint)
+	WatchWrite     WatchKind = 1 // data writes
+	WatchReadWrite WatchKind = 3 // data reads and writes
+)
+
+type hwSlot struct {
+	bp   *Breakpoint
+	addr uint64
+	kind WatchKind
+	size int
+	last []byte // the watched bytes as last seen
+}
+
+// SetHWBreakpoint plants a hardware execution breakpoint at addr.
+func (p *Process) SetHWBreakpoint(addr uint64, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+	return p.setHW(addr, 1, WatchExec, onHit)
+}
+
+// Watch plants a watchpoint on size (1, 2, 4 or 8) bytes at addr, which must be
+// aligned to size. At each access the breakpoint's OnHit runs after the access;
+// Breakpoint.WatchValues says what changed.
+func (p *Process) Watch(addr uint64, size int, kind WatchKind, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+	switch size {
+	case 1, 2, 4, 8:
+	default:
+		return nil, fmt.Errorf("watch size must be 1, 2, 4 or 8, got %d", size)
+	}
+	if addr%uint64(size) != 0 {
+		return nil, fmt.Errorf("watch address %#x is not aligned to its size %d", addr, size)
+	}
+	if kind != WatchWrite && kind != WatchReadWrite {
+		return nil, fmt.Errorf("watch kind must be write or read-write")
+	}
+	return p.setHW(addr, size, kind, onHit)
+}
+
+func (p *Process) setHW(addr uint64, size int, kind WatchKind, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+	var bp *Breakpoint
+	var err error
+	p.e.Do(func() {
+		if err = p.stoppedLive(); err != nil {
+			return
+		}
+		if p.inCallback {
+			err = fmt.Errorf("hardware breakpoints and watchpoints: %w", ErrInCallback)
+			return
+		}
+		i := 0
+		for i < numHW && p.hw[i] != nil {
+			i++
+		}
+		if i == numHW {
+			err = ErrNoDebugRegister
+			return
+		}
+		slot := &hwSlot{addr: addr, kind: kind, size: size}
+		if kind != WatchExec {
+			slot.last = make([]byte, size)
+			if _, err = p.ReadMemory(addr, slot.last); err != nil {
+				return
+			}
+		}
+		p.bps.nextID++
+		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, hw: slot, addrs: []uint64{addr}}
+		slot.bp = bp
+		p.hw[i] = slot
+		if err = p.applyHW(); err != nil {
+			p.hw[i] = nil
+			bp = nil
+			return
+		}
+		p.bps.list = append(p.bps.list, bp)
+	})
+	return bp, err
+}
+
+// WatchValues returns, for a watchpoint, the watched value before and after the
+// access that is being reported (little-endian).
+func (bp *Breakpoint) WatchValues() (old, new uint64) {
+	bp.p.e.Do(func() { old, new = bp.watchOld, bp.watchNew })
+	return
+}
+
+// Hardware reports whether the breakpoint uses a debug register, and its kind.
+func (bp *Breakpoint) Hardware() (bool, WatchKind) {
+	if bp.hw == nil {
+		return false, 0
+	}
+	return true, bp.hw.kind
+}
+
+// dr7 is the control register value for the current slots.
+func (p *Process) dr7() uint64 {
+	var v uint64
+	for i, s := range p.hw {
+		if s == nil || !s.bp.enabled || s.bp.cleared {
+			continue
+		}
+		v |= 1 << (2 * i) // local enable
+		rw := uint64(s.kind)
+		var ln uint64
+		switch s.size {
+		case 2:
+			ln = 1
+		case 4:
+			ln = 3
+		case 8:
+			ln = 2
+		}
+		if s.kind == WatchExec {
+			ln = 0
+		}
+		v |= (rw | ln<<2) << (16 + 4*i)
+	}
+	return v
+}
+
+// applyHW writes the debug registers of every stopped thread.
+func (p *Process) applyHW() error {
+	for _, t := range p.threads {
+		if t.state != tsStopped {
+			continue
+		}
+		if err := p.applyHWThread(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Process) applyHWThread(t *Thread) error {
+	// Disable first, so that no intermediate state traps.
+	if err := pokeUser(t.tid, offDebugReg+7*8, 0); err != nil {
+		return err
+	}
+	dr7 := p.dr7()
+	for i, s := range p.hw {
+		if s != nil && dr7&(1<<(2*i)) != 0 {
+			if err := pokeUser(t.tid, offDebugReg+uintptr(i)*8, s.addr); err != nil {
+				return err
+			}
+		}
+	}
+	if dr7 != 0 {
+		return pokeUser(t.tid, offDebugReg+7*8, dr7)
+	}
+	return nil
+}
+
+func (p *Process) hwActive() bool {
+	for _, s := range p.hw {
+		if s != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// dropHW frees bp's debug register and rewrites every thread's registers.
+func (p *Process) dropHW(bp *Breakpoint) {
+	for i, s := range p.hw {
+		if s != nil && s.bp == bp {
+			p.hw[i] = nil
+		}
+	}
+	if p.live() == nil {
+		p.applyHW()
+	}
+}
+
+// clearHW zeroes the debug registers of every stopped thread (before a detach).
+func (p *Process) clearHW() {
+	if !p.hwActive() {
+		return
+	}
+	for _, t := range p.threads {
+		if t.state == tsStopped {
+			pokeUser(t.tid, offDebugReg+7*8, 0)
+		}
+	}
+	p.hw = [numHW]*hwSlot{}
+}
+
+// hwHit checks DR6 after a SIGTRAP: it returns the slot that triggered, or nil.
+func (p *Process) hwHit(t *Thread) *hwSlot {
+	if !p.hwActive() {
+		return nil
+	}
+	dr6, err := peekUser(t.tid, offDebugReg+6*8)
+	if err != nil || dr6&0xf == 0 {
+		return nil
+	}
+	pokeUser(t.tid, offDebugReg+6*8, 0)
+	for i := 0; i < numHW; i++ {
+		if dr6&(1<<i) != 0 && p.hw[i] != nil {
+			return p.hw[i]
+		}
+	}
+	return nil
+}
+
+// hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit.
+func (p *Process) hwTrap(t *Thread, s *hwSlot) {
+	bp := s.bp
+	ev := &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: bp}
+	if s.kind != WatchExec {
+		cur := make([]byte, s.size)
+		p.readMem(s.addr, cur)
+		var o, n [8]byte
+		copy(o[:], s.last)
+		copy(n[:], cur)
+		bp.watchOld, bp.watchNew = binary.LittleEndian.Uint64(o[:]), binary.LittleEndian.Uint64(n[:])
+		copy(s.last, cur)
+		ev.Kind, ev.Addr = EventWatch, s.addr
+		ev.Old, ev.New = bp.watchOld, bp.watchNew
+	}
+	bp.hits++
+	p.inCallback = true
+	stop := bp.OnHit == nil || bp.OnHit(t, bp)
+	p.inCallback = false
+	if stop {
+		p.report(ev)
+	} else if p.shouldRun() {
+		t.resume(false)
+	}
+}
+
+func pokeUser(tid int, off uintptr, v uint64) error {
+	if err := ptrace(unix.PTRACE_POKEUSR, tid, off, uintptr(v)); err != nil {
+		return os.NewSyscallError("ptrace(PTRACE_POKEUSER)", err)
+	}
+	return nil
+}
+
+func peekUser(tid int, off uintptr) (uint64, error) {
+	var v uint64
+	if err := ptrace(unix.PTRACE_PEEKUSR, tid, off, uintptr(unsafe.Pointer(&v))); err != nil {
+		return 0, os.NewSyscallError("ptrace(PTRACE_PEEKUSER)", err)
+	}
+	return v, nil
+}
