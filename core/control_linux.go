@@ -112,6 +112,7 @@ func (p *Process) detach() error {
 		p.removeThread(t)
 	}
 	p.state = Detached
+	p.running.Store(false)
 	p.events = nil
 	if p.mem != nil {
 		p.mem.Close()

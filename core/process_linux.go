@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -71,7 +72,8 @@ type Process struct {
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and
 	// reads it without mu, being its only writer).
 	mu      sync.Mutex
-	stopReq EventKind // EventStopped or EventTimeout when a stop was asked for; 0 if none
+	running atomic.Bool // resumed and not yet reported stopped: Stop has work to do
+	stopReq EventKind   // EventStopped or EventTimeout when a stop was asked for; 0 if none
 	waitGen uint64
 }
 
@@ -205,6 +207,7 @@ func (p *Process) removeThread(t *Thread) {
 
 // finish records the end of the process and forgets its threads.
 func (p *Process) finish(ws unix.WaitStatus) *Event {
+	p.running.Store(false)
 	for _, t := range p.threadList() {
 		p.removeThread(t)
 	}
@@ -232,6 +235,9 @@ func (p *Process) Stop() { p.requestStop(EventStopped, 0) }
 // requestStop sends SIGSTOP to every thread that has none pending. gen, when not 0,
 // ties the request to one Wait call, so that a timer that fires late is ignored.
 func (p *Process) requestStop(kind EventKind, gen uint64) {
+	if !p.running.Load() {
+		return // stopped already (or ended): nothing to interrupt
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if gen != 0 && gen != p.waitGen {
@@ -274,6 +280,7 @@ func (p *Process) Continue() error {
 			return
 		}
 		p.state = Running
+		p.running.Store(true)
 		if len(p.events) > 0 {
 			return // the next Wait reports the pending stop at once
 		}

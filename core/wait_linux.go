@@ -60,6 +60,7 @@ func (p *Process) popEvent() *Event {
 	if p.state == Running {
 		p.state = Stopped
 	}
+	p.running.Store(false)
 	return ev
 }
 
