@@ -36,3 +36,42 @@ func sortLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// After an exec (here from a thread that is not the main one), the old
+// breakpoints' addresses are forgotten without writing into the new image; a
+// breakpoint set by name lands in the new program.
+func TestExec(t *testing.T) {
+	bin := testtarget.Build(t, "c/execer", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "5")
+	hits := 0
+	bp, err := p.BreakAt("hot", func(*Thread, *Breakpoint) bool { hits++; return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAddr, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "main"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAddr.Disable()
+	p.Continue()
+	ev := waitKind(t, p.Process, EventExec)
+	if hits != 5 {
+		t.Fatalf("%d hits before the exec, want 5", hits)
+	}
+	if n := len(p.Threads()); n != 1 || ev.Thread.Tid() != p.Pid() {
+		t.Fatalf("after exec: %d threads, event in %d", n, ev.Thread.Tid())
+	}
+	if len(bp.Addrs()) != 1 || !byAddr.Cleared() {
+		t.Fatalf("after exec: hot at %x, breakpoint by address cleared: %v", bp.Addrs(), byAddr.Cleared())
+	}
+	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
+		t.Fatal(ev)
+	}
+	if hits != 15 {
+		t.Fatalf("%d hits, want 15", hits)
+	}
+	if !strings.Contains(p.output(t), "after calls=10 sum=145") {
+		t.Fatal(p.output(t))
+	}
+}

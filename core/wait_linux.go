@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"os"
 	"time"
 
@@ -357,23 +356,31 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 	}
 }
 
-// execed handles PTRACE_EVENT_EXEC: the old image is gone, with its threads and
-// breakpoints; nothing may be written at the old addresses.
+// execed handles PTRACE_EVENT_EXEC: the old image is gone, with its threads, its
+// breakpoints and our scratch pages; nothing may be written at the old addresses.
+// Breakpoints set by location are resolved again in the new program (pending
+// until its libraries are loaded); those set by address, and hardware ones, are
+// dropped. The event is always reported.
 func (p *Process) execed(t *Thread) {
+	// The thread that called execve now has the main thread's tid, which is how
+	// the kernel reports the event: the others are gone without a word.
 	for _, o := range p.threadList() {
-		if o.tid != p.pid {
+		if o != t {
 			p.removeThread(o)
 		}
 	}
-	if t.tid != p.pid {
-		p.removeThread(t)
-		t = p.addThread(p.pid)
-		t.state = tsStopped
-	}
+	t.bpAt, t.regsValid, t.regsDirty, t.pendingSig, t.stepping = nil, false, false, 0, false
 	p.removeAllSites(false)
+	var keep []*Breakpoint
 	for _, bp := range p.bps.list {
 		bp.addrs, bp.locs = nil, nil
+		if bp.spec != nil && !bp.Internal && bp.hw == nil {
+			keep = append(keep, bp)
+		} else {
+			bp.cleared = true
+		}
 	}
+	p.bps.list = keep
 	p.syms, p.libs = nil, libState{}
 	p.hw, p.scratch, p.gadget = [numHW]*hwSlot{}, nil, 0
 	if exe := exePath(p.pid); exe != "" {
@@ -383,8 +390,13 @@ func (p *Process) execed(t *Thread) {
 		p.mem.Close()
 		p.mem = nil
 	}
+	if tab, err := p.symbols(); err == nil {
+		p.watchLibraries(tab)
+		for _, bp := range keep {
+			if locs, err := tab.ResolveSpec(*bp.spec); err == nil {
+				p.place(bp, locs)
+			}
+		}
+	}
 	p.report(&Event{Kind: EventExec, Process: p, Thread: t})
 }
-
-// errThreadGone is returned by a step whose thread exited.
-var errThreadGone = errors.New("thread exited during the step")

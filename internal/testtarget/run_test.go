@@ -184,6 +184,10 @@ var runCases = []runCase{
 			t.Errorf("sleeper 0.3 ended after %v", r.elapsed)
 		}
 	}},
+	{"c/execer", []string{"5"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "before calls=5", "after calls=10 sum=145")
+	}},
 	{"c/bigmem", []string{"1"}, func(t *testing.T, r run) {
 		r.exited(t)
 		kv := testtarget.KeyValues(r.stdout)
