@@ -24,6 +24,24 @@ var globals = methods{
 	"pack":     {Pack, PackDoc},
 	"unpack":   {Unpack, UnpackDoc},
 	"calcsize": {Calcsize, CalcsizeDoc},
+	"hex":      {hexBuiltin, hexDoc},
+}
+
+const hexDoc = `hex(x) -> string
+
+The int x in hexadecimal with a 0x prefix, as Python writes it: hex(255) is
+"0xff", hex(-1) is "-0x1". Addresses read best this way.`
+
+func hexBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var x starlark.Int
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
+		return nil, err
+	}
+	v := x.BigInt()
+	if v.Sign() < 0 {
+		return starlark.String("-0x" + v.Neg(v).Text(16)), nil
+	}
+	return starlark.String("0x" + v.Text(16)), nil
 }
 
 func init() {

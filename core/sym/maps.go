@@ -34,11 +34,22 @@ func (m Map) Executable() bool { return len(m.Perms) > 2 && m.Perms[2] == 'x' }
 // was mapped (the kernel appends " (deleted)" to its path).
 func (m Map) Deleted() bool { return strings.HasSuffix(m.Path, " (deleted)") }
 
-// ReadMaps reads and parses /proc/PID/maps.
+// ReadMaps reads and parses /proc/PID/maps. A process whose main thread called
+// pthread_exit shows no maps there (the zombie main thread has no memory of its
+// own any more): then a live thread's /proc/PID/task/TID/maps is read.
 func ReadMaps(pid int) ([]Map, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) == 0 {
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, e := range ents {
+			if d, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/maps", pid, e.Name())); err == nil && len(d) > 0 {
+				data = d
+				break
+			}
+		}
 	}
 	return ParseMaps(bytes.NewReader(data))
 }

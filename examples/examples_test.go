@@ -1,0 +1,250 @@
+// Package examples holds runnable stardbg scripts; this test runs each of them
+// with the real stardbg command against real programs and checks what it reports.
+package examples
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"stardbg/internal/testtarget"
+)
+
+var stardbg string // the binary, built once by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "stardbg-examples")
+	if err != nil {
+		panic(err)
+	}
+	stardbg = filepath.Join(dir, "stardbg")
+	build := exec.Command("go", "build", "-o", stardbg, "stardbg/cmd/stardbg")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building stardbg: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs stardbg with args and returns its stdout, stderr and exit code.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(stardbg, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("stardbg %v did not finish:\n%s\n%s", args, out.String(), errb.String())
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errs, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("stardbg %v: exit %d\n%s\n%s", args, code, out, errs)
+	}
+	return out
+}
+
+func find(t *testing.T, out, pattern string) []string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no %q in output:\n%s", pattern, out)
+	}
+	return m
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestCountCalls(t *testing.T) {
+	bin := testtarget.Build(t, "c/hotthreads", testtarget.Default)
+	out := mustRun(t, "run", "count_calls.star", "hot", bin, "4", "2500")
+	find(t, out, `total: 10000 calls of hot in 4 threads \(exit code 0\)`)
+	if n := len(regexp.MustCompile(`(?m)^tid \d+: 2500 calls$`).FindAllString(out, -1)); n != 4 {
+		t.Fatalf("%d per-thread lines of 2500 calls, want 4:\n%s", n, out)
+	}
+}
+
+func TestMallocTrace(t *testing.T) {
+	out := mustRun(t, "run", "malloc_trace.star", "--", "/bin/ls", "-R", "/usr/share/doc")
+	mallocs := atoi(t, find(t, out, `malloc calls: (\d+)`)[1])
+	frees := atoi(t, find(t, out, `free calls: +(\d+)`)[1])
+	largest := atoi(t, find(t, out, `largest: +(\d+) bytes`)[1])
+	if mallocs < 100 || frees < 50 || largest < 1024 {
+		t.Fatalf("implausible figures: %d mallocs, %d frees, largest %d\n%s", mallocs, frees, largest, out)
+	}
+	// The backtrace of the largest allocation starts in malloc and reaches ls.
+	find(t, out, `(?s)allocated at:\n    malloc .*in libc\.so\.6\n.* in ls\n`)
+}
+
+func TestLatency(t *testing.T) {
+	bin := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	out := mustRun(t, "run", "latency.star", "hot", bin, "500")
+	find(t, out, `500 calls of hot`)
+	total := 0
+	for _, m := range regexp.MustCompile(`(?m)^<= \d+ us: (\d+) `).FindAllStringSubmatch(out, -1) {
+		total += atoi(t, m[1])
+	}
+	if total != 500 {
+		t.Fatalf("histogram holds %d calls, want 500:\n%s", total, out)
+	}
+}
+
+func TestThreads(t *testing.T) {
+	bin := testtarget.Build(t, "c/threadchurn", testtarget.Default)
+	out := mustRun(t, "run", "threads.star", bin, "3", "2")
+	find(t, out, `6 threads created, 6 exited; process exited with code 0`)
+	if n := len(regexp.MustCompile(`(?m)^thread \d+ created by \d+, starts in worker$`).FindAllString(out, -1)); n != 6 {
+		t.Fatalf("%d creations starting in worker, want 6:\n%s", n, out)
+	}
+}
+
+// startReady starts a program and waits for its first line, which starts with
+// ready.
+func startReady(t *testing.T, bin, ready string, args ...string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	pipe, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(pipe)
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, ready) {
+		t.Fatalf("%s said %q, %v", bin, line, err)
+	}
+	return cmd, r
+}
+
+func TestPatch(t *testing.T) {
+	bin := testtarget.Build(t, "c/sleeper", testtarget.Default)
+	cmd, r := startReady(t, bin, "ready", "1", "2")
+	out := mustRun(t, "run", "patch.star", strconv.Itoa(cmd.Process.Pid), "patch_me", "7")
+	find(t, out, `patch_me at 0x[0-9a-f]+: 1 -> 7`)
+	rest, _ := bufio.NewReader(r).ReadString(0)
+	if err := cmd.Wait(); err != nil || !strings.Contains(rest, "patch_me=7") {
+		t.Fatalf("after the patch the program said %q (%v)", rest, err)
+	}
+}
+
+func TestPatchFunction(t *testing.T) {
+	bin := testtarget.Build(t, "c/mainexit", testtarget.Default)
+	cmd, r := startReady(t, bin, "workers=3", "3000000")
+	out := mustRun(t, "run", "patch.star", strconv.Itoa(cmd.Process.Pid), "hot()", "0")
+	find(t, out, `hot\(\) at 0x[0-9a-f]+ now returns 0`)
+	rest, _ := bufio.NewReader(r).ReadString(0)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// Every call after the patch adds 0 instead of 3i+1: the checksum is smaller.
+	full := 0
+	for w := 0; w < 3; w++ {
+		for i := 0; i < 3000000; i++ {
+			full += 3*(w*3000000+i) + 1
+		}
+	}
+	sum := atoi(t, find(t, rest, `checksum=(\d+)`)[1])
+	if sum >= full {
+		t.Fatalf("checksum %d, the unpatched one is %d", sum, full)
+	}
+}
+
+func TestCrashReport(t *testing.T) {
+	bin := testtarget.Build(t, "c/sigsegv", testtarget.Default)
+	out, errs, code := run(t, "run", "crash_report.star", bin)
+	if code != 1 || !strings.Contains(errs, "the program crashed") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	tid := find(t, out, `crash_tid=(\d+)`)[1]
+	find(t, out, `=== SIGSEGV in thread `+tid+` at address 0x10`)
+	find(t, out, `--- thread `+tid+` sigsegv \(faulting\)\n  #0 0x[0-9a-f]+ crash at .*sigsegv\.c:\d+\n  #1 0x[0-9a-f]+ crasher at`)
+	find(t, out, `(?m)^  rip +0x[0-9a-f]+$`)
+	find(t, out, `=== process killed \(SIGSEGV\)`)
+	if n := strings.Count(out, "--- thread "); n != 3 {
+		t.Fatalf("%d threads in the report, want 3", n)
+	}
+}
+
+func TestHangDetect(t *testing.T) {
+	bin := testtarget.Build(t, "c/sleeper", testtarget.Default)
+	out, errs, code := run(t, "run", "hang_detect.star", "0.5", bin, "0", "2")
+	if code != 1 || !strings.Contains(errs, "hang: still running after 0.5 seconds") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	find(t, out, `=== still running after 0.5s: 3 threads`)
+	if n := len(regexp.MustCompile(`#\d+ nap_loop in .*sleeper\.c:\d+`).FindAllString(out, -1)); n != 3 {
+		t.Fatalf("%d threads stuck in nap_loop, want 3:\n%s", n, out)
+	}
+	// And a program that finishes in time passes.
+	out = mustRun(t, "run", "hang_detect.star", "30", bin, "0.1", "1")
+	find(t, out, `finished in time: exited 0`)
+}
+
+func TestGoHot(t *testing.T) {
+	bin := testtarget.Build(t, "go/hotgo", testtarget.Default)
+	out := mustRun(t, "run", "go_hot.star", bin, "8", "1000")
+	// Arguments 0..7999, each once.
+	find(t, out, `main\.hot: 8000 calls on \d+ threads, argument sum 31996000, largest 7999`)
+}
+
+func TestProbes(t *testing.T) {
+	out := mustRun(t, "test", "probes")
+	find(t, out, `(?m)^3 passed, 0 failed$`)
+	for _, name := range []string{"test_opendir_never_gets_null", "test_free_only_what_malloc_returned", "test_seq_output_never_decreases"} {
+		find(t, out, `(?m)^ok +probes/coreutils_test\.star:`+name+` `)
+	}
+}
+
+// Every script in this directory has a test above, and a header that says what
+// it shows and how to run it.
+func TestEveryExampleIsTested(t *testing.T) {
+	src, err := os.ReadFile("examples_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts, _ := filepath.Glob("*.star")
+	probes, _ := filepath.Glob("probes/*_test.star")
+	if len(scripts)+len(probes) < 9 {
+		t.Fatalf("%d examples, want at least 9", len(scripts)+len(probes))
+	}
+	for _, s := range append(scripts, probes...) {
+		body, _ := os.ReadFile(s)
+		if !bytes.HasPrefix(body, []byte("# "+filepath.Base(s)+":")) && !bytes.HasPrefix(body, []byte("# "+s+":")) {
+			t.Errorf("%s does not start with a header naming it", s)
+		}
+		if !bytes.Contains(body, []byte("stardbg ")) {
+			t.Errorf("%s's header does not say how to run it", s)
+		}
+		if filepath.Dir(s) == "." && !bytes.Contains(src, []byte(`"`+s+`"`)) {
+			t.Errorf("%s is not run by any test", s)
+		}
+	}
+}
