@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -33,6 +34,7 @@ func NewEngine() *Engine {
 		threads: map[int]*Thread{},
 		early:   map[int]unix.WaitStatus{},
 	}
+	quietSIGCHLD()
 	ready := make(chan struct{})
 	go e.loop(ready)
 	<-ready
@@ -44,6 +46,9 @@ func NewEngine() *Engine {
 func (e *Engine) loop(ready chan<- struct{}) {
 	runtime.LockOSThread()
 	e.tid = unix.Gettid()
+	if os.Getenv("STARDBG_PIN") != "0" {
+		pinToCurrentCPU()
+	}
 	close(ready)
 	for {
 		select {
