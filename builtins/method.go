@@ -54,15 +54,35 @@ func attrNames[T any](fs fields[T], ms methods) []string {
 	return names
 }
 
+// methodCache is a value that keeps its bound methods, so that a callback
+// calling t.arg(0) at every hit does not allocate a new builtin each time.
+type methodCache interface {
+	boundMethods() *map[string]*starlark.Builtin
+}
+
 // getAttr looks a name up in a type's fields, then its methods.
 func getAttr[T starlark.Value](v T, fs fields[T], ms methods, name string) (starlark.Value, error) {
 	if f, ok := fs[name]; ok {
 		return f.get(v)
 	}
-	if m := ms.attr(v, name); m != nil {
-		return m, nil
+	mc, cached := any(v).(methodCache)
+	if cached {
+		if m := (*mc.boundMethods())[name]; m != nil {
+			return m, nil
+		}
 	}
-	return nil, nil // starlark reports "has no .name field or method" with hints
+	m := ms.attr(v, name)
+	if m == nil {
+		return nil, nil // starlark reports "has no .name field or method" with hints
+	}
+	if cached {
+		bm := mc.boundMethods()
+		if *bm == nil {
+			*bm = map[string]*starlark.Builtin{}
+		}
+		(*bm)[name] = m.(*starlark.Builtin)
+	}
+	return m, nil
 }
 
 // recv returns the receiver of a bound method.

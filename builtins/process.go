@@ -17,7 +17,10 @@ type Process struct {
 	threads  map[*core.Thread]*Thread
 	bps      map[*core.Breakpoint]*Breakpoint
 	handlers map[string]starlark.Callable // on(kind, fn)
+	bound    map[string]*starlark.Builtin
 }
+
+func (p *Process) boundMethods() *map[string]*starlark.Builtin { return &p.bound }
 
 var (
 	_ starlark.HasAttrs = (*Process)(nil)

@@ -11,10 +11,13 @@ import (
 
 // Thread is one thread of a traced process (Starlark type "thread").
 type Thread struct {
-	proc *Process
-	t    *core.Thread
-	gone bool
+	proc  *Process
+	t     *core.Thread
+	gone  bool
+	bound map[string]*starlark.Builtin
 }
+
+func (t *Thread) boundMethods() *map[string]*starlark.Builtin { return &t.bound }
 
 var (
 	_ starlark.HasAttrs    = (*Thread)(nil)
