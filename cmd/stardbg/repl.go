@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/peterh/liner"
+	"golang.org/x/sys/unix"
+
+	"stardbg/script"
+)
+
+const replAbout = `
+Repl opens the interactive read-eval-print loop with no process yet:
+launch() or attach() one. 'stardbg' with no arguments does the same, and
+'stardbg exec PROG' and 'stardbg attach PID' open it on a process, p.
+
+An expression prints its value, kept in _; a statement that opens a block
+(def, if, for, while) goes on over "... " lines until a blank line; an error
+prints its backtrace and the loop goes on. TAB completes names and
+attributes: p.br<TAB> gives p.break_at( and TAB again p.breakpoints(. Ctrl-C clears the line at the
+prompt, and while a statement runs (p.run()) stops the targets and returns
+to the prompt with them stopped. Ctrl-D or exit() leaves: launched
+processes are killed, attached ones detached.
+
+History is kept in $XDG_STATE_HOME/stardbg/history (by default
+~/.local/state/stardbg/history), shared by sessions. When standard input is
+not a terminal, statements are read from it without prompts or history:
+
+	echo 'print(p.pid)' | stardbg exec ./prog`
+
+func replCmd(args []string, std stdio) int {
+	f := newFlags("repl", "stardbg repl [flags]", replAbout)
+	var rf runFlags
+	rf.register(f.FlagSet, "the whole session")
+	if code, done := f.parse(args, std); done {
+		return code
+	}
+	if f.NArg() > 0 {
+		return f.usageError(std.err, "unexpected arguments %q", f.Args())
+	}
+	return rf.runDebugger(std, isTerminal(std.in), func(d *debugger, st *stopper) error {
+		d.startSession(nil, std.out, nil, rf.maxSteps)
+		st.watch(d)
+		return runREPL(d, st, std)
+	})
+}
+
+// runREPL runs the REPL of d's session: with the line editor when standard
+// input and output are terminals, otherwise reading lines from std.in. It
+// returns nil when the REPL ends (Ctrl-D, exit()) or when the stopper ends
+// the run (whose reason then gives the exit code).
+func runREPL(d *debugger, st *stopper, std stdio) error {
+	var p script.Prompter
+	interactive := isTerminal(std.in) && isTerminal(std.out)
+	if interactive {
+		l := liner.NewLiner()
+		defer l.Close()
+		l.SetCtrlCAborts(true)
+		l.SetWordCompleter(d.sess.Complete)
+		h := loadHistory(l)
+		defer func() {
+			if err := h.save(); err != nil {
+				fmt.Fprintf(std.err, "stardbg: history: %v\n", err)
+			}
+		}()
+		p = &linerPrompter{l: l, h: h, out: std.out}
+	} else {
+		lp := &linePrompter{r: bufio.NewReader(std.in)}
+		if isTerminal(std.in) {
+			lp.prompts = std.err
+		}
+		p = lp
+	}
+	sp, release := st.prompter(p)
+	defer release()
+	err := d.sess.REPL(sp, std.out)
+	if errors.Is(err, errStopped) {
+		if interactive {
+			fmt.Fprintln(std.out) // leave the abandoned prompt's line
+		}
+		return nil
+	}
+	return err
+}
+
+// A linerPrompter reads the REPL's lines with the line editor.
+type linerPrompter struct {
+	l   *liner.State
+	h   *history
+	out io.Writer
+}
+
+func (lp *linerPrompter) Prompt(prompt string) (string, error) {
+	line, err := lp.l.Prompt(prompt)
+	switch {
+	case errors.Is(err, liner.ErrPromptAborted):
+		return "", script.ErrInterrupt
+	case err == io.EOF:
+		fmt.Fprintln(lp.out) // end the prompt's line, as a shell does on Ctrl-D
+		return "", io.EOF
+	case err != nil:
+		return "", err
+	}
+	if strings.TrimSpace(line) != "" {
+		lp.l.AppendHistory(line)
+		lp.h.add(line)
+	}
+	return line, nil
+}
+
+// A linePrompter reads the REPL's lines from a reader that is not a
+// terminal. It writes prompts only to prompts, when set.
+type linePrompter struct {
+	r       *bufio.Reader
+	prompts io.Writer
+}
+
+func (lp *linePrompter) Prompt(prompt string) (string, error) {
+	if lp.prompts != nil {
+		fmt.Fprint(lp.prompts, prompt)
+	}
+	line, err := lp.r.ReadString('\n')
+	if err != nil && (err != io.EOF || line == "") {
+		return "", err
+	}
+	line = strings.TrimSuffix(line, "\n")
+	return strings.TrimSuffix(line, "\r"), nil
+}
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"stardbg/internal/testtarget"
+)
+
+// A terminal is stardbg running in a pseudo-terminal.
+type terminal struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	pty    *os.File
+	notify chan struct{} // signalled when output arrives
+	done   chan struct{} // closed when stardbg has exited
+	err    error         // from Wait, once done is closed
+
+	mu   sync.Mutex
+	out  bytes.Buffer
+	seen int // output before this offset was matched by expect
+}
+
+// startTerminal starts stardbg with args in a new 40x160 pseudo-terminal,
+// with env added to the environment.
+func startTerminal(t *testing.T, env []string, args ...string) *terminal {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &terminal{t: t, cmd: cmd, pty: f, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			tm.mu.Lock()
+			tm.out.Write(buf[:n])
+			tm.mu.Unlock()
+			select {
+			case tm.notify <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		tm.err = cmd.Wait()
+		close(tm.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-tm.done
+		f.Close()
+	})
+	return tm
+}
+
+// send types s.
+func (tm *terminal) send(s string) {
+	tm.t.Helper()
+	if _, err := tm.pty.WriteString(s); err != nil {
+		tm.t.Fatalf("typing %q: %v", s, err)
+	}
+}
+
+// expect waits until s appears in the output after what earlier calls
+// matched, and returns the output up to it.
+func (tm *terminal) expect(s string) string {
+	tm.t.Helper()
+	timeout := time.After(lineDeadline)
+	for {
+		tm.mu.Lock()
+		out := tm.out.Bytes()[tm.seen:]
+		if i := bytes.Index(out, []byte(s)); i >= 0 {
+			tm.seen += i + len(s)
+			tm.mu.Unlock()
+			return string(out[:i+len(s)])
+		}
+		tm.mu.Unlock()
+		select {
+		case <-tm.notify:
+		case <-timeout:
+			tm.mu.Lock()
+			defer tm.mu.Unlock()
+			tm.t.Fatalf("no %q in the terminal within %v; after the last match it shows:\n%q", s, lineDeadline, tm.out.Bytes()[tm.seen:])
+		}
+	}
+}
+
+// wait waits for stardbg to exit and returns its exit code.
+func (tm *terminal) wait() int {
+	tm.t.Helper()
+	select {
+	case <-tm.done:
+	case <-time.After(runDeadline):
+		tm.t.Fatalf("stardbg did not exit within %v", runDeadline)
+	}
+	var ee *exec.ExitError
+	if errors.As(tm.err, &ee) {
+		return ee.ExitCode()
+	}
+	if tm.err != nil {
+		tm.t.Fatal(tm.err)
+	}
+	return 0
+}
+
+// TestREPLTerminal drives the REPL in a pseudo-terminal: completion, a
+// multi-line def, Ctrl-C while p.run() waits, Ctrl-C at the prompt, exit(),
+// and the history a second session sees.
+func TestREPLTerminal(t *testing.T) {
+	sleeper := testtarget.Build(t, "c/sleeper", testtarget.Default)
+	state := t.TempDir()
+	env := []string{"TERM=xterm", "XDG_STATE_HOME=" + state}
+
+	tm := startTerminal(t, env, "exec", sleeper, "0", "1")
+	tm.expect(">>> ")
+
+	// TAB completes an attribute; Ctrl-C then clears the line.
+	tm.send("p.br\t")
+	tm.expect("p.break_at(")
+	tm.send("\x03")
+	tm.expect("^C")
+	tm.expect(">>> ")
+
+	// A block goes on over "... " lines until a blank line.
+	tm.send("def double(x):\r")
+	tm.expect("... ")
+	tm.send("    return x * 2\r")
+	tm.expect("... ")
+	tm.send("\r")
+	tm.expect(">>> ")
+	tm.send("double(21)\r")
+	tm.expect("42\r\n")
+	tm.expect(">>> ")
+
+	// Ctrl-C while a statement waits on the target stops the target and
+	// returns to the prompt, with the process stopped.
+	tm.send("p.run()\r")
+	ready := testtarget.KeyValues(tm.expect("\n"+"ready pid=") + strings.TrimSpace(tm.expect("\n")))
+	tm.send("\x03")
+	tm.expect("interrupted")
+	tm.expect(">>> ")
+	tm.send("p.state\r")
+	tm.expect(`"stopped"`)
+	tm.expect(">>> ")
+
+	tm.send("exit()\r")
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit() gave exit code %d", code)
+	}
+	pid, err := strconv.Atoi(ready["pid"])
+	if err != nil {
+		t.Fatalf("no pid in the target's ready line: %v", ready)
+	}
+	waitGone(t, pid)
+
+	history, err := os.ReadFile(filepath.Join(state, "stardbg", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHistory := "def double(x):\n    return x * 2\ndouble(21)\np.run()\np.state\nexit()\n"
+	if string(history) != wantHistory {
+		t.Errorf("history file:\n%s\nwant:\n%s", history, wantHistory)
+	}
+
+	// A second session recalls the first one's lines with the up arrow;
+	// Ctrl-D leaves.
+	tm = startTerminal(t, env, "exec", sleeper, "0", "1")
+	tm.expect(">>> ")
+	tm.send("\x1b[A")
+	tm.expect("exit()")
+	tm.send("\x1b[A")
+	tm.expect("p.state")
+	tm.send("\r")
+	tm.expect(`"stopped"`)
+	tm.expect(">>> ")
+	tm.send("\x04")
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("Ctrl-D gave exit code %d", code)
+	}
+}
+
+// TestREPLPipe feeds the REPL from a pipe: no prompts, expression values
+// and print output on stdout, errors reported and the loop going on.
+func TestREPLPipe(t *testing.T) {
+	hotloop := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	input := `print(p.pid)
+def inc(x):
+    return x + 1
+
+inc(41)
+undefined_name
+print(p.state)
+`
+	r := stardbg(t, strings.NewReader(input), "exec", hotloop, "10")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("%v", r)
+	}
+	m := regexp.MustCompile(`^(\d+)\n42\n<stdin>:1:1: undefined: undefined_name\nstopped\n$`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("unexpected output:\n%v", r)
+	}
+	pid, _ := strconv.Atoi(m[1])
+	waitGone(t, pid)
+}
+
+// TestREPLStopped checks that the REPL, waiting for input, ends when
+// --timeout expires (exit 1) or on SIGTERM (exit 143), in a terminal and
+// with input from a pipe that stays open.
+func TestREPLStopped(t *testing.T) {
+	t.Run("terminal timeout", func(t *testing.T) {
+		tm := startTerminal(t, []string{"TERM=xterm", "XDG_STATE_HOME=" + t.TempDir()}, "repl", "--timeout", "1s")
+		tm.expect(">>> ")
+		tm.expect("stardbg: timeout after 1s")
+		if code := tm.wait(); code != exitFail {
+			t.Errorf("exit code %d, want 1", code)
+		}
+	})
+	t.Run("terminal SIGTERM", func(t *testing.T) {
+		tm := startTerminal(t, []string{"TERM=xterm", "XDG_STATE_HOME=" + t.TempDir()}, "repl")
+		tm.expect(">>> ")
+		tm.cmd.Process.Signal(syscall.SIGTERM)
+		tm.expect("stardbg: terminated")
+		if code := tm.wait(); code != exitTerminate {
+			t.Errorf("exit code %d, want 143", code)
+		}
+	})
+	t.Run("pipe SIGINT", func(t *testing.T) {
+		// An *os.File, so that stardbg's exit does not wait for the copy
+		// of a stdin that stays open.
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pw.Close()
+		s := startWithStdin(t, pr, "repl")
+		pr.Close()
+		if _, err := pw.WriteString("print('hello')\n"); err != nil {
+			t.Fatal(err)
+		}
+		expectLine(t, s.stdout, "hello")
+		s.cmd.Process.Signal(syscall.SIGINT)
+		if code := s.wait(t); code != exitInterrupt {
+			t.Errorf("exit code %d, want 130; stderr:\n%s", code, s.stderr.String())
+		}
+	})
+}

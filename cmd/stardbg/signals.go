@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"stardbg/script"
+)
+
+// A stopReason says why a run must end before its script does.
+type stopReason int
+
+const (
+	notStopped    stopReason = iota
+	stopInterrupt            // SIGINT
+	stopTerminate            // SIGTERM
+	stopTimeout              // --timeout expired
+)
+
+// cancel is the reason given to script.Session.Cancel.
+func (r stopReason) cancel() string {
+	switch r {
+	case stopTerminate:
+		return "terminated"
+	case stopTimeout:
+		return "timeout"
+	}
+	return "interrupted"
+}
+
+// A stopper turns SIGINT, SIGTERM and the --timeout deadline into the
+// cancellation of the script that is running and the stop of every
+// running target, from its own goroutine, so that a script blocked in
+// wait_stop returns. The command then cleans up on its own goroutine.
+//
+// Signals stay caught until close, so a second Ctrl-C during clean-up
+// cannot cut it short. In an interactive REPL, SIGINT interrupts the
+// statement that is running and returns to the prompt instead of ending
+// the run.
+type stopper struct {
+	interactive bool
+	sigs        chan os.Signal
+	timer       *time.Timer
+	quit        chan struct{} // closed by close
+	done        chan struct{} // closed when the run must end
+
+	mu        sync.Mutex
+	why       stopReason
+	d         *debugger // the interpreter to cancel; nil when there is none
+	prompting bool      // the REPL waits for input: no statement to interrupt
+}
+
+func newStopper(timeout time.Duration, interactive bool) *stopper {
+	s := &stopper{
+		interactive: interactive,
+		sigs:        make(chan os.Signal, 4),
+		quit:        make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+	signal.Notify(s.sigs, os.Interrupt, syscall.SIGTERM)
+	var expired <-chan time.Time
+	if timeout > 0 {
+		s.timer = time.NewTimer(timeout)
+		expired = s.timer.C
+	}
+	go s.loop(expired)
+	return s
+}
+
+func (s *stopper) loop(expired <-chan time.Time) {
+	for {
+		select {
+		case sig := <-s.sigs:
+			if sig == syscall.SIGTERM {
+				s.end(stopTerminate)
+			} else {
+				s.interrupt()
+			}
+		case <-expired:
+			s.end(stopTimeout)
+		case <-s.quit:
+			return
+		}
+	}
+}
+
+// interrupt handles SIGINT.
+func (s *stopper) interrupt() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.interactive && s.why == notStopped {
+		if !s.prompting && s.d != nil {
+			s.d.cancel(stopInterrupt.cancel())
+		}
+		return
+	}
+	s.endLocked(stopInterrupt)
+}
+
+// end ends the run for why (the first reason wins).
+func (s *stopper) end(why stopReason) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endLocked(why)
+}
+
+func (s *stopper) endLocked(why stopReason) {
+	if s.why == notStopped {
+		s.why = why
+		close(s.done)
+	}
+	if s.d != nil {
+		s.d.cancel(s.why.cancel())
+	}
+}
+
+// watch makes d the interpreter that a stop cancels; if the run is already
+// ending, d is cancelled at once.
+func (s *stopper) watch(d *debugger) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.d = d
+	if s.why != notStopped {
+		d.cancel(s.why.cancel())
+	}
+}
+
+// release forgets the interpreter, before the command cleans it up.
+func (s *stopper) release() {
+	s.mu.Lock()
+	s.d = nil
+	s.mu.Unlock()
+}
+
+// reason returns why the run must end, or notStopped.
+func (s *stopper) reason() stopReason {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.why
+}
+
+// close stops catching signals and the deadline.
+func (s *stopper) close() {
+	signal.Stop(s.sigs)
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	close(s.quit)
+}
+
+func (s *stopper) setPrompting(on bool) {
+	s.mu.Lock()
+	s.prompting = on
+	s.mu.Unlock()
+}
+
+// errStopped ends the REPL when the run must end while it waits for input.
+var errStopped = errors.New("stopped")
+
+// prompter returns a Prompter that reads from p on another goroutine, so
+// that a prompt can be abandoned (with errStopped) when the run must end,
+// and that tells the stopper when the REPL waits for input. The caller must
+// call the returned function when the REPL has returned.
+func (s *stopper) prompter(p script.Prompter) (script.Prompter, func()) {
+	sp := &stoppablePrompter{s: s, req: make(chan string), res: make(chan promptResult, 1)}
+	go func() {
+		for prompt := range sp.req {
+			line, err := p.Prompt(prompt)
+			sp.res <- promptResult{line, err}
+		}
+	}()
+	return sp, func() { close(sp.req) }
+}
+
+type stoppablePrompter struct {
+	s   *stopper
+	req chan string
+	res chan promptResult
+}
+
+type promptResult struct {
+	line string
+	err  error
+}
+
+func (sp *stoppablePrompter) Prompt(prompt string) (string, error) {
+	sp.s.setPrompting(true)
+	defer sp.s.setPrompting(false)
+	select {
+	case sp.req <- prompt:
+	case <-sp.s.done:
+		return "", errStopped
+	}
+	select {
+	case r := <-sp.res:
+		select {
+		case <-sp.s.done:
+			return "", errStopped
+		default:
+			return r.line, r.err
+		}
+	case <-sp.s.done:
+		return "", errStopped
+	}
+}
