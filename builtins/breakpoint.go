@@ -176,7 +176,12 @@ func (bp *Breakpoint) hit(ct *core.Thread, _ *core.Breakpoint) bool {
 	}
 	bp.hits++
 	if env.Log != nil {
-		env.Log(&core.Event{Kind: core.EventBreakpoint, Process: bp.p.p, Thread: ct, Tid: ct.Tid(), Breakpoint: bp.bp}, bp)
+		ev := &core.Event{Kind: core.EventBreakpoint, Process: bp.p.p, Thread: ct, Tid: ct.Tid(), Breakpoint: bp.bp}
+		if hw, k := bp.bp.Hardware(); hw && k != core.WatchExec {
+			ev.Kind, ev.Addr = core.EventWatch, bp.bp.Addrs()[0]
+			ev.Old, ev.New = bp.bp.WatchValues()
+		}
+		env.Log(ev, bp)
 	}
 	if bp.once {
 		defer bp.bp.Clear()

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"go.starlark.net/starlark"
 
@@ -32,6 +33,7 @@ type Env struct {
 	// (the CLI's --events log).
 	Log func(ev *core.Event, bp *Breakpoint)
 
+	mu        sync.Mutex // guards procs: Interrupt reads it from other goroutines
 	procs     []*Process
 	byCore    map[*core.Process]*Process
 	cur       *starlark.Thread // the thread of the builtin being run, for callbacks
@@ -66,26 +68,32 @@ func envOf(thread *starlark.Thread, b *starlark.Builtin) (*Env, error) {
 }
 
 // Processes returns the processes this interpreter launched or attached.
-func (env *Env) Processes() []*Process { return append([]*Process(nil), env.procs...) }
+func (env *Env) Processes() []*Process {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return append([]*Process(nil), env.procs...)
+}
 
 // Close ends the interpreter's sessions: every process it launched is killed and
 // every process it attached is detached running, with every breakpoint removed,
 // unless the script already did so.
 func (env *Env) Close() error {
 	var errs []error
-	for _, p := range env.procs {
+	for _, p := range env.Processes() {
 		if err := p.release(); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	env.mu.Lock()
 	env.procs = nil
+	env.mu.Unlock()
 	return errors.Join(errs...)
 }
 
 // Interrupt stops every running process of the interpreter; any goroutine may
 // call it (Ctrl-C, a deadline). A script blocked in wait_stop returns.
 func (env *Env) Interrupt() {
-	for _, p := range env.procs {
+	for _, p := range env.Processes() {
 		p.p.Stop()
 	}
 }
@@ -96,7 +104,9 @@ func (env *Env) wrap(cp *core.Process) *Process {
 	}
 	p := &Process{env: env, p: cp, threads: map[*core.Thread]*Thread{}, handlers: map[string]starlark.Callable{}}
 	env.byCore[cp] = p
+	env.mu.Lock()
 	env.procs = append(env.procs, p)
+	env.mu.Unlock()
 	cp.SetHooks(core.Hooks{OnEvent: p.onEvent})
 	return p
 }

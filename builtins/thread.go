@@ -116,7 +116,7 @@ func threadStep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return nil, cbErr
 	}
 	evv := t.proc.event(ev)
-	if env.Log != nil {
+	if env.Log != nil && loggedHere(ev.Kind) {
 		env.Log(ev, evv.bp)
 	}
 	return evv, nil

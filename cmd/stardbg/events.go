@@ -8,8 +8,6 @@ import (
 	"os"
 	"time"
 
-	"go.starlark.net/starlark"
-
 	"stardbg/builtins"
 	"stardbg/core"
 )
@@ -22,12 +20,8 @@ type eventLog struct {
 	w         *bufio.Writer
 	file      *os.File // nil for stderr
 	lineFlush bool
-	hits      map[bpKey]int // the count of each breakpoint's last logged hit
-	err       error         // the first write error
+	err       error // the first write error
 }
-
-// A bpKey identifies a breakpoint of a process.
-type bpKey struct{ pid, id int }
 
 // An eventRecord is one line of the log.
 type eventRecord struct {
@@ -39,6 +33,9 @@ type eventRecord struct {
 	Signal     string         `json:"signal,omitempty"`
 	Status     *int           `json:"status,omitempty"`
 	NewTid     int            `json:"new_tid,omitempty"`
+	Addr       string         `json:"addr,omitempty"` // a watchpoint's address
+	Old        *uint64        `json:"old,omitempty"`  // a watchpoint's value before the access
+	New        *uint64        `json:"new,omitempty"`  // and after
 	Location   *eventLocation `json:"location,omitempty"`
 }
 
@@ -61,17 +58,17 @@ func openEventLog(name string, stderr io.Writer) (*eventLog, error) {
 	case "":
 		return nil, nil
 	case "-":
-		return &eventLog{w: bufio.NewWriter(stderr), lineFlush: true, hits: map[bpKey]int{}}, nil
+		return &eventLog{w: bufio.NewWriter(stderr), lineFlush: true}, nil
 	}
 	f, err := os.Create(name)
 	if err != nil {
 		return nil, fmt.Errorf("--events: %w", err)
 	}
-	return &eventLog{w: bufio.NewWriterSize(f, 64<<10), file: f, hits: map[bpKey]int{}}, nil
+	return &eventLog{w: bufio.NewWriterSize(f, 64<<10), file: f}, nil
 }
 
-// log is the Env's Log function.
-func (l *eventLog) log(ev *core.Event, bp *builtins.Breakpoint) {
+// log is the Env's Log function; the Env reports each event once.
+func (l *eventLog) log(ev *core.Event, _ *builtins.Breakpoint) {
 	rec := eventRecord{
 		Time: time.Now().Format(timeLayout),
 		Pid:  ev.Process.Pid(),
@@ -80,14 +77,6 @@ func (l *eventLog) log(ev *core.Event, bp *builtins.Breakpoint) {
 	}
 	if ev.Breakpoint != nil {
 		rec.Breakpoint = ev.Breakpoint.ID
-		// A hit that stops is logged by the breakpoint when it is hit, then
-		// again when wait_stop returns it. Each hit counts, so a report
-		// with no new count since the breakpoint's last one is the second.
-		key, n := bpKey{rec.Pid, rec.Breakpoint}, hitCount(bp)
-		if last, ok := l.hits[key]; ok && last == n && n >= 0 {
-			return
-		}
-		l.hits[key] = n
 	}
 	switch ev.Kind {
 	case core.EventSignal, core.EventKilled:
@@ -99,6 +88,9 @@ func (l *eventLog) log(ev *core.Event, bp *builtins.Breakpoint) {
 		if ev.NewThread != nil {
 			rec.NewTid = ev.NewThread.Tid()
 		}
+	case core.EventWatch:
+		old, new := ev.Old, ev.New
+		rec.Addr, rec.Old, rec.New = fmt.Sprintf("%#x", ev.Addr), &old, &new
 	}
 	switch ev.Kind {
 	case core.EventThreadExit, core.EventExited, core.EventKilled:
@@ -116,22 +108,6 @@ func (l *eventLog) log(ev *core.Event, bp *builtins.Breakpoint) {
 	if err != nil && l.err == nil {
 		l.err = err
 	}
-}
-
-// hitCount returns the counted hits of a breakpoint, or -1.
-func hitCount(bp *builtins.Breakpoint) int {
-	if bp == nil {
-		return -1
-	}
-	v, err := bp.Attr("hits")
-	if err != nil {
-		return -1
-	}
-	n, err := starlark.AsInt32(v)
-	if err != nil {
-		return -1
-	}
-	return n
 }
 
 // location symbolizes the pc of the event's thread, or returns nil if the
