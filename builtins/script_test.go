@@ -24,7 +24,9 @@ import (
 // tmp(name) is a path in the test's temp dir, read(path) a file's content,
 // kv(text) its key=value pairs, spawn(argv) starts a program outside the
 // debugger and returns its pid once it says "ready", wait_pid(pid) waits for
-// it and returns {"status", "out"}, source_line(file, tag) finds a tagged line.
+// it and returns {"status", "out"}, source_line(file, tag) finds a tagged line,
+// own_pid() is the pid of the test, zombie() the pid of a child of the test
+// that has exited and is not reaped.
 func TestScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.star")
 	if len(files) == 0 {
@@ -106,6 +108,31 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 				return nil, err
 			}
 			return starlark.MakeInt(testtarget.Line(t, file, tag)), nil
+		},
+		"own_pid": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
+			return starlark.MakeInt(os.Getpid()), nil
+		},
+		"zombie": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
+			cmd := exec.Command("true")
+			if err := cmd.Start(); err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { cmd.Wait() })
+			stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+				if b, _ := os.ReadFile(stat); strings.Contains(string(b), ") Z ") {
+					return starlark.MakeInt(cmd.Process.Pid), nil
+				}
+				if time.Now().After(deadline) {
+					return nil, fmt.Errorf("zombie: %d never exited", cmd.Process.Pid)
+				}
+			}
 		},
 		"spawn": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var argv *starlark.List

@@ -48,7 +48,15 @@ func textIntact(t *testing.T, pid int, bin string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A main thread that called pthread_exit has no memory of its own: read a
+	// live task's.
 	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	for _, tid := range listTasks(pid) {
+		if err == nil {
+			break
+		}
+		mem, err = os.Open(fmt.Sprintf("/proc/%d/task/%d/mem", pid, tid))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,18 +170,34 @@ func TestAttachMainExited(t *testing.T) {
 		t.Fatalf("step: %v %v", ev, err)
 	}
 	hits := 0
-	bp, err := p.SetBreakpoint(symAddr(t, p, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return hits == 1000 })
-	if err != nil {
+	if _, err := p.SetBreakpoint(symAddr(t, p, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return hits == 1000 }); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Continue(); err != nil {
 		t.Fatal(err)
 	}
 	waitKind(t, p, EventBreakpoint)
-	bp.Clear()
+	// Stopped from another goroutine and by a timeout: the zombie leader is
+	// never waited for.
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	go p.Stop()
+	waitKind(t, p, EventStopped)
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := p.Wait(20 * time.Millisecond); err != nil || ev.Kind != EventTimeout {
+		t.Fatalf("%v %v, want a timeout", ev, err)
+	}
+	if p.Threads()[0].State() != "stopped" {
+		t.Fatal("a worker is not stopped after the timeout")
+	}
+	// Detach with the breakpoint still planted: it is taken out.
 	if err := p.Detach(); err != nil {
 		t.Fatal(err)
 	}
+	textIntact(t, pid, bin)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("target after detach: %v", err)
 	}

@@ -50,9 +50,12 @@ type breakpoints struct {
 	sorted []uint64 // site addresses, ascending
 	list   []*Breakpoint
 	nextID int
+	// removed holds the addresses whose int3 was taken out: a thread that ran
+	// one just before may still report its trap (see Process.staleTrap).
+	removed map[uint64]bool
 }
 
-func (bs *breakpoints) init() { bs.sites = map[uint64]*site{} }
+func (bs *breakpoints) init() { bs.sites, bs.removed = map[uint64]*site{}, map[uint64]bool{} }
 
 // Addrs are the addresses the breakpoint is planted at.
 func (bp *Breakpoint) Addrs() []uint64 {
@@ -303,6 +306,7 @@ func (p *Process) unplant(addr uint64, bp *Breakpoint, write bool) error {
 		}
 	}
 	if write {
+		bs.removed[addr] = true
 		if _, err := p.writeMem(addr, []byte{s.orig}); err != nil {
 			return fmt.Errorf("cannot remove breakpoint at %#x: %w", addr, err)
 		}

@@ -49,6 +49,7 @@ func (t *Thread) Step() (*Event, error) {
 		if stepped {
 			p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid})
 		}
+		p.signalsArrived(t) // reported after the step
 		if len(p.events) == 0 {
 			err = fmt.Errorf("thread %d: step did not complete", t.tid)
 			return
@@ -146,6 +147,13 @@ func (p *Process) kill() {
 			p.reap(t)
 		}
 	}
+	// So are threads whose creation was not reported yet (the kill came first):
+	// until they are, the main thread's death is not reported either.
+	for _, tid := range listTasks(p.pid) {
+		if tid != p.pid && p.threads[tid] == nil {
+			p.reapUnknown(tid)
+		}
+	}
 	if t := p.threads[p.pid]; t != nil {
 		p.reap(t)
 	}
@@ -153,6 +161,18 @@ func (p *Process) kill() {
 		p.finish(unix.WaitStatus(unix.SIGKILL))
 	}
 	p.events = nil
+}
+
+// reapUnknown waits until a traced thread the engine never heard of is gone.
+func (p *Process) reapUnknown(tid int) {
+	delete(p.e.early, tid)
+	for {
+		_, ws, err := wait4(tid, false)
+		if err != nil || ws.Exited() || ws.Signaled() {
+			return
+		}
+		ptrace(unix.PTRACE_CONT, tid, 0, 0)
+	}
 }
 
 // reap waits until t is gone. A thread may still stop at PTRACE_EVENT_EXIT on the

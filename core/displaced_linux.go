@@ -242,6 +242,7 @@ func (p *Process) canDisplace(t *Thread, s *site) bool {
 // stopped; false when the step ended otherwise (a fault, handed to the signal
 // policy; an exit), which is then already handled.
 func (p *Process) displacedStep(t *Thread, s *site) bool {
+	defer p.signalsArrived(t)
 	slot := s.disp.slot
 	n := uint64(s.insn.Len())
 	t.regs.Rip = slot
@@ -265,7 +266,7 @@ func (p *Process) displacedStep(t *Thread, s *site) bool {
 }
 
 // stepHolding single-steps t, which stands at pc, until the instruction there has
-// run: signals that arrive first are held for later, our SIGSTOPs consumed. A
+// run: signals that arrive first are held for signalsArrived, our SIGSTOPs consumed. A
 // fault of the instruction itself (for a displaced copy: rip is put back on the
 // original address) is handed to the signal policy and ends the step with false.
 func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
@@ -311,8 +312,8 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 			p.signal(t, sig)
 			return false
 		}
-		if sig != unix.SIGTRAP && held == 0 {
-			held = sig
+		if sig != unix.SIGTRAP {
+			t.arrived = append(t.arrived, sig)
 		}
 	}
 }

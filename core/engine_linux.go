@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"runtime"
@@ -21,6 +22,7 @@ type Engine struct {
 	threads map[int]*Thread  // every traced thread, by tid
 	early   map[int]unix.WaitStatus
 	closed  bool
+	retries int // tracer threads given up because they had children
 
 	mu sync.Mutex // guards closing and the set of processes seen by other goroutines
 }
@@ -45,6 +47,16 @@ func NewEngine() *Engine {
 // thread exits with it, so a thread that traced processes is never reused.
 func (e *Engine) loop(ready chan<- struct{}) {
 	runtime.LockOSThread()
+	if e.retries < 10 && hasChildren() {
+		// This OS thread started programs before it was locked (os/exec runs on
+		// any thread): they are its children, and the kernel reports to their
+		// parent thread the stops of children traced by its own thread group,
+		// even those of another Engine's tracees. Let the thread die (its
+		// children go to another thread) and start again on another one.
+		e.retries++
+		go e.loop(ready)
+		return
+	}
 	e.tid = unix.Gettid()
 	if os.Getenv("STARDBG_PIN") != "0" {
 		pinToCurrentCPU()
@@ -58,6 +70,12 @@ func (e *Engine) loop(ready chan<- struct{}) {
 			return
 		}
 	}
+}
+
+// hasChildren reports whether the calling OS thread has child processes.
+func hasChildren() bool {
+	b, err := os.ReadFile("/proc/thread-self/children")
+	return err == nil && len(bytes.TrimSpace(b)) > 0
 }
 
 // OnTracer reports whether the caller runs on the tracer thread.

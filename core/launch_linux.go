@@ -84,7 +84,7 @@ func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
 			abs = path
 		}
 		p = newProcess(e, pid, abs, args, true)
-		t := p.addThread(pid)
+		t := p.addThread(pid, false)
 		t.state = tsStopped
 		p.state = Stopped
 	})
@@ -136,10 +136,7 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 					}
 					continue
 				}
-				t := p.addThread(tid)
-				p.mu.Lock()
-				t.sigstopSent = true
-				p.mu.Unlock()
+				p.addThread(tid, true)
 				added++
 			}
 			if added == 0 {
@@ -162,11 +159,27 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 		}
 		p.state = Stopped
 		p.events = nil // what threads did while being attached is not news
+		for _, t := range p.threads {
+			if t.pendingSig == unix.SIGTRAP && execTrap(t.tid, pid) {
+				t.pendingSig = 0
+			}
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// execTrap reports whether thread tid stands in the stop of the SIGTRAP that
+// the kernel sends a traced program when its execve completes, without
+// PTRACE_O_TRACEEXEC (an attach that came just before the end of an execve:
+// the options are set only once the thread is stopped). It is not the
+// program's signal. The kernel sends it as kill(2) would, from the program.
+func execTrap(tid, pid int) bool {
+	const siUser = 0
+	signo, code, addr, err := getSiginfo(tid)
+	return err == nil && signo == int32(unix.SIGTRAP) && code == siUser && int32(addr) == int32(pid)
 }
 
 // exePath is the executable of a process, also when its main thread is a zombie.

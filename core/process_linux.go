@@ -188,8 +188,10 @@ func (p *Process) stoppedLive() error {
 	return nil
 }
 
-func (p *Process) addThread(tid int) *Thread {
-	t := &Thread{p: p, tid: tid, state: tsRunning}
+// addThread records a new thread; expectStop says a SIGSTOP is on its way to it
+// (set under the same lock, so that Stop never sends it another).
+func (p *Process) addThread(tid int, expectStop bool) *Thread {
+	t := &Thread{p: p, tid: tid, state: tsRunning, sigstopSent: expectStop}
 	p.mu.Lock()
 	p.threads[tid] = t
 	p.mu.Unlock()

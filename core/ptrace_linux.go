@@ -17,9 +17,12 @@ func ptrace(req int, tid int, addr, data uintptr) error {
 }
 
 // wait4 waits for a tracee's state change. pid -1 means any; __WALL covers threads.
+// __WNOTHREAD keeps to the tracees and children of the tracer thread: without it
+// wait4 also reaps those of every other thread of stardbg (another Engine's
+// tracees, a program started with os/exec), whose owners then wait forever.
 func wait4(pid int, nohang bool) (int, unix.WaitStatus, error) {
 	var ws unix.WaitStatus
-	opts := unix.WALL
+	opts := unix.WALL | unix.WNOTHREAD
 	if nohang {
 		opts |= unix.WNOHANG
 	}

@@ -90,6 +90,7 @@ func (p *Process) stepOver(t *Thread) {
 	if p.bps.sites[s.addr] == s && p.state != Exited && p.state != Killed {
 		p.writeMem(s.addr, []byte{0xCC})
 	}
+	p.signalsArrived(t)
 }
 
 func (p *Process) emulateAt(t *Thread, s *site) bool {
@@ -102,9 +103,9 @@ func (p *Process) emulateAt(t *Thread, s *site) bool {
 }
 
 // singleStep executes one instruction of t, others stopped. A signal that arrives
-// meanwhile is held and delivered at the next resume, so that it neither runs its
-// handler inside the step nor gets lost; a fault of the instruction itself ends the
-// step and is handled by the signal policy.
+// meanwhile is held for signalsArrived, so that it neither runs its handler inside
+// the step nor gets lost; a fault of the instruction itself ends the step and is
+// handled by the signal policy.
 func (p *Process) singleStep(t *Thread) (done bool) {
 	held := t.pendingSig
 	t.pendingSig = 0
@@ -154,8 +155,35 @@ func (p *Process) singleStep(t *Thread) (done bool) {
 				p.signal(t, sig)
 				return false
 			}
-			if held == 0 {
-				held = sig
+			t.arrived = append(t.arrived, sig)
+		}
+	}
+}
+
+// signalsArrived puts the signals that came while t stepped over a breakpoint
+// (held, so that no handler ran inside the step) through the signal policy, as
+// if t had stopped for them now: a signal whose policy is to stop is reported,
+// one to deliver becomes t's pending signal. When t has a pending signal
+// already, the others are sent to it again and meet the policy when they come.
+func (p *Process) signalsArrived(t *Thread) {
+	arrived := t.arrived
+	t.arrived = nil
+	if t.state != tsStopped {
+		return
+	}
+	for _, sig := range arrived {
+		if t.pendingSig != 0 {
+			unix.Tgkill(p.pid, t.tid, sig)
+			continue
+		}
+		a := p.signals.action(sig)
+		if a.Deliver {
+			t.pendingSig = sig
+		}
+		if a.Stop {
+			ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
+			if p.hooks.OnEvent == nil || p.callHook(ev) {
+				p.report(ev)
 			}
 		}
 	}

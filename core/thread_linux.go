@@ -29,9 +29,10 @@ type Thread struct {
 	regsValid bool // regs holds the thread's registers for this stop
 	regsDirty bool // regs must be written back before the thread runs
 
-	pendingSig unix.Signal // delivered when the thread next resumes
-	stepping   bool        // resumed with PTRACE_SINGLESTEP
-	bpAt       *site       // stopped on this breakpoint: step over it when resuming
+	pendingSig unix.Signal   // delivered when the thread next resumes
+	arrived    []unix.Signal // came while it stepped over a breakpoint: see signalsArrived
+	stepping   bool          // resumed with PTRACE_SINGLESTEP
+	bpAt       *site         // stopped on this breakpoint: step over it when resuming
 	exitStatus int
 }
 

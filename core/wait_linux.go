@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -88,8 +89,11 @@ func (p *Process) stopAll() {
 	}
 	p.stopping = true
 	defer func() { p.stopping = false }()
+	var running []*Thread
+	// Each pass signals and waits for every running thread once; threads created
+	// meanwhile are already stopped, so the next pass normally finds none.
 	for p.state != Exited && p.state != Killed {
-		var next *Thread
+		running = running[:0]
 		p.mu.Lock()
 		for tid, t := range p.threads {
 			if t.state != tsRunning {
@@ -100,20 +104,22 @@ func (p *Process) stopAll() {
 					t.sigstopSent = true
 				}
 			}
-			if next == nil {
-				next = t
-			}
+			running = append(running, t)
 		}
 		p.mu.Unlock()
-		if next == nil {
+		if len(running) == 0 {
 			return
 		}
-		wpid, ws, err := wait4(next.tid, false)
-		if err != nil {
-			p.threadGone(next, 0, false)
-			continue
+		for _, t := range running {
+			for t.state == tsRunning {
+				wpid, ws, err := wait4(t.tid, false)
+				if err != nil {
+					p.threadGone(t, 0, false)
+					break
+				}
+				p.e.dispatch(wpid, ws)
+			}
 		}
-		p.e.dispatch(wpid, ws)
 	}
 }
 
@@ -122,6 +128,18 @@ func (e *Engine) dispatch(tid int, ws unix.WaitStatus) {
 	t := e.threads[tid]
 	if t == nil {
 		// A new thread's first stop can come before its creator's clone event.
+		// One already on its way out (its process was killed before the creator
+		// reported the clone) is let go at once and forgotten: its process
+		// cannot end while it stays stopped, and its tid may be reused by a new
+		// thread, which must not inherit its statuses. If the clone event comes
+		// after all, newThreadStopped finds the thread gone.
+		if exiting := ws.Stopped() && ws.TrapCause() == unix.PTRACE_EVENT_EXIT; exiting || ws.Exited() || ws.Signaled() {
+			delete(e.early, tid)
+			if exiting {
+				ptrace(unix.PTRACE_CONT, tid, 0, 0)
+			}
+			return
+		}
 		e.early[tid] = ws
 		return
 	}
@@ -177,14 +195,48 @@ func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
 			p.hwTrap(t, hw)
 			return
 		}
-		if err := t.loadRegs(); err == nil {
+		err := t.loadRegs()
+		if err == nil {
 			if s := p.bps.sites[t.regs.Rip-1]; s != nil {
 				p.hit(t, s)
 				return
 			}
+			if p.staleTrap(t) {
+				if p.shouldRun() {
+					p.resumeThread(t)
+				}
+				return
+			}
+		} else if errors.Is(err, unix.ESRCH) {
+			// SIGKILLed in this stop: there is no trap to report, only its exit
+			// to come.
+			t.state = tsRunning
+			return
 		}
 	}
 	p.signal(t, sig)
+}
+
+// staleTrap recognises the trap of an int3 that was taken out after the thread
+// ran it but before its stop was seen (a breakpoint cleared while other threads
+// ran, or by a callback): the thread goes back to the restored instruction and
+// the program never sees a SIGTRAP. The program's own int3 still traps.
+func (p *Process) staleTrap(t *Thread) bool {
+	const siKernel = 0x80 // si_code of a trap raised by an int3
+	addr := t.regs.Rip - 1
+	if !p.bps.removed[addr] {
+		return false
+	}
+	if _, code, _, err := getSiginfo(t.tid); err != nil || code != siKernel {
+		return false
+	}
+	var b [1]byte
+	if n, _ := p.readMem(addr, b[:]); n != 1 || b[0] == 0xCC {
+		return false
+	}
+	t.regs.Rip = addr
+	t.regsDirty = true
+	return true
 }
 
 // hit runs the callbacks of the breakpoints at s and resumes or reports.
@@ -294,7 +346,10 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 // newThreadStopped adds a thread reported by a clone event and waits for its first
 // stop, so that it is known before it runs an instruction.
 func (p *Process) newThreadStopped(tid int) *Thread {
-	nt := p.addThread(tid)
+	// Its first SIGSTOP counts as one of ours from the start, so that a Stop from
+	// another goroutine sends it no second one: the two would merge into one
+	// stop, and we would wait forever for the other.
+	nt := p.addThread(tid, true)
 	ws, seen := p.e.early[tid]
 	delete(p.e.early, tid)
 	for {
@@ -312,17 +367,18 @@ func (p *Process) newThreadStopped(tid int) *Thread {
 		}
 		if ws.Stopped() && ws.StopSignal() == unix.SIGSTOP {
 			nt.state = tsStopped
+			p.mu.Lock()
+			nt.sigstopSent = false
+			p.mu.Unlock()
 			return nt
 		}
 		if ws.Stopped() {
-			// Some other signal raced with the first stop: keep it for later.
+			// Some other signal raced with the first stop: keep it for later;
+			// the SIGSTOP is still to come.
 			nt.state = tsStopped
 			if ws.TrapCause() == 0 {
 				nt.pendingSig = ws.StopSignal()
 			}
-			p.mu.Lock()
-			nt.sigstopSent = true
-			p.mu.Unlock()
 			return nt
 		}
 	}
@@ -371,6 +427,7 @@ func (p *Process) execed(t *Thread) {
 	}
 	t.bpAt, t.regsValid, t.regsDirty, t.pendingSig, t.stepping = nil, false, false, 0, false
 	p.removeAllSites(false)
+	p.bps.removed = map[uint64]bool{}
 	var keep []*Breakpoint
 	for _, bp := range p.bps.list {
 		bp.addrs, bp.locs = nil, nil

@@ -141,6 +141,19 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "handled=3")
 	}},
+	{"c/sigstorm", []string{"200", "3", "self"}, func(t *testing.T, r run) {
+		r.exited(t)
+		kv := testtarget.KeyValues(r.stdout)
+		calls, err := strconv.Atoi(kv["calls"])
+		if err != nil || calls < 200 {
+			t.Errorf("calls=%s, want at least the handler's 200", kv["calls"])
+		}
+		r.wantLines(t, fmt.Sprintf("handled=200 calls=%d", calls))
+	}},
+	{"c/sigstorm", []string{"0"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "handled=0 calls=0")
+	}},
 	{"c/sigabrt", nil, func(t *testing.T, r run) {
 		r.killedBy(t, syscall.SIGABRT)
 		r.wantLines(t, "aborting")
