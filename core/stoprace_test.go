@@ -38,8 +38,8 @@ func TestStopWhileThreadsStart(t *testing.T) {
 				t.FailNow()
 			}
 			if ev.Kind == EventExited {
-				if stops < 10 {
-					t.Fatalf("only %d stops before the end", stops)
+				if stops == 0 {
+					t.Fatal("the program ended before any stop")
 				}
 				if kv(t, p.output(t), "started") != "1200" {
 					t.Fatal(p.output(t))
