@@ -265,8 +265,8 @@ func (p *Process) displacedStep(t *Thread, s *site) bool {
 	return true
 }
 
-// stepHolding single-steps t, which stands at pc, until the instruction there has
-// run: signals that arrive first are held for signalsArrived, our SIGSTOPs consumed. A
+// stepHolding single-steps t, which stands at pc (a displaced copy of s's
+// instruction, or s is nil), until the instruction there has run: signals that arrive first are held for signalsArrived, our SIGSTOPs consumed. A
 // fault of the instruction itself (for a displaced copy: rip is put back on the
 // original address) is handed to the signal policy and ends the step with false.
 func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
@@ -295,6 +295,14 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 		switch {
 		case sig == unix.SIGTRAP && ws.TrapCause() == 0:
 			return true
+		case sig == unix.SIGTRAP:
+			// A ptrace event (a clone from a stepped syscall): handle it
+			// and step on if the thread is still ours to step.
+			p.ptraceEvent(t, ws.TrapCause())
+			if t.state != tsStopped {
+				return false
+			}
+			continue
 		case sig == unix.SIGSTOP:
 			if ours, req := p.consumeSigstop(t); ours {
 				if req != 0 {

@@ -102,63 +102,9 @@ func (p *Process) emulateAt(t *Thread, s *site) bool {
 	return ok
 }
 
-// singleStep executes one instruction of t, others stopped. A signal that arrives
-// meanwhile is held for signalsArrived, so that it neither runs its handler inside
-// the step nor gets lost; a fault of the instruction itself ends the step and is
-// handled by the signal policy.
-func (p *Process) singleStep(t *Thread) (done bool) {
-	held := t.pendingSig
-	t.pendingSig = 0
-	defer func() {
-		if held != 0 && t.state == tsStopped && t.pendingSig == 0 {
-			t.pendingSig = held
-		}
-	}()
-	for {
-		if err := t.resume(true); err != nil || t.state != tsRunning {
-			return false
-		}
-		wpid, ws, err := wait4(t.tid, false)
-		if err != nil {
-			p.threadGone(t, 0, false)
-			return false
-		}
-		if ws.Exited() || ws.Signaled() {
-			p.e.dispatch(wpid, ws)
-			return false
-		}
-		t.state = tsStopped
-		t.regsValid = false
-		sig := ws.StopSignal()
-		switch {
-		case sig == unix.SIGTRAP && ws.TrapCause() == 0:
-			t.stepping = false
-			return true
-		case sig == unix.SIGTRAP:
-			t.stepping = false
-			p.ptraceEvent(t, ws.TrapCause())
-			if t.state != tsStopped {
-				return false
-			}
-		case sig == unix.SIGSTOP:
-			if ours, req := p.consumeSigstop(t); ours {
-				if req != 0 {
-					p.events = append(p.events, &Event{Kind: req, Process: p, Thread: t, Tid: t.tid})
-				}
-				continue
-			}
-			fallthrough
-		default:
-			t.stepping = false
-			switch sig {
-			case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
-				p.signal(t, sig)
-				return false
-			}
-			t.arrived = append(t.arrived, sig)
-		}
-	}
-}
+// singleStep executes one instruction of t in place, others stopped (see
+// stepHolding).
+func (p *Process) singleStep(t *Thread) (done bool) { return p.stepHolding(t, 0, nil) }
 
 // signalsArrived puts the signals that came while t stepped over a breakpoint
 // (held, so that no handler ran inside the step) through the signal policy, as
