@@ -111,6 +111,16 @@ func (env *Env) wrap(cp *core.Process) *Process {
 	return p
 }
 
+// controlEnv is envOf for the builtins that run the target (cont, stop,
+// wait_stop, run, step, detach, kill, launch, attach): callbacks may not.
+func controlEnv(thread *starlark.Thread, b *starlark.Builtin) (*Env, error) {
+	env, err := envOf(thread, b)
+	if err != nil {
+		return nil, err
+	}
+	return env, env.inCallback(b)
+}
+
 // inCallback refuses operations that callbacks may not do.
 func (env *Env) inCallback(b *starlark.Builtin) error {
 	if env.callbacks > 0 {

@@ -38,11 +38,8 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		"stdin?", &stdinV, "stdout?", &stdoutV, "stderr?", &stderrV); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
+	env, err := controlEnv(thread, b)
 	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
 		return nil, err
 	}
 	argv, err := stringsArg(b, "argv", argvV)
@@ -127,11 +124,8 @@ func attach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pid", &pid); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
+	env, err := controlEnv(thread, b)
 	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
 		return nil, err
 	}
 	cp, err := env.Engine.Attach(pid)

@@ -168,11 +168,7 @@ func processCont(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
+	if _, err := controlEnv(thread, b); err != nil {
 		return nil, err
 	}
 	return starlark.None, wrapErr(b, recv[*Process](b).p.Continue())
@@ -182,11 +178,7 @@ func processStop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
+	if _, err := controlEnv(thread, b); err != nil {
 		return nil, err
 	}
 	p := recv[*Process](b)
@@ -228,11 +220,7 @@ func processRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "timeout?", &timeout); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
+	if _, err := controlEnv(thread, b); err != nil {
 		return nil, err
 	}
 	p := recv[*Process](b)
@@ -245,11 +233,8 @@ func processRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 // waitStop waits for the next reported event. Cancelling the interpreter stops
 // the target so that the wait returns, and then raises the cancellation.
 func (p *Process) waitStop(thread *starlark.Thread, b *starlark.Builtin, d time.Duration) (starlark.Value, error) {
-	env, err := envOf(thread, b)
+	env, err := controlEnv(thread, b)
 	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
 		return nil, err
 	}
 	if err := script.Cancelled(thread); err != nil {
@@ -297,11 +282,7 @@ func processDetach(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
+	if _, err := controlEnv(thread, b); err != nil {
 		return nil, err
 	}
 	return starlark.None, wrapErr(b, recv[*Process](b).p.Detach())
@@ -311,11 +292,7 @@ func processKill(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
+	if _, err := controlEnv(thread, b); err != nil {
 		return nil, err
 	}
 	return starlark.None, wrapErr(b, recv[*Process](b).p.Kill())

@@ -100,11 +100,8 @@ func threadStep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	env, err := envOf(thread, b)
+	env, err := controlEnv(thread, b)
 	if err != nil {
-		return nil, err
-	}
-	if err := env.inCallback(b); err != nil {
 		return nil, err
 	}
 	t := recv[*Thread](b)
