@@ -249,7 +249,7 @@ func (p *Process) requestStop(kind EventKind, gen uint64) {
 		p.stopReq = kind
 	}
 	for tid, t := range p.threads {
-		if t.sigstopSent {
+		if t.sigstopSent || t.interrupted {
 			continue
 		}
 		if unix.Tgkill(p.pid, tid, unix.SIGSTOP) == nil {

@@ -24,6 +24,7 @@ type Thread struct {
 	state threadState
 
 	sigstopSent bool // a SIGSTOP we sent is still to be reported (guarded by p.mu)
+	interrupted bool // a PTRACE_INTERRUPT is pending: its next stop is ours (guarded by p.mu)
 
 	regs      unix.PtraceRegs
 	regsValid bool // regs holds the thread's registers for this stop

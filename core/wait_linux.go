@@ -99,7 +99,7 @@ func (p *Process) stopAll() {
 			if t.state != tsRunning {
 				continue
 			}
-			if !t.sigstopSent {
+			if !t.sigstopSent && !t.interrupted {
 				if unix.Tgkill(p.pid, tid, unix.SIGSTOP) == nil {
 					t.sigstopSent = true
 				}
@@ -169,6 +169,27 @@ func (p *Process) consumeSigstop(t *Thread) (ours bool, req EventKind) {
 // stopped handles a ptrace-stop of t.
 func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
 	sig := ws.StopSignal()
+	if t.interrupted {
+		// Any ptrace-stop clears a pending PTRACE_INTERRUPT: this stop is the
+		// one we asked for, whatever it reports.
+		p.mu.Lock()
+		t.interrupted = false
+		p.mu.Unlock()
+		if sig == unix.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_STOP {
+			if p.shouldRun() {
+				p.resumeThread(t)
+			}
+			return
+		}
+	}
+	if uint32(ws)>>16 == unix.PTRACE_EVENT_STOP {
+		// A group-stop of a seized (attached) process: the job-control signal
+		// was delivered already and must not be again.
+		if p.shouldRun() {
+			p.resumeThread(t)
+		}
+		return
+	}
 	if cause := ws.TrapCause(); sig == unix.SIGTRAP && cause > 0 {
 		p.ptraceEvent(t, cause)
 		return
@@ -365,7 +386,8 @@ func (p *Process) newThreadStopped(tid int) *Thread {
 			p.threadGone(nt, ws, true)
 			return nil
 		}
-		if ws.Stopped() && ws.StopSignal() == unix.SIGSTOP {
+		// A clone's first stop: SIGSTOP, or PTRACE_EVENT_STOP in a seized process.
+		if ws.Stopped() && (ws.StopSignal() == unix.SIGSTOP || ws.TrapCause() == unix.PTRACE_EVENT_STOP) {
 			nt.state = tsStopped
 			p.mu.Lock()
 			nt.sigstopSent = false
