@@ -1,12 +1,8 @@
 package builtins
 
 import (
-	"bufio"
-	"bytes"
-	"debug/elf"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -78,57 +74,6 @@ func intBuiltin(f func(int)) builtinFn {
 		}
 		f(i)
 		return starlark.None, nil
-	}
-}
-
-// textIntact fails unless the executable's .text in the memory of process pid
-// equals the ELF file's: no int3 was left behind.
-func textIntact(t *testing.T, pid int, bin string) {
-	t.Helper()
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	text := f.Section(".text")
-	want, err := text.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bias uint64
-	if f.Type == elf.ET_DYN {
-		maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
-		if err != nil {
-			t.Fatal(err)
-		}
-		exe, _ := filepath.EvalSymlinks(bin)
-		found := false
-		sc := bufio.NewScanner(bytes.NewReader(maps))
-		for sc.Scan() {
-			fs := strings.Fields(sc.Text())
-			if len(fs) >= 6 && fs[5] == exe && fs[2] == "00000000" {
-				bias, _ = strconv.ParseUint(strings.Split(fs[0], "-")[0], 16, 64)
-				found = true
-				break
-			}
-		}
-		if !found {
-			t.Fatalf("no mapping of %s in process %d", exe, pid)
-		}
-	}
-	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	got := make([]byte, len(want))
-	if _, err := mem.ReadAt(got, int64(text.Addr+bias)); err != nil {
-		t.Fatal(err)
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("process %d: .text differs from %s at offset %#x: %#x in memory, %#x in the file", pid, bin, i, got[i], want[i])
-		}
 	}
 }
 
@@ -215,7 +160,7 @@ func TestScriptFaultReleasesTargets(t *testing.T) {
 			if _, err := os.Stat(fmt.Sprintf("/proc/%d", lpid)); err == nil {
 				t.Fatalf("launched process %d still exists after the session", lpid)
 			}
-			textIntact(t, sp.cmd.Process.Pid, sleeper)
+			testtarget.TextIntact(t, sp.cmd.Process.Pid, sleeper)
 			if status := sp.wait(time.Minute); status != 0 {
 				t.Fatalf("the attached program ended with status %d after the session (output %q)", status, sp.out.String())
 			}

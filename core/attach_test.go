@@ -3,10 +3,7 @@ package core
 import (
 	"bufio"
 	"bytes"
-	"debug/elf"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -33,53 +30,6 @@ func startPlain(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Rea
 		t.Fatalf("target said %q, %v", line, err)
 	}
 	return cmd, r
-}
-
-// textIntact compares the executable's text in memory with the ELF file.
-func textIntact(t *testing.T, pid int, bin string) {
-	t.Helper()
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	text := f.Section(".text")
-	want, err := text.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A main thread that called pthread_exit has no memory of its own: read a
-	// live task's.
-	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
-	for _, tid := range listTasks(pid) {
-		if err == nil {
-			break
-		}
-		mem, err = os.Open(fmt.Sprintf("/proc/%d/task/%d/mem", pid, tid))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	got := make([]byte, len(want))
-	if _, err := mem.ReadAt(got, int64(text.Addr+loadBias(t, pid, bin))); err != nil {
-		t.Fatal(err)
-	}
-	if i := firstDiff(got, want); i >= 0 {
-		t.Fatalf("text differs from the ELF file at offset %#x: %#x in memory, %#x in the file", i, got[i], want[i])
-	}
-}
-
-func firstDiff(a, b []byte) int {
-	if bytes.Equal(a, b) {
-		return -1
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return len(a)
 }
 
 func TestAttachReadDetach(t *testing.T) {
@@ -126,7 +76,7 @@ func TestAttachReadDetach(t *testing.T) {
 	if p.State() != Detached {
 		t.Fatalf("state %v after detach", p.State())
 	}
-	textIntact(t, cmd.Process.Pid, bin)
+	testtarget.TextIntact(t, cmd.Process.Pid, bin)
 	rest, _ := io.ReadAll(stdout)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("target after detach: %v (output %q)", err, rest)
@@ -197,7 +147,7 @@ func TestAttachMainExited(t *testing.T) {
 	if err := p.Detach(); err != nil {
 		t.Fatal(err)
 	}
-	textIntact(t, pid, bin)
+	testtarget.TextIntact(t, pid, bin)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("target after detach: %v", err)
 	}

@@ -265,7 +265,7 @@ func TestCloseWhileRunning(t *testing.T) {
 			if _, err := os.Stat("/proc/" + strconv.Itoa(lp.Pid())); err == nil {
 				t.Fatalf("launched process %d still exists after Close", lp.Pid())
 			}
-			textIntact(t, cmd.Process.Pid, sleeper)
+			testtarget.TextIntact(t, cmd.Process.Pid, sleeper)
 			rest, _ := io.ReadAll(stdout)
 			if err := cmd.Wait(); err != nil {
 				t.Fatalf("attached program after Close: %v (output %q)", err, rest)

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"debug/elf"
 	"errors"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -169,10 +165,6 @@ func checkText(t *testing.T, pid int, exe, fn string) {
 	}
 	defer f.Close()
 	text := f.Section(".text")
-	want, err := text.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
 	syms, err := f.Symbols()
 	if err != nil {
 		t.Fatal(err)
@@ -186,54 +178,6 @@ func checkText(t *testing.T, pid int, exe, fn string) {
 	if fnAddr < text.Addr || fnAddr >= text.Addr+text.Size {
 		t.Fatalf("%s: no function %s in .text", exe, fn)
 	}
-	// The load bias: where the mapping that holds .text's file offset is.
-	addr := mappedAddr(t, pid, exe, text.Offset)
-	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	got := make([]byte, len(want))
-	if _, err := mem.ReadAt(got, int64(addr)); err != nil {
-		t.Fatalf("reading .text of %d at %#x: %v", pid, addr, err)
-	}
-	off := fnAddr - text.Addr
-	if got[off] == 0xCC {
-		t.Errorf("%s of process %d begins with 0xCC: a breakpoint was left", fn, pid)
-	}
-	if !bytes.Equal(got, want) {
-		for i := range got {
-			if got[i] != want[i] {
-				t.Errorf(".text of process %d differs from %s at .text+%#x: %#x, want %#x", pid, exe, i, got[i], want[i])
-				break
-			}
-		}
-	}
-}
-
-// mappedAddr returns the address where file offset off of exe is mapped in
-// process pid, from /proc/PID/maps.
-func mappedAddr(t *testing.T, pid int, exe string, off uint64) uint64 {
-	t.Helper()
-	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(maps))
-	for sc.Scan() {
-		// start-end perms offset dev inode path
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || fields[5] != exe {
-			continue
-		}
-		var start, end, moff uint64
-		if _, err := fmt.Sscanf(fields[0]+" "+fields[2], "%x-%x %x", &start, &end, &moff); err != nil {
-			t.Fatalf("maps line %q: %v", sc.Text(), err)
-		}
-		if moff <= off && off < moff+(end-start) {
-			return start + off - moff
-		}
-	}
-	t.Fatalf("offset %#x of %s is not mapped in process %d", off, exe, pid)
-	return 0
+	// fn lies in .text: comparing the whole of it covers fn's first byte.
+	testtarget.TextIntact(t, pid, exe)
 }
