@@ -13,15 +13,21 @@ import (
 // that is short, the error is a *MemoryError naming the first unreadable address.
 // Installed breakpoints show their original bytes.
 func (p *Process) ReadMemory(addr uint64, b []byte) (int, error) {
+	if p.e.OnTracer() {
+		return p.readMemory(addr, b) // without Do's closure and its allocations
+	}
 	var n int
 	var err error
-	p.e.Do(func() {
-		if err = p.live(); err != nil {
-			return
-		}
-		n, err = p.readMem(addr, b)
-		p.bps.unpatch(addr, b[:n])
-	})
+	p.e.Do(func() { n, err = p.readMemory(addr, b) })
+	return n, err
+}
+
+func (p *Process) readMemory(addr uint64, b []byte) (int, error) {
+	if err := p.live(); err != nil {
+		return 0, err
+	}
+	n, err := p.readMem(addr, b)
+	p.bps.unpatch(addr, b[:n])
 	return n, err
 }
 
@@ -39,9 +45,16 @@ func (p *Process) WriteMemory(addr uint64, b []byte) (int, error) {
 	return n, err
 }
 
-// readMem reads raw memory (breakpoint bytes included). process_vm_readv does it
-// in one syscall; where it stops short (or is refused), /proc/PID/mem can still read
-// pages the process cannot (PROT_NONE, guard pages), then PTRACE_PEEKDATA.
+// smallRead is the largest read done with /proc/PID/mem first: that file copies
+// page by page through a kernel buffer, and costs a third less than
+// process_vm_readv for a page or less (0.8 against 1.2 us here) but three times
+// more for 64 KiB.
+const smallRead = 4096
+
+// readMem reads raw memory (breakpoint bytes included). A large read is one
+// process_vm_readv; a small one, or what that could not read, is read through
+// /proc/PID/mem, which also reads pages the process cannot (PROT_NONE, guard
+// pages); then PTRACE_PEEKDATA.
 func (p *Process) readMem(addr uint64, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
@@ -50,14 +63,16 @@ func (p *Process) readMem(addr uint64, b []byte) (int, error) {
 		return 0, &MemoryError{Op: "read", Pid: p.pid, Addr: addr, Err: unix.EFAULT}
 	}
 	n := 0
-	local := []unix.Iovec{{Base: &b[0]}}
-	local[0].SetLen(len(b))
-	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}
-	if m, err := unix.ProcessVMReadv(p.pid, local, remote, 0); err == nil {
-		n = m
-	}
-	if n == len(b) {
-		return n, nil
+	if len(b) > smallRead {
+		local := []unix.Iovec{{Base: &b[0]}}
+		local[0].SetLen(len(b))
+		remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}
+		if m, err := unix.ProcessVMReadv(p.pid, local, remote, 0); err == nil {
+			n = m
+		}
+		if n == len(b) {
+			return n, nil
+		}
 	}
 	for n < len(b) {
 		m, err := p.readMemFile(addr+uint64(n), b[n:])
