@@ -89,3 +89,29 @@ func attachRounds(sleeper, hotthreads string, rounds int) error {
 	}
 	return nil
 }
+
+// OnTracer is true on an engine's own tracer thread only: not on the caller's
+// goroutine, not on another engine's tracer, and not after Close.
+func TestOnTracer(t *testing.T) {
+	a, b := NewEngine(), newEngine(t)
+	if a.OnTracer() {
+		t.Fatal("OnTracer is true on the test goroutine")
+	}
+	var inA, bInA, aInB bool
+	a.Do(func() { inA, bInA = a.OnTracer(), b.OnTracer() })
+	b.Do(func() { aInB = a.OnTracer() })
+	if !inA || bInA || aInB {
+		t.Fatalf("in a.Do: a %v, b %v; in b.Do: a %v; want true, false, false", inA, bInA, aInB)
+	}
+	a.Close()
+	if a.OnTracer() {
+		t.Fatal("OnTracer is true after Close")
+	}
+	for range 100 { // goroutines that may get the ended tracer's g
+		done := make(chan bool)
+		go func() { done <- a.OnTracer() }()
+		if <-done {
+			t.Fatal("OnTracer is true on a new goroutine after Close")
+		}
+	}
+}

@@ -132,21 +132,26 @@ func (t *Thread) SetRegs(r unix.PtraceRegs) error {
 
 // Reg reads one register by index (see RegNames).
 func (t *Thread) Reg(i int) (uint64, error) {
+	if t.p.e.OnTracer() {
+		return t.reg(i) // without Do's closure, which costs three allocations
+	}
 	var v uint64
 	var err error
-	t.p.e.Do(func() {
-		if i < 0 || i >= len(RegNames) {
-			err = fmt.Errorf("register index %d out of range [0, %d)", i, len(RegNames))
-			return
-		}
-		if err = t.stoppedErr(); err != nil {
-			return
-		}
-		if err = t.loadRegs(); err == nil {
-			v = *regPtr(&t.regs, i)
-		}
-	})
+	t.p.e.Do(func() { v, err = t.reg(i) })
 	return v, err
+}
+
+func (t *Thread) reg(i int) (uint64, error) {
+	if i < 0 || i >= len(RegNames) {
+		return 0, fmt.Errorf("register index %d out of range [0, %d)", i, len(RegNames))
+	}
+	if err := t.stoppedErr(); err != nil {
+		return 0, err
+	}
+	if err := t.loadRegs(); err != nil {
+		return 0, err
+	}
+	return *regPtr(&t.regs, i), nil
 }
 
 // SetReg writes one register by index.
