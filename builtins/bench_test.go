@@ -20,26 +20,58 @@ func BenchmarkCallback(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			bin := testtarget.Build(b, "c/hotloop", testtarget.Default)
-			src := fmt.Sprintf(`
+			runBench(b, fmt.Sprintf(`
 p = launch([%q, "%d"], stdout="null")
 bp = p.break_at("hot", on_hit=lambda t, bp: %s)
 ev = p.run()
 if ev.kind != "exited" or bp.hits != %d:
     fail("%%s after %%d hits" %% (ev, bp.hits))
-`, bin, b.N, tc.body, b.N)
-			eng := core.NewEngine()
-			defer eng.Close()
-			env := NewEnv(eng)
-			sess := script.NewSession(script.Options{
-				Predeclared: Predeclared(),
-				Run:         eng.Do,
-				InitThread:  func(th *starlark.Thread) { SetEnv(th, env) },
-			})
-			b.ReportAllocs()
-			b.ResetTimer()
-			if _, err := sess.ExecFile("bench.star", src); err != nil {
-				b.Fatal(script.FormatError(err))
-			}
+`, bin, b.N, tc.body, b.N))
 		})
+	}
+}
+
+// BenchmarkCallbackBody measures what a callback's calls cost without the trap:
+// the process stays stopped at a breakpoint while a Starlark loop makes them.
+// "bench_star" is the body of bench/scripts/hits.star's "arg" callback.
+func BenchmarkCallbackBody(b *testing.B) {
+	for _, tc := range []struct{ name, body string }{
+		{"loop", "None"},
+		{"sp", "t.sp"},
+		{"arg", "t.arg(0)"},
+		{"peek16", "p.peek(sp, 16)"},
+		{"bench_star", "c['argsum'] += t.arg(0, abi=abi); p.peek(t.sp, 16)"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			bin := testtarget.Build(b, "c/hotloop", testtarget.Default)
+			runBench(b, fmt.Sprintf(`
+p = launch([%q, "10"], stdout="null")
+p.break_at("hot")
+t = p.run().thread
+sp, c, abi = t.sp, {"argsum": 0}, "c"
+def body():
+    for _ in range(%d):
+        %s
+body()
+p.kill()
+`, bin, b.N, tc.body))
+		})
+	}
+}
+
+// runBench runs a benchmark's script in a new session, timing all of it.
+func runBench(b *testing.B, src string) {
+	eng := core.NewEngine()
+	defer eng.Close()
+	env := NewEnv(eng)
+	sess := script.NewSession(script.Options{
+		Predeclared: Predeclared(),
+		Run:         eng.Do,
+		InitThread:  func(th *starlark.Thread) { SetEnv(th, env) },
+	})
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := sess.ExecFile("bench.star", src); err != nil {
+		b.Fatal(script.FormatError(err))
 	}
 }
