@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"stardbg/core/sym"
 	"stardbg/internal/testtarget"
 )
 
@@ -164,5 +165,64 @@ func TestLaunchMainExited(t *testing.T) {
 	}
 	if kv(t, out, "workers_done") != "3" {
 		t.Fatalf("output %q", out)
+	}
+}
+
+// A detach leaves no scratch page behind: the pages that displaced steps used
+// are unmapped, and the target runs on to its normal end.
+func TestDetachUnmapsScratch(t *testing.T) {
+	bin := testtarget.Build(t, "c/sleeper", testtarget.CO0)
+	cmd, stdout := startPlain(t, bin, "3", "4")
+	e := newEngine(t)
+	p, err := e.Attach(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.e.Do(func() { p.noEmulate = true })
+	hits := 0
+	if _, err := p.SetBreakpoint(symAddr(t, p, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return hits >= 3 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p, EventBreakpoint)
+	var pages []uint64
+	p.e.Do(func() {
+		for _, sp := range p.scratch {
+			pages = append(pages, sp.base)
+		}
+	})
+	if len(pages) == 0 {
+		t.Fatal("no scratch page was mapped: the displaced path was not taken")
+	}
+	mapped := func() []uint64 {
+		maps, err := sym.ReadMaps(cmd.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []uint64
+		for _, base := range pages {
+			for _, m := range maps {
+				if base >= m.Start && base < m.End {
+					found = append(found, base)
+				}
+			}
+		}
+		return found
+	}
+	if got := mapped(); len(got) != len(pages) {
+		t.Fatalf("scratch pages %#x, mapped before detach: %#x", pages, got)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	if got := mapped(); len(got) != 0 {
+		t.Fatalf("scratch pages still mapped after detach: %#x", got)
+	}
+	testtarget.TextIntact(t, cmd.Process.Pid, bin)
+	rest, _ := io.ReadAll(stdout)
+	if err := cmd.Wait(); err != nil || !strings.Contains(string(rest), "patch_me=1") {
+		t.Fatalf("target after detach: %v (output %q)", err, rest)
 	}
 }

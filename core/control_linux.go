@@ -98,6 +98,12 @@ func (p *Process) detach() error {
 	if p.live() != nil {
 		return first // it ended meanwhile
 	}
+	if err := p.unmapScratch(); err != nil && first == nil {
+		first = err
+	}
+	if p.live() != nil {
+		return first
+	}
 	for _, t := range p.threadList() {
 		if t.state != tsStopped {
 			continue

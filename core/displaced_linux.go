@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -16,8 +17,8 @@ import (
 // scratch page mapped in the target and single-stepped there, with its
 // rip-relative operand fixed up. The breakpoint byte never leaves the text, so
 // the other threads keep running and none of them can pass the address unseen.
-// The scratch pages (one per region of ±2 GiB that needs one) stay mapped in the
-// target after a detach: 4 KiB of PROT_READ|PROT_EXEC anonymous memory each.
+// The scratch pages (one per region of ±2 GiB that needs one, 4 KiB of
+// PROT_READ|PROT_EXEC anonymous memory each) are unmapped again at a detach.
 
 const (
 	slotSize          = 16
@@ -193,6 +194,33 @@ func (p *Process) syscallGadget(maps []sym.Map) (uint64, error) {
 		}
 	}
 	return 0, errors.New("no syscall instruction in the target")
+}
+
+// unmapScratch unmaps the scratch pages through a stopped thread, when the
+// process is about to be detached (every thread stopped, none in a page).
+func (p *Process) unmapScratch() error {
+	var t *Thread
+	for _, th := range p.threadList() {
+		if th.state == tsStopped {
+			t = th
+			break
+		}
+	}
+	var first error
+	for _, sp := range p.scratch {
+		if t == nil {
+			return fmt.Errorf("scratch page %#x left mapped: no stopped thread to unmap it", sp.base)
+		}
+		res, err := p.injectSyscall(t, p.gadget, unix.SYS_MUNMAP, sp.base, pageSize, 0, 0, 0, 0)
+		if err == nil && res != 0 {
+			err = unix.Errno(-int64(res))
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("unmapping scratch page %#x: %w", sp.base, err)
+		}
+	}
+	p.scratch = nil
+	return first
 }
 
 // injectSyscall makes stopped thread t run one system call, then puts its
