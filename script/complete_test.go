@@ -121,7 +121,7 @@ func (p *completingPrompter) Prompt(string) (string, error) {
 func TestCompleteInREPL(t *testing.T) {
 	s := NewSession(Options{})
 	p := &completingPrompter{s: s}
-	if err := s.REPL(p, io.Discard); err != nil {
+	if _, err := s.REPL(p, io.Discard, io.Discard); err != nil {
 		t.Fatalf("REPL: %v", err)
 	}
 	want := [][]string{{"append("}, {"my_var"}, {"exit("}}

@@ -44,10 +44,12 @@ const (
 // prompt with the globals as they were left. The REPL clears the session's
 // cancellation before each input.
 //
-// Results, errors and (unless Options.Print or Stdout is set) print output
-// go to out. REPL returns nil at the end of input or on exit(), and the
-// Prompter's error if it fails otherwise.
-func (s *Session) REPL(p Prompter, out io.Writer) error {
+// Results and (unless Options.Print or Stdout is set) print output go to out;
+// errors, with their backtraces, go to errs. At the end of input or on exit(),
+// REPL returns how many inputs failed (a syntax error, an error, an
+// interruption) and a nil error; it returns the Prompter's error if it fails
+// otherwise.
+func (s *Session) REPL(p Prompter, out, errs io.Writer) (failed int, err error) {
 	globals := make(starlark.StringDict, len(s.env)+1)
 	for name, v := range s.env {
 		globals[name] = v
@@ -72,19 +74,24 @@ func (s *Session) REPL(p Prompter, out io.Writer) error {
 			case errors.Is(err, ErrInterrupt):
 				continue
 			case errors.As(err, &syntaxErr):
-				fmt.Fprintln(out, FormatError(err))
+				fmt.Fprintln(errs, FormatError(err))
+				failed++
 			case err == io.EOF:
-				return nil
+				return failed, nil
 			default:
-				return err
+				return failed, err
 			}
 		} else if len(f.Stmts) > 0 {
-			if err := s.evalChunk(f, globals, out); errors.Is(err, errExit) {
-				return nil
+			err := s.evalChunk(f, globals, out, errs)
+			switch {
+			case errors.Is(err, errExit):
+				return failed, nil
+			case err != nil:
+				failed++
 			}
 		}
 		if eof {
-			return nil
+			return failed, nil
 		}
 	}
 }
@@ -128,15 +135,15 @@ func readChunk(p Prompter, opts *syntax.FileOptions) (f *syntax.File, eof bool, 
 }
 
 // evalChunk executes one REPL input in a fresh thread and prints its
-// result or error to out. It returns the execution's error.
-func (s *Session) evalChunk(f *syntax.File, globals starlark.StringDict, out io.Writer) error {
+// result to out or its error to errs. It returns the execution's error.
+func (s *Session) evalChunk(f *syntax.File, globals starlark.StringDict, out, errs io.Writer) error {
 	s.uncancel()
 	ts := s.newThread("repl", out)
 	defer s.release(ts)
 	rootDir := s.root(".")
 	absRoot, err := filepath.Abs(rootDir)
 	if err != nil {
-		fmt.Fprintln(out, err)
+		fmt.Fprintln(errs, err)
 		return err
 	}
 	ts.root = loadRoot{abs: absRoot, display: rootDir}
@@ -155,12 +162,12 @@ func (s *Session) evalChunk(f *syntax.File, globals starlark.StringDict, out io.
 	case err != nil:
 		if reason, interrupted := ts.cancelled(); interrupted {
 			if *reason == "interrupted" {
-				fmt.Fprintln(out, "interrupted")
+				fmt.Fprintln(errs, "interrupted")
 			} else {
-				fmt.Fprintln(out, "interrupted:", *reason)
+				fmt.Fprintln(errs, "interrupted:", *reason)
 			}
 		} else {
-			fmt.Fprintln(out, FormatError(err))
+			fmt.Fprintln(errs, FormatError(err))
 		}
 	case v != nil && v != starlark.None:
 		globals["_"] = v

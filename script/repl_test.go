@@ -213,7 +213,7 @@ Error: floored division by zero
 			var out bytes.Buffer
 			s := NewSession(Options{})
 			p := &fakePrompter{inputs: test.inputs, out: &out}
-			if err := s.REPL(p, &out); err != nil {
+			if _, err := s.REPL(p, &out, &out); err != nil {
 				t.Fatalf("REPL: %v", err)
 			}
 			if got := out.String(); got != test.want {
@@ -248,7 +248,7 @@ func TestREPLInterrupt(t *testing.T) {
 		`y = y + 1`,
 		`y`,
 	}}
-	if err := s.REPL(p, &out); err != nil {
+	if _, err := s.REPL(p, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	want := `>>> y = 3
@@ -278,7 +278,7 @@ func TestREPLLoadBindsGlobally(t *testing.T) {
 	var out bytes.Buffer
 	s := NewSession(Options{Dir: tmp})
 	p := &fakePrompter{out: &out, inputs: []any{`load("lib/m.star", "v")`, `v`, `load("../x.star", "x")`}}
-	if err := s.REPL(p, &out); err != nil {
+	if _, err := s.REPL(p, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	want := `>>> load("lib/m.star", "v")
@@ -301,7 +301,7 @@ func (p failingPrompter) Prompt(string) (string, error) { return "", p.err }
 
 func TestREPLPrompterError(t *testing.T) {
 	bad := errors.New("terminal gone")
-	err := NewSession(Options{}).REPL(failingPrompter{bad}, io.Discard)
+	_, err := NewSession(Options{}).REPL(failingPrompter{bad}, io.Discard, io.Discard)
 	if err != bad {
 		t.Errorf("REPL error = %v, want %v", err, bad)
 	}
@@ -312,10 +312,29 @@ func TestREPLPrintRouting(t *testing.T) {
 	var out bytes.Buffer
 	s := NewSession(Options{Print: func(msg string) { printed = append(printed, msg) }})
 	p := &fakePrompter{out: io.Discard, inputs: []any{`print("hi")`, `1`}}
-	if err := s.REPL(p, &out); err != nil {
+	if _, err := s.REPL(p, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if len(printed) != 1 || printed[0] != "hi" || out.String() != "1\n" {
 		t.Errorf("printed %q, out %q; want [hi] and \"1\\n\"", printed, out.String())
+	}
+}
+
+// Errors go to their own writer and are counted; results and the loop go on.
+func TestREPLFailures(t *testing.T) {
+	var out, errs bytes.Buffer
+	s := NewSession(Options{})
+	p := &fakePrompter{out: io.Discard, inputs: []any{`1`, `undefined`, `)`, `print(2)`, `fail("no")`, `3`}}
+	failed, err := s.REPL(p, &out, &errs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed != 3 || out.String() != "1\n2\n3\n" {
+		t.Errorf("failed %d, out %q; want 3 and \"1\\n2\\n3\\n\"", failed, out.String())
+	}
+	for _, want := range []string{"undefined: undefined", "unexpected ')'", "fail: no"} {
+		if !strings.Contains(errs.String(), want) {
+			t.Errorf("errors %q do not say %q", errs.String(), want)
+		}
 	}
 }

@@ -29,7 +29,9 @@ processes are killed, attached ones detached.
 
 History is kept in $XDG_STATE_HOME/stardbg/history (by default
 ~/.local/state/stardbg/history), shared by sessions. When standard input is
-not a terminal, statements are read from it without prompts or history:
+not a terminal, statements are read from it without prompts or history,
+results go to standard output, errors to standard error, and the exit code
+is 1 if any statement failed:
 
 	echo 'print(p.pid)' | stardbg exec ./prog`
 
@@ -78,14 +80,28 @@ func runREPL(d *debugger, st *stopper, std stdio) error {
 	}
 	sp, release := st.prompter(p)
 	defer release()
-	err := d.sess.REPL(sp, std.out)
-	if errors.Is(err, errStopped) {
+	failed, err := d.sess.REPL(sp, std.out, std.err)
+	switch {
+	case errors.Is(err, errStopped):
 		if interactive {
 			fmt.Fprintln(std.out) // leave the abandoned prompt's line
 		}
 		return nil
+	case err == nil && failed > 0 && !interactive:
+		return inputsFailed(failed)
 	}
 	return err
+}
+
+// inputsFailed ends a REPL fed by a pipe in which inputs failed: each error
+// was reported as it came, and the run exits 1, as a failed script does.
+type inputsFailed int
+
+func (n inputsFailed) Error() string {
+	if n == 1 {
+		return "stardbg: 1 input failed"
+	}
+	return fmt.Sprintf("stardbg: %d inputs failed", int(n))
 }
 
 // A linerPrompter reads the REPL's lines with the line editor.

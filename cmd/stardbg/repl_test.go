@@ -199,7 +199,8 @@ func TestREPLTerminal(t *testing.T) {
 }
 
 // TestREPLPipe feeds the REPL from a pipe: no prompts, expression values
-// and print output on stdout, errors reported and the loop going on.
+// and print output on stdout, errors on stderr and the loop going on, exit
+// code 1 because an input failed.
 func TestREPLPipe(t *testing.T) {
 	hotloop := testtarget.Build(t, "c/hotloop", testtarget.Default)
 	input := `print(p.pid)
@@ -211,10 +212,10 @@ undefined_name
 print(p.state)
 `
 	r := stardbg(t, strings.NewReader(input), "exec", hotloop, "10")
-	if r.code != 0 || r.stderr != "" {
+	if r.code != exitFail || r.stderr != "<stdin>:1:1: undefined: undefined_name\nstardbg: 1 input failed\n" {
 		t.Fatalf("%v", r)
 	}
-	m := regexp.MustCompile(`^(\d+)\n42\n<stdin>:1:1: undefined: undefined_name\nstopped\n$`).FindStringSubmatch(r.stdout)
+	m := regexp.MustCompile(`^(\d+)\n42\nstopped\n$`).FindStringSubmatch(r.stdout)
 	if m == nil {
 		t.Fatalf("unexpected output:\n%v", r)
 	}
