@@ -63,6 +63,10 @@ func memErr(b *starlark.Builtin, p *Process, err error) error {
 
 const maxPeek = 1 << 30
 
+// maxUncheckedPeek is the largest peek whose buffer is allocated before the
+// address is known to be mapped: beyond it, /proc/PID/maps is read first.
+const maxUncheckedPeek = 1 << 20
+
 func processPeek(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var a addrArg
 	var n int
@@ -76,6 +80,11 @@ func processPeek(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	addr, err := a.addr(b, p)
 	if err != nil {
 		return nil, err
+	}
+	if n > maxUncheckedPeek {
+		if err := p.p.Mapped(addr, uint64(n)); err != nil {
+			return nil, memErr(b, p, err)
+		}
 	}
 	buf := make([]byte, n)
 	if _, err := p.p.ReadMemory(addr, buf); err != nil {

@@ -300,3 +300,22 @@ assert.eq(kv(read(tmp("out")))["calls"], str(N))
 		}
 	}
 }
+
+// A peek of an unmapped gigabyte fails without allocating its buffer: a typo
+// in a script's size must not cost stardbg a gigabyte of memory.
+func TestLargePeekRefusedFirst(t *testing.T) {
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	src := `
+p = launch([target("c/hotloop"), "3"], stdout="null")
+assert.fails(lambda: p.peek(0x10, 1 << 30), "peek: address 0x10 is not mapped")
+`
+	if err := execScript(t, "bigpeek.star", src, sessionOptions{}); err != nil {
+		t.Fatal(script.FormatError(err))
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("the failed peek allocated %d MiB", grew>>20)
+	}
+}

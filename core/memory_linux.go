@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"stardbg/core/sym"
 )
 
 // ReadMemory reads len(b) bytes at addr. It returns how many bytes it read; when
@@ -29,6 +31,39 @@ func (p *Process) readMemory(addr uint64, b []byte) (int, error) {
 	n, err := p.readMem(addr, b)
 	p.bps.unpatch(addr, b[:n])
 	return n, err
+}
+
+// Mapped checks that [addr, addr+n) lies in the process's mappings, so that a
+// caller can refuse a large read before allocating its buffer. The error is a
+// *MemoryError naming the first address outside them.
+func (p *Process) Mapped(addr, n uint64) error {
+	var err error
+	p.e.Do(func() {
+		if err = p.live(); err != nil {
+			return
+		}
+		var maps []sym.Map
+		if maps, err = sym.ReadMaps(p.pid); err != nil {
+			return
+		}
+		at := addr
+		for _, m := range maps { // sorted by address
+			if at-addr >= n {
+				break
+			}
+			if m.End <= at {
+				continue
+			}
+			if m.Start > at {
+				break
+			}
+			at = m.End
+		}
+		if at-addr < n {
+			err = &MemoryError{Op: "read", Pid: p.pid, Addr: at, N: int(at - addr), Err: unix.EFAULT}
+		}
+	})
+	return err
 }
 
 // WriteMemory writes b at addr, also into read-only text. Bytes under an installed
