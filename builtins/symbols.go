@@ -23,12 +23,15 @@ const mapsDoc = `maps() -> list of struct(start, end, perms, offset, path)
 
 The memory mappings of the process, as in /proc/PID/maps.`
 
-const backtraceDoc = `backtrace(max=64) -> list of struct(pc, sp, function, file, line, module)
+const backtraceDoc = `backtrace(max=64) -> list of struct(pc, sp, function, file, line, module, module_addr)
 
 The call stack of a stopped thread, innermost frame first, unwound with
 .eh_frame/.debug_frame CFI where the code has it and with the frame-pointer
 chain otherwise. Frame 0 is where the thread is; at a function's first
-instruction its caller is frame 1 already.`
+instruction its caller is frame 1 already. module is the base name of the
+object the pc is in, and module_addr the pc as an address of that file (what
+objdump shows and addr2line -e takes), for code without symbols; both None
+outside any object (JIT code, a corrupt stack).`
 
 func (p *Process) table(b *starlark.Builtin) (*sym.Table, error) {
 	t, err := p.p.Symbols()
@@ -164,12 +167,13 @@ func framesValue(frames []sym.Frame) *starlark.List {
 	vs := make([]starlark.Value, len(frames))
 	for i, f := range frames {
 		vs[i] = starlarkstruct.FromStringDict(starlark.String("frame"), starlark.StringDict{
-			"pc":       starlark.MakeUint64(f.PC),
-			"sp":       starlark.MakeUint64(f.SP),
-			"function": noneIfEmpty(f.Function),
-			"file":     noneIfEmpty(f.File),
-			"line":     orNone(starlark.MakeInt(f.Line), f.Line > 0),
-			"module":   noneIfEmpty(f.Module),
+			"pc":          starlark.MakeUint64(f.PC),
+			"sp":          starlark.MakeUint64(f.SP),
+			"function":    noneIfEmpty(f.Function),
+			"file":        noneIfEmpty(f.File),
+			"line":        orNone(starlark.MakeInt(f.Line), f.Line > 0),
+			"module":      noneIfEmpty(f.Module),
+			"module_addr": orNone(starlark.MakeUint64(f.ModuleAddr), f.Module != ""),
 		})
 	}
 	return starlark.NewList(vs)

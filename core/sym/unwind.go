@@ -21,6 +21,9 @@ type Frame struct {
 	File     string
 	Line     int
 	Module   string
+	// ModuleAddr is PC as an address of the module's ELF file (PC minus the
+	// load bias): what objdump shows and addr2line takes. 0 when Module is "".
+	ModuleAddr uint64
 	// Unwind says how this frame's caller was found: "cfi" (.eh_frame or
 	// .debug_frame), "fp" (the frame-pointer chain), "prologue" (frame 0
 	// stopped before its frame was set up), or "" for the outermost frame.
@@ -119,7 +122,7 @@ func (t *Table) Backtrace(regs *unix.PtraceRegs, mem Memory, max int) []Frame {
 
 func (t *Table) symbolize(f *Frame, pc uint64) {
 	if m := t.ModuleAt(pc); m != nil {
-		f.Module = m.Name
+		f.Module, f.ModuleAddr = m.Name, f.PC-m.Bias
 		f.File, f.Line = m.pcToLine(pc - m.Bias)
 	}
 	if s := t.PCToFunc(pc); s != nil {
