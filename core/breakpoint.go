@@ -191,8 +191,8 @@ func (bp *Breakpoint) setEnabled(on bool) error {
 			return
 		}
 		if bp.hw != nil {
-			if bp.p.state == Running {
-				err = fmt.Errorf("hardware breakpoint %d: %w", bp.ID, ErrRunning)
+			if err = bp.p.hwSettable(); err != nil {
+				err = fmt.Errorf("hardware breakpoint %d: %w", bp.ID, err)
 				return
 			}
 			bp.enabled = on

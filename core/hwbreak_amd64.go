@@ -14,8 +14,9 @@ import (
 // every thread (new threads get them when they are created). An execution
 // breakpoint needs no step-over at all: the kernel sets the resume flag. A
 // watchpoint traps after the access; its event carries the value before and
-// after. Debug registers are set while the process is stopped (not from a
-// callback), and are cleared from every thread on detach.
+// after. Debug registers are set while the process is stopped, or from a
+// callback, which holds the running threads for it (hold_linux.go); they are
+// cleared from every thread on detach.
 
 const (
 	offDebugReg = 848 // offsetof(struct user, u_debugreg)
@@ -69,11 +70,7 @@ func (p *Process) setHW(addr uint64, size int, kind WatchKind, onHit func(*Threa
 	var bp *Breakpoint
 	var err error
 	p.e.Do(func() {
-		if err = p.stoppedLive(); err != nil {
-			return
-		}
-		if p.inCallback {
-			err = fmt.Errorf("hardware breakpoints and watchpoints: %w", ErrInCallback)
+		if err = p.hwSettable(); err != nil {
 			return
 		}
 		i := 0
@@ -95,6 +92,7 @@ func (p *Process) setHW(addr uint64, size int, kind WatchKind, onHit func(*Threa
 		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, hw: slot, addrs: []uint64{addr}}
 		slot.bp = bp
 		p.hw[i] = slot
+		p.hwUsed = true
 		if err = p.applyHW(); err != nil {
 			p.hw[i] = nil
 			bp = nil
@@ -146,6 +144,20 @@ func (p *Process) dr7() uint64 {
 	return v
 }
 
+// hwSettable says whether the debug registers can be changed now: in a stopped
+// process, or from a callback, which holds every running thread for it (the
+// registers of each thread must change before it runs on).
+func (p *Process) hwSettable() error {
+	if p.inCallback {
+		if err := p.live(); err != nil {
+			return err
+		}
+		p.holdAll()
+		return nil
+	}
+	return p.stoppedLive()
+}
+
 // applyHW writes the debug registers of every stopped thread.
 func (p *Process) applyHW() error {
 	for _, t := range p.threads {
@@ -195,7 +207,10 @@ func (p *Process) dropHW(bp *Breakpoint) {
 		}
 	}
 	if p.live() == nil {
-		p.applyHW()
+		if p.inCallback {
+			p.holdAll()
+		}
+		p.applyHW() // a thread still running traps once more: hwHit finds it stale
 	}
 }
 
@@ -212,22 +227,24 @@ func (p *Process) clearHW() {
 	p.hw = [numHW]*hwSlot{}
 }
 
-// hwHit checks DR6 after a SIGTRAP: it returns the slot that triggered, or nil.
-func (p *Process) hwHit(t *Thread) *hwSlot {
-	if !p.hwActive() {
-		return nil
+// hwHit checks DR6 after a SIGTRAP: ours says a debug register triggered it,
+// and s is its slot, nil when that slot was freed since (a thread that ran on
+// with the old registers: the trap is stale).
+func (p *Process) hwHit(t *Thread) (s *hwSlot, ours bool) {
+	if !p.hwActive() && !p.hwUsed {
+		return nil, false
 	}
 	dr6, err := peekUser(t.tid, offDebugReg+6*8)
 	if err != nil || dr6&0xf == 0 {
-		return nil
+		return nil, false
 	}
 	pokeUser(t.tid, offDebugReg+6*8, 0)
 	for i := 0; i < numHW; i++ {
 		if dr6&(1<<i) != 0 && p.hw[i] != nil {
-			return p.hw[i]
+			return p.hw[i], true
 		}
 	}
-	return nil
+	return nil, true
 }
 
 // hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit.
@@ -245,15 +262,30 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot) {
 		ev.Kind, ev.Addr = EventWatch, s.addr
 		ev.Old, ev.New = bp.watchOld, bp.watchNew
 	}
+	var before *site
+	if s.kind == WatchExec {
+		before = p.bps.sites[s.addr]
+	}
 	bp.hits++
 	p.inCallback = true
 	stop := bp.OnHit == nil || bp.OnHit(t, bp)
 	p.inCallback = false
+	if s.kind == WatchExec {
+		now := p.bps.sites[s.addr]
+		if now != nil && now != before {
+			// Planted by the callback where t stands: like gdb, which steps
+			// over a breakpoint at the pc it resumes from, this call is not
+			// its hit.
+			t.bpAt = now
+		}
+		t.hwAt, t.hwSite = s.addr, now
+	}
 	if stop {
 		p.report(ev)
 	} else if p.shouldRun() {
-		t.resume(false)
+		p.resumeThread(t)
 	}
+	p.releaseHeld()
 }
 
 func pokeUser(tid int, off uintptr, v uint64) error {

@@ -60,11 +60,13 @@ type Process struct {
 	hooks      Hooks
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
+	held       []*Thread      // threads stopped for the running callback: see hold
 	vforks     int            // vfork children sharing our memory: breakpoints are out
 	noEmulate  bool           // do not emulate step-overs (tests, benchmarks)
 	noDisplace bool           // do not step over out of line (tests, benchmarks)
 	emuMem     emu.Memory     // emuMemory{p}, boxed once: the hit path must not allocate
 	hw         [numHW]*hwSlot // debug registers DR0-DR3
+	hwUsed     bool           // hw was set once: a SIGTRAP may come from DR6
 	scratch    []scratchPage  // pages for displaced stepping
 	gadget     uint64         // a syscall instruction, for injected system calls
 

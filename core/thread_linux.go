@@ -34,6 +34,9 @@ type Thread struct {
 	arrived    []unix.Signal // came while it stepped over a breakpoint: see signalsArrived
 	stepping   bool          // resumed with PTRACE_SINGLESTEP
 	bpAt       *site         // stopped on this breakpoint: step over it when resuming
+	held       *held         // stopped for another thread's callback: see hold
+	hwAt       uint64        // resumed from a hardware breakpoint here, not run yet
+	hwSite     *site         // the software breakpoint at hwAt then, if any
 	exitStatus int
 }
 
@@ -75,6 +78,9 @@ func (t *Thread) SetSignal(sig unix.Signal) {
 func (t *Thread) stoppedErr() error {
 	if err := t.p.live(); err != nil {
 		return err
+	}
+	if t.state == tsRunning && t.p.inCallback {
+		t.p.hold(t) // another thread's callback reads it: stop it on demand
 	}
 	switch t.state {
 	case tsStopped:

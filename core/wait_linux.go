@@ -168,6 +168,7 @@ func (p *Process) consumeSigstop(t *Thread) (ours bool, req EventKind) {
 
 // stopped handles a ptrace-stop of t.
 func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
+	t.hwAt = 0
 	sig := ws.StopSignal()
 	if t.interrupted {
 		// Any ptrace-stop clears a pending PTRACE_INTERRUPT: this stop is the
@@ -212,8 +213,13 @@ func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
 			return
 		}
 	case unix.SIGTRAP:
-		if hw := p.hwHit(t); hw != nil {
+		if hw, ours := p.hwHit(t); hw != nil {
 			p.hwTrap(t, hw)
+			return
+		} else if ours {
+			if p.shouldRun() {
+				p.resumeThread(t)
+			}
 			return
 		}
 		err := t.loadRegs()
@@ -283,6 +289,7 @@ func (p *Process) hit(t *Thread, s *site) {
 	} else if p.shouldRun() {
 		p.resumeThread(t)
 	}
+	p.releaseHeld()
 }
 
 // signal applies the signal policy to a signal t received.
@@ -314,8 +321,10 @@ func (p *Process) callHook(ev *Event) bool {
 		ev.Tid = ev.Thread.tid
 	}
 	p.inCallback = true
-	defer func() { p.inCallback = false }()
-	return p.hooks.OnEvent(ev)
+	stop := p.hooks.OnEvent(ev)
+	p.inCallback = false
+	p.releaseHeld()
+	return stop
 }
 
 // ptraceEvent handles PTRACE_EVENT_* stops.
