@@ -44,7 +44,9 @@ breaks in the implementation the program uses. A location in a library that
 is not loaded yet is pending and planted when the library is loaded.
 
 cond(thread, bp), if given, decides whether a hit counts. on_hit(thread, bp)
-runs at every counted hit with the hitting thread stopped: a true result
+runs at every counted hit with the hitting thread stopped and the others
+running (reading another thread's registers stops it until the callback
+returns): a true result
 stops the process and wait_stop returns the "breakpoint" event; None or False
 resumes at once. Without on_hit every counted hit stops, like gdb's break.
 once=True clears the breakpoint after its first counted hit. hardware=True
@@ -52,7 +54,8 @@ uses a debug register (DR0-DR3, at most four with watchpoints) instead of an
 int3: nothing is written into the program, and a hit needs no step-over.
 
 Callbacks may read and write memory and registers, set and clear
-breakpoints and take backtraces, but not cont, stop, wait_stop, run or step.
+breakpoints (hardware ones too) and take backtraces, but not cont, stop,
+wait_stop, run or step.
 An error in a callback stops the process and is raised by wait_stop.
 Starlark freezes a module's globals when it finishes loading: count in a
 dict or list (counts["n"] += 1) or in the breakpoint's own hits.`
@@ -124,8 +127,9 @@ global's name), aligned to its size: kind "w" traps on writes, "rw" on reads
 and writes. It uses one of the four debug registers (break_at(...,
 hardware=True) uses them too; a fifth is an error) in every thread, new ones
 included. Callbacks run after the access; a stop is reported as a
-"watchpoint" event whose addr, old and new say what changed. The process must
-be stopped to set one.`
+"watchpoint" event whose addr, old and new say what changed. It can be set
+while the process is stopped, or from a callback (the running threads are
+stopped for a moment while their debug registers change).`
 
 func processWatch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var a addrArg

@@ -66,7 +66,8 @@ var threadFields = fields[*Thread]{
 	"sp": {func(t *Thread) (starlark.Value, error) { return t.reg("sp", 19) }, "sp: the stack pointer (rsp)."},
 	"regs": {func(t *Thread) (starlark.Value, error) { return &Regs{t: t}, nil },
 		"regs: the general-purpose registers, by attribute or key (t.regs.rax, t.regs[\"rip\"]); assigning one " +
-			"(t.regs.rax = 0) writes it. dir(t.regs) lists the names."},
+			"(t.regs.rax = 0) writes it. dir(t.regs) lists the names. In a callback, the registers (and pc, sp, " +
+			"arg, fpregs, backtrace) of another thread, which is running, stop that thread until the callback returns."},
 	"fpregs": {func(t *Thread) (starlark.Value, error) { return t.fpregs() },
 		"fpregs: a snapshot of the x87, SSE and AVX registers: st0..st7 (10 bytes each), xmm0..xmm15 (16 bytes), " +
 			"ymm0..ymm15 (32 bytes), mxcsr (int)."},
