@@ -304,7 +304,8 @@ func (m *machine) addr(a x86asm.Mem) uint64 {
 }
 
 func (m *machine) load(addr uint64, size int) (uint64, error) {
-	var b [8]byte
+	b := &m.in.buf
+	*b = [8]byte{}
 	if err := m.mem.ReadMem(addr, b[:size]); err != nil {
 		return 0, &MemoryError{Op: "read", Addr: addr, Len: size, Err: err}
 	}
@@ -312,7 +313,7 @@ func (m *machine) load(addr uint64, size int) (uint64, error) {
 }
 
 func (m *machine) store(addr uint64, size int, v uint64) error {
-	var b [8]byte
+	b := &m.in.buf
 	binary.LittleEndian.PutUint64(b[:], v)
 	if err := m.mem.WriteMem(addr, b[:size]); err != nil {
 		return &MemoryError{Op: "write", Addr: addr, Len: size, Err: err}

@@ -113,6 +113,11 @@ type Insn struct {
 	inst     x86asm.Inst // x86asm's decoding; Op is 0 for endbr64 and endbr32
 	cet      bool        // endbr64 or endbr32, which x86asm does not know
 	emulable bool
+
+	// buf holds a memory operand on its way to or from Memory: a buffer on the
+	// stack would escape through the interface and cost an allocation at
+	// every emulated push. So an Insn is emulated by one goroutine at a time.
+	buf [8]byte
 }
 
 // Decode decodes the instruction at the start of code, located at address pc. Pass up
