@@ -25,7 +25,8 @@ type Engine struct {
 	closed  bool
 	retries int // tracer threads given up because they had children
 
-	mu sync.Mutex // guards closing and the set of processes seen by other goroutines
+	mu         sync.Mutex // guards closing and the set of processes seen by other goroutines
+	afterClose sync.Mutex // serializes the calls of Do once the tracer has ended
 }
 
 // NewEngine starts the tracer thread.
@@ -89,6 +90,10 @@ func (e *Engine) OnTracer() bool { return getg() == e.g.Load() }
 // Do runs fn on the tracer thread and returns when it has finished. Called from the
 // tracer thread itself (from inside another Do, or from a breakpoint callback) it
 // calls fn directly. A panic in fn is re-raised in the caller's goroutine.
+//
+// Once the engine is closed, fn runs on the caller's goroutine, one call at a
+// time: Close released every process, so the methods of a Process or a Thread
+// find it ended or detached and return that error without a ptrace request.
 func (e *Engine) Do(fn func()) {
 	if e.OnTracer() {
 		fn()
@@ -104,7 +109,10 @@ func (e *Engine) Do(fn func()) {
 	select {
 	case e.calls <- call:
 	case <-e.done:
-		panic("core: engine is closed")
+		e.afterClose.Lock()
+		defer e.afterClose.Unlock()
+		fn()
+		return
 	}
 	<-finished
 	if perr != nil {

@@ -115,3 +115,31 @@ func TestOnTracer(t *testing.T) {
 		}
 	}
 }
+
+// After Close, a process's methods report it ended instead of panicking.
+func TestMethodsAfterClose(t *testing.T) {
+	bin := testtarget.Build(t, "c/hotloop", testtarget.CO0)
+	e := NewEngine()
+	p := launch(t, e, bin, "1000000")
+	th, hot := p.MainThread(), symAddr(t, p.Process, bin, "hot")
+	e.Close()
+	if _, err := th.Regs(); err == nil {
+		t.Error("Regs after Close: no error")
+	}
+	var b [8]byte
+	if _, err := p.ReadMemory(hot, b[:]); err == nil {
+		t.Error("ReadMemory after Close: no error")
+	}
+	if err := p.Continue(); err == nil {
+		t.Error("Continue after Close: no error")
+	}
+	if _, err := p.SetBreakpoint(0x1000, nil); err == nil {
+		t.Error("SetBreakpoint after Close: no error")
+	}
+	if p.State() != Killed {
+		t.Errorf("state %v after Close, want killed", p.State())
+	}
+	if _, err := e.Launch(LaunchConfig{Path: bin, Args: []string{bin}}); err == nil {
+		t.Error("Launch after Close: no error")
+	}
+}
