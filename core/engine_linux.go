@@ -25,8 +25,9 @@ type Engine struct {
 	closed  bool
 	retries int // tracer threads given up because they had children
 
-	mu         sync.Mutex // guards closing and the set of processes seen by other goroutines
-	afterClose sync.Mutex // serializes the calls of Do once the tracer has ended
+	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
+	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended
+	closedG    atomic.Uintptr // the goroutine that holds afterClose
 }
 
 // NewEngine starts the tracer thread.
@@ -109,15 +110,30 @@ func (e *Engine) Do(fn func()) {
 	select {
 	case e.calls <- call:
 	case <-e.done:
-		e.afterClose.Lock()
-		defer e.afterClose.Unlock()
-		fn()
+		e.runClosed(fn)
 		return
 	}
 	<-finished
 	if perr != nil {
 		panic(perr)
 	}
+}
+
+// runClosed runs fn for Do once the tracer has ended: on the caller's
+// goroutine, one goroutine at a time, and directly when fn calls Do again.
+func (e *Engine) runClosed(fn func()) {
+	g := getg()
+	if e.closedG.Load() == g {
+		fn()
+		return
+	}
+	e.afterClose.Lock()
+	e.closedG.Store(g)
+	defer func() {
+		e.closedG.Store(0)
+		e.afterClose.Unlock()
+	}()
+	fn()
 }
 
 // Close ends every session the engine has: launched processes are killed, attached
