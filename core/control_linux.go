@@ -45,8 +45,16 @@ func (t *Thread) Step() (*Event, error) {
 		} else {
 			stepped = p.singleStep(t)
 		}
+		if w := t.hwPending; stepped && w != nil {
+			// The instruction hit a watchpoint: that is the event (when its
+			// callback says stop), as gdb reports it rather than the step.
+			t.hwPending = nil
+			if p.hwLive(w) {
+				p.hwTrap(t, w, nil)
+			}
+		}
 		p.stopping = false
-		if stepped {
+		if stepped && len(p.events) == 0 {
 			p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid})
 		}
 		p.signalsArrived(t) // reported after the step

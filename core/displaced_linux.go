@@ -240,6 +240,7 @@ func (p *Process) injectSyscall(t *Thread, gadget uint64, nr int, a1, a2, a3, a4
 		return 0, err
 	}
 	ok := p.stepHolding(t, gadget, nil)
+	t.hwPending = nil // a system call's step touches no watched memory
 	var res uint64
 	if ok {
 		t.regsValid = false
@@ -322,6 +323,7 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 		sig := ws.StopSignal()
 		switch {
 		case sig == unix.SIGTRAP && ws.TrapCause() == 0:
+			p.stepDR6(t)
 			return true
 		case sig == unix.SIGTRAP:
 			// A ptrace event (a clone from a stepped syscall): handle it

@@ -15,6 +15,7 @@ var (
 	ErrThreadExited = errors.New("thread has exited")
 	ErrInCallback   = errors.New("not allowed inside a breakpoint callback")
 	ErrNoBreakpoint = errors.New("no breakpoint")
+	ErrNotStopping  = errors.New("thread did not stop within a second (in execve, or in an uninterruptible sleep)")
 )
 
 // ExitedError is the error of an operation on a process that has ended.

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -18,35 +20,66 @@ type held struct {
 	ws   unix.WaitStatus // a stop or an exit to dispatch as it came
 	hit  *site           // ...or a hit of this site, rip already on its address
 	hw   *hwSlot         // ...or a hit of this debug register (DR6 already read)
+	sw   *site           // the software breakpoint at hw's address then, if any
 	gone bool            // ...or it vanished (wait4 failed)
 	req  EventKind       // a Stop request that our SIGSTOP also answered
 	some bool            // ws holds a status
 }
 
+// holdTimeout bounds the wait for a held thread's stop. A thread in execve
+// never stops: it waits in the kernel for the other threads to exit, and the
+// thread of the callback cannot until the callback returns.
+const holdTimeout = time.Second
+
 // hold stops running thread t for the callback that runs now (p.inCallback).
-func (p *Process) hold(t *Thread) {
+// It fails with ErrNotStopping when t does not stop in time; t then goes on
+// as if it had not been asked, our SIGSTOP being consumed when it comes.
+func (p *Process) hold(t *Thread) error {
 	if t.state != tsRunning || t.held != nil {
-		return
+		return nil
 	}
-	h := &held{}
-	t.held = h
-	p.held = append(p.held, t)
 	p.mu.Lock()
 	if !t.sigstopSent && !t.interrupted && unix.Tgkill(p.pid, t.tid, unix.SIGSTOP) == nil {
 		t.sigstopSent = true
 	}
 	p.mu.Unlock()
-	wpid, ws, err := wait4(t.tid, false)
+	wpid, ws, err := waitHeld(t.tid)
+	if err == nil && wpid == 0 {
+		return &ThreadError{Pid: p.pid, Tid: t.tid, Err: ErrNotStopping}
+	}
+	h := &held{}
+	t.held = h
+	p.held = append(p.held, t)
 	switch {
 	case err != nil:
 		t.state, h.gone = tsExiting, true
-	case wpid != t.tid:
-		t.state, h.gone = tsExiting, true // cannot happen: wait4 was for t alone
 	case ws.Exited() || ws.Signaled():
 		t.state, h.ws, h.some = tsExiting, ws, true
 	default:
 		t.state, t.regsValid = tsStopped, false
 		p.holdStop(t, h, ws)
+	}
+	return nil
+}
+
+// waitHeld waits for thread tid's next status, up to holdTimeout: it returns 0
+// and no error when none came. It polls: a blocking wait4 for one thread could
+// wait forever (see holdTimeout).
+func waitHeld(tid int) (int, unix.WaitStatus, error) {
+	deadline := time.Now().Add(holdTimeout)
+	for i := 0; ; i++ {
+		wpid, ws, err := wait4(tid, true)
+		if err != nil || wpid == tid {
+			return wpid, ws, err
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, nil
+		}
+		if i < 200 {
+			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // the thread usually stops within microseconds
+		} else {
+			time.Sleep(100 * time.Microsecond)
+		}
 	}
 }
 
@@ -64,6 +97,9 @@ func (p *Process) holdStop(t *Thread, h *held, ws unix.WaitStatus) {
 	if sig == unix.SIGTRAP && ws.TrapCause() == 0 {
 		if s, ours := p.hwHit(t); ours {
 			h.hw = s // nil for a register freed since: the thread just runs on
+			if s != nil && s.kind == WatchExec {
+				h.sw = p.bps.sites[s.addr]
+			}
 			return
 		}
 		if t.loadRegs() == nil {
@@ -78,11 +114,23 @@ func (p *Process) holdStop(t *Thread, h *held, ws unix.WaitStatus) {
 	h.ws, h.some = ws, true
 }
 
-// holdAll holds every running thread.
-func (p *Process) holdAll() {
+// holdAll holds every running thread; it fails if one does not stop.
+func (p *Process) holdAll() error {
+	var first error
 	for _, t := range p.threadList() {
-		p.hold(t)
+		if err := p.hold(t); err != nil && first == nil {
+			first = err
+		}
 	}
+	return first
+}
+
+// endCallback ends a callback of p, deferred by the code that runs it: after
+// the callback's own thread has been resumed or reported, or after a panic in
+// the callback, which leaves no thread held and p not in a callback.
+func (p *Process) endCallback() {
+	p.inCallback = false
+	p.releaseHeld()
 }
 
 // releaseHeld ends the holds of the callback that has returned: what a held
@@ -101,9 +149,10 @@ func (p *Process) releaseHeld() {
 			p.threadGone(t, h.ws, true)
 		case h.some:
 			p.stopped(t, h.ws)
-		case h.hw != nil:
-			p.hwTrap(t, h.hw)
-		case h.hit != nil && p.bps.sites[h.hit.addr] == h.hit:
+		case h.hw != nil && p.hwLive(h.hw):
+			p.hwTrap(t, h.hw, h.sw)
+		case h.hit != nil && p.bps.sites[h.hit.addr] == h.hit && t.bpAt == h.hit:
+			// (A callback that moved the thread elsewhere cancelled the hit.)
 			p.hit(t, h.hit)
 		case h.req != 0:
 			p.stillAtHW(t)

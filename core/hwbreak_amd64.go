@@ -21,6 +21,7 @@ import (
 const (
 	offDebugReg = 848 // offsetof(struct user, u_debugreg)
 	numHW       = 4
+	trapHWBkpt  = 4 // si_code of a SIGTRAP from a debug register (TRAP_HWBKPT)
 )
 
 // ErrNoDebugRegister says all four debug registers are taken.
@@ -152,8 +153,7 @@ func (p *Process) hwSettable() error {
 		if err := p.live(); err != nil {
 			return err
 		}
-		p.holdAll()
-		return nil
+		return p.holdAll()
 	}
 	return p.stoppedLive()
 }
@@ -239,6 +239,9 @@ func (p *Process) hwHit(t *Thread) (s *hwSlot, ours bool) {
 		return nil, false
 	}
 	pokeUser(t.tid, offDebugReg+6*8, 0)
+	if _, code, _, err := getSiginfo(t.tid); err != nil || code != trapHWBkpt {
+		return nil, false // bits left by an earlier debug trap: this one is an int3's
+	}
 	for i := 0; i < numHW; i++ {
 		if dr6&(1<<i) != 0 && p.hw[i] != nil {
 			return p.hw[i], true
@@ -247,8 +250,51 @@ func (p *Process) hwHit(t *Thread) (s *hwSlot, ours bool) {
 	return nil, true
 }
 
-// hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit.
-func (p *Process) hwTrap(t *Thread, s *hwSlot) {
+// emuAccess notes an access of the emulator that a watchpoint covers: the CPU
+// traps on it when it runs the instruction, the emulator must say so itself.
+func (p *Process) emuAccess(addr uint64, n int, write bool) {
+	for _, s := range p.hw {
+		if s == nil || s.kind == WatchExec || !write && s.kind != WatchReadWrite {
+			continue
+		}
+		if addr < s.addr+uint64(s.size) && s.addr < addr+uint64(n) && p.hwLive(s) {
+			p.emuWatch = s
+		}
+	}
+}
+
+// stepDR6 reads and clears DR6 after t's single-step: a watchpoint that the
+// stepped instruction triggered sets its bit there (the trap is reported as
+// the step's), to be reported when the step-over is done.
+func (p *Process) stepDR6(t *Thread) {
+	if !p.hwUsed {
+		return
+	}
+	dr6, err := peekUser(t.tid, offDebugReg+6*8)
+	if err != nil || dr6&0xf == 0 {
+		return
+	}
+	pokeUser(t.tid, offDebugReg+6*8, 0)
+	for i := 0; i < numHW; i++ {
+		if s := p.hw[i]; dr6&(1<<i) != 0 && s != nil && s.kind != WatchExec && p.hwLive(s) {
+			t.hwPending = s
+		}
+	}
+}
+
+// hwLive says whether slot s is still installed and armed.
+func (p *Process) hwLive(s *hwSlot) bool {
+	for _, h := range p.hw {
+		if h == s {
+			return s.bp.enabled && !s.bp.cleared
+		}
+	}
+	return false
+}
+
+// hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit. before
+// is the software breakpoint at its address when the thread trapped, if any.
+func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 	bp := s.bp
 	ev := &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: bp}
 	if s.kind != WatchExec {
@@ -262,12 +308,9 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot) {
 		ev.Kind, ev.Addr = EventWatch, s.addr
 		ev.Old, ev.New = bp.watchOld, bp.watchNew
 	}
-	var before *site
-	if s.kind == WatchExec {
-		before = p.bps.sites[s.addr]
-	}
 	bp.hits++
 	p.inCallback = true
+	defer p.endCallback()
 	stop := bp.OnHit == nil || bp.OnHit(t, bp)
 	p.inCallback = false
 	if s.kind == WatchExec {
@@ -285,7 +328,6 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot) {
 	} else if p.shouldRun() {
 		p.resumeThread(t)
 	}
-	p.releaseHeld()
 }
 
 func pokeUser(tid int, off uintptr, v uint64) error {

@@ -233,6 +233,7 @@ func (p *Process) pokeData(addr uint64, b []byte) (int, error) {
 type emuMemory struct{ p *Process }
 
 func (m emuMemory) ReadMem(addr uint64, b []byte) error {
+	m.p.emuAccess(addr, len(b), false)
 	n, err := m.p.readMem(addr, b)
 	m.p.bps.unpatch(addr, b[:n])
 	if err == nil && n < len(b) {
@@ -242,6 +243,7 @@ func (m emuMemory) ReadMem(addr uint64, b []byte) error {
 }
 
 func (m emuMemory) WriteMem(addr uint64, b []byte) error {
+	m.p.emuAccess(addr, len(b), true)
 	_, err := m.p.writeWithBreakpoints(addr, b)
 	return err
 }

@@ -67,6 +67,7 @@ type Process struct {
 	emuMem     emu.Memory     // emuMemory{p}, boxed once: the hit path must not allocate
 	hw         [numHW]*hwSlot // debug registers DR0-DR3
 	hwUsed     bool           // hw was set once: a SIGTRAP may come from DR6
+	emuWatch   *hwSlot        // a watchpoint an emulated access touched
 	scratch    []scratchPage  // pages for displaced stepping
 	gadget     uint64         // a syscall instruction, for injected system calls
 

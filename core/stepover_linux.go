@@ -31,6 +31,15 @@ func (p *Process) resumeThread(t *Thread) {
 		}
 		return
 	}
+	if w := t.hwPending; w != nil {
+		// The instruction stepped over accessed a watched address: the CPU's
+		// trap did not come (emulated) or came with the step's (displaced).
+		t.hwPending = nil
+		if p.hwLive(w) {
+			p.hwTrap(t, w, nil)
+			return
+		}
+	}
 	t.resume(false)
 }
 
@@ -39,22 +48,33 @@ func (p *Process) emulate(t *Thread, s *site) bool {
 	if err := t.loadRegs(); err != nil || t.regs.Rip != s.addr {
 		return false
 	}
+	p.emuWatch = nil
 	if err := s.insn.Emulate(&t.regs, p.emuMem); err != nil {
 		return false
 	}
 	t.regsDirty = true
 	t.bpAt = nil
+	if p.emuWatch != nil {
+		t.hwPending, p.emuWatch = p.emuWatch, nil
+	}
 	return true
 }
 
 // resumeAll resumes every stopped thread of an all-stopped process. First each
 // thread standing on a breakpoint steps over it, while all the others are still
-// stopped; then all of them run.
+// stopped; then all of them run. Threads held for a callback are left to
+// releaseHeld, which handles what they reported first.
 func (p *Process) resumeAll() error {
 	p.stopping = true
 	for _, t := range p.threadList() {
-		if t.state == tsStopped && t.bpAt != nil {
+		if t.state == tsStopped && t.bpAt != nil && t.held == nil {
 			p.stepOver(t)
+			if w := t.hwPending; w != nil && t.state == tsStopped {
+				t.hwPending = nil
+				if p.hwLive(w) {
+					p.hwTrap(t, w, nil) // counted; a stop is reported below
+				}
+			}
 		}
 	}
 	p.stopping = false
@@ -63,7 +83,7 @@ func (p *Process) resumeAll() error {
 	}
 	var first error
 	for _, t := range p.threadList() {
-		if t.state == tsStopped {
+		if t.state == tsStopped && t.held == nil { // held ones: releaseHeld
 			if err := t.resume(false); err != nil && first == nil {
 				first = err
 			}

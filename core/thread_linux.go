@@ -35,6 +35,7 @@ type Thread struct {
 	stepping   bool          // resumed with PTRACE_SINGLESTEP
 	bpAt       *site         // stopped on this breakpoint: step over it when resuming
 	held       *held         // stopped for another thread's callback: see hold
+	hwPending  *hwSlot       // a watchpoint its step over a breakpoint triggered
 	hwAt       uint64        // resumed from a hardware breakpoint here, not run yet
 	hwSite     *site         // the software breakpoint at hwAt then, if any
 	exitStatus int
@@ -80,7 +81,10 @@ func (t *Thread) stoppedErr() error {
 		return err
 	}
 	if t.state == tsRunning && t.p.inCallback {
-		t.p.hold(t) // another thread's callback reads it: stop it on demand
+		// Another thread's callback reads it: stop it on demand.
+		if err := t.p.hold(t); err != nil {
+			return err
+		}
 	}
 	switch t.state {
 	case tsStopped:

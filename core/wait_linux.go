@@ -213,12 +213,11 @@ func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
 			return
 		}
 	case unix.SIGTRAP:
-		if hw, ours := p.hwHit(t); hw != nil {
-			p.hwTrap(t, hw)
-			return
-		} else if ours {
-			if p.shouldRun() {
-				p.resumeThread(t)
+		if hw, ours := p.hwHit(t); ours {
+			if hw != nil && p.hwLive(hw) {
+				p.hwTrap(t, hw, p.bps.sites[hw.addr])
+			} else if p.shouldRun() {
+				p.resumeThread(t) // a register disabled or freed since: stale
 			}
 			return
 		}
@@ -275,6 +274,7 @@ func (p *Process) hit(t *Thread, s *site) {
 	var buf [4]*Breakpoint
 	owners := append(buf[:0], s.owners...)
 	p.inCallback = true
+	defer p.endCallback()
 	for _, bp := range owners {
 		bp.hits++
 		if bp.OnHit == nil || bp.OnHit(t, bp) {
@@ -289,7 +289,6 @@ func (p *Process) hit(t *Thread, s *site) {
 	} else if p.shouldRun() {
 		p.resumeThread(t)
 	}
-	p.releaseHeld()
 }
 
 // signal applies the signal policy to a signal t received.
@@ -321,10 +320,8 @@ func (p *Process) callHook(ev *Event) bool {
 		ev.Tid = ev.Thread.tid
 	}
 	p.inCallback = true
-	stop := p.hooks.OnEvent(ev)
-	p.inCallback = false
-	p.releaseHeld()
-	return stop
+	defer p.endCallback()
+	return p.hooks.OnEvent(ev)
 }
 
 // ptraceEvent handles PTRACE_EVENT_* stops.
@@ -450,7 +447,17 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 // dropped. The event is always reported.
 func (p *Process) execed(t *Thread) {
 	// The thread that called execve now has the main thread's tid, which is how
-	// the kernel reports the event: the others are gone without a word.
+	// the kernel reports the event: the others are gone without a word. A
+	// SIGSTOP or PTRACE_INTERRUPT we sent that thread under its old tid (a
+	// stop, or a callback's hold that gave up) is still pending for the same
+	// task: it is ours.
+	if former, err := unix.PtraceGetEventMsg(t.tid); err == nil && int(former) != t.tid {
+		if o := p.threads[int(former)]; o != nil {
+			p.mu.Lock()
+			t.sigstopSent, t.interrupted = o.sigstopSent, o.interrupted
+			p.mu.Unlock()
+		}
+	}
 	for _, o := range p.threadList() {
 		if o != t {
 			p.removeThread(o)

@@ -36,7 +36,8 @@ import (
 )
 
 // Memory is the target's memory, as the engine gives it: reads show the original
-// bytes, never a breakpoint's 0xCC.
+// bytes, never a breakpoint's 0xCC. b is the Insn's own buffer: an
+// implementation must not keep it after the call.
 type Memory interface {
 	ReadMem(addr uint64, b []byte) error
 	WriteMem(addr uint64, b []byte) error

@@ -201,6 +201,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "before calls=5", "after calls=10 sum=145")
 	}},
+	{"c/execrace", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "execd")
+	}},
 	{"c/bigmem", []string{"1"}, func(t *testing.T, r run) {
 		r.exited(t)
 		kv := testtarget.KeyValues(r.stdout)
