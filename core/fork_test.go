@@ -3,6 +3,7 @@ package core
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"stardbg/internal/testtarget"
 )
@@ -73,5 +74,32 @@ func TestExec(t *testing.T) {
 	}
 	if !strings.Contains(p.output(t), "after calls=10 sum=145") {
 		t.Fatal(p.output(t))
+	}
+}
+
+// A stop that comes while a thread is in execve (here a callback that asks to
+// stop, as Ctrl-C or a timeout would) does not wait for that thread to stop,
+// which it never does before the others are gone: the stop, then the exec
+// and the new image's exit are reported.
+func TestStopDuringExec(t *testing.T) {
+	bin := testtarget.Build(t, "c/execrace", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin)
+	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "mark"), func(*Thread, *Breakpoint) bool {
+		time.Sleep(200 * time.Millisecond) // the other thread calls execve meanwhile
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []EventKind{EventBreakpoint, EventExec, EventExited} {
+		if err := p.Continue(); err != nil {
+			t.Fatal(err)
+		}
+		if ev, err := p.Wait(30 * time.Second); err != nil || ev.Kind != want {
+			t.Fatalf("%v %v, want %v", ev, err, want)
+		}
+	}
+	if out := p.output(t); out != "execd\n" {
+		t.Fatalf("output %q", out)
 	}
 }

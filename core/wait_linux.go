@@ -110,9 +110,12 @@ func (p *Process) stopAll() {
 		if len(running) == 0 {
 			return
 		}
+		// Whatever comes first is handled, from any thread: a thread in
+		// execve never stops, it waits for the others to exit and be reaped,
+		// and then reports the exec under the main thread's tid.
 		for _, t := range running {
 			for t.state == tsRunning {
-				wpid, ws, err := wait4(t.tid, false)
+				wpid, ws, err := wait4(-1, false)
 				if err != nil {
 					p.threadGone(t, 0, false)
 					break
