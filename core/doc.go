@@ -13,10 +13,13 @@
 //
 // The engine is all-stop as seen by its callers: when Wait returns an event, every
 // thread of that process is stopped, and Continue resumes them all. Breakpoint
-// callbacks run while only the hitting thread is stopped. Stepping over a breakpoint
+// callbacks run while only the hitting thread is stopped; reading another thread's
+// registers from a callback stops that one until the callback returns (hold_linux.go),
+// and so does setting a hardware breakpoint, for every thread. Stepping over a breakpoint
 // never takes the int3 out of the text while other threads run: the displaced
 // instruction is emulated (package emu), or else a copy of it runs out of line in a
-// scratch page mapped into the target (displaced stepping). Only the few instructions
+// scratch page mapped into the target (displaced stepping), unmapped again at a
+// detach. Only the few instructions
 // that can do neither (system calls, some branches) stop every thread, take the byte
 // out, single-step and put it back, so no thread can run past the address unseen.
 //
