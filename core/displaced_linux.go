@@ -196,6 +196,16 @@ func (p *Process) syscallGadget(maps []sym.Map) (uint64, error) {
 	return 0, errors.New("no syscall instruction in the target")
 }
 
+// othersStopped says whether every thread of p but t is stopped or gone.
+func (p *Process) othersStopped(t *Thread) bool {
+	for _, o := range p.threads {
+		if o != t && o.state == tsRunning {
+			return false
+		}
+	}
+	return true
+}
+
 // unmapScratch unmaps the scratch pages through a stopped thread, when the
 // process is about to be detached (every thread stopped, none in a page).
 func (p *Process) unmapScratch() error {
@@ -306,11 +316,27 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 			t.pendingSig = held
 		}
 	}()
+	// With every other thread stopped (an in-place step, Thread.Step), take
+	// statuses from any thread: a stepped execve waits in the kernel until the
+	// others, which it kills, are reaped, and then reports under the main
+	// thread's tid. Others that run (a displaced step) must not be handled in
+	// the middle of this one.
+	who := t.tid
+	if s == nil && p.othersStopped(t) {
+		who = -1
+	}
 	for {
 		if err := t.resume(true); err != nil || t.state != tsRunning {
 			return false
 		}
-		wpid, ws, err := wait4(t.tid, false)
+		wpid, ws, err := wait4(who, false)
+		for err == nil && wpid != t.tid {
+			p.e.dispatch(wpid, ws)
+			if t.state != tsRunning {
+				return false // gone with the exec, or killed
+			}
+			wpid, ws, err = wait4(who, false)
+		}
 		if err != nil {
 			p.threadGone(t, 0, false)
 			return false

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/arch/x86/x86asm"
+
 	"stardbg/internal/testtarget"
 )
 
@@ -101,5 +103,45 @@ func TestStopDuringExec(t *testing.T) {
 	}
 	if out := p.output(t); out != "execd\n" {
 		t.Fatalf("output %q", out)
+	}
+}
+
+// A breakpoint on the syscall instruction of execve, called by one of several
+// threads: that instruction is stepped in place with the others stopped, and
+// the execve inside the step waits until the others, which it kills, are
+// reaped. The step takes statuses from any thread, so the exec goes through.
+func TestStepExecveInPlace(t *testing.T) {
+	bin := testtarget.Build(t, "c/execrace", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin)
+	mark, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "mark"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p.Process, EventBreakpoint) // libc is loaded by now
+	mark.Clear()
+	execve, err := p.BreakAt("libc.so.6:execve", nil)
+	if err != nil || len(execve.Addrs()) != 1 {
+		t.Fatalf("execve: %v %v", execve, err)
+	}
+	sys := firstInsn(t, p.Process, execve.Addrs()[0], func(in x86asm.Inst) bool { return in.Op == x86asm.SYSCALL })
+	execve.Clear()
+	hits := 0
+	if _, err := p.SetBreakpoint(sys, func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []EventKind{EventExec, EventExited} {
+		if err := p.Continue(); err != nil {
+			t.Fatal(err)
+		}
+		if ev, err := p.Wait(30 * time.Second); err != nil || ev.Kind != want {
+			t.Fatalf("%v %v, want %v", ev, err, want)
+		}
+	}
+	if out := p.output(t); hits != 1 || out != "execd\n" {
+		t.Fatalf("%d hits, output %q; want 1 and execd", hits, out)
 	}
 }
