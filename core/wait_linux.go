@@ -110,19 +110,41 @@ func (p *Process) stopAll() {
 		if len(running) == 0 {
 			return
 		}
-		// Whatever comes first is handled, from any thread: a thread in
-		// execve never stops, it waits for the others to exit and be reaped,
-		// and then reports the exec under the main thread's tid.
 		for _, t := range running {
-			for t.state == tsRunning {
-				wpid, ws, err := wait4(-1, false)
-				if err != nil {
-					p.threadGone(t, 0, false)
-					break
-				}
-				p.e.dispatch(wpid, ws)
-			}
+			p.waitRunning(t)
 		}
+	}
+}
+
+// waitRunning waits until running thread t has reported something, and handles
+// it. It asks the kernel about t alone, which costs the same for any number
+// of threads where a wait for any thread scans them all (attaching to 1,000
+// threads took 30 ms that way instead of 10), but it does not block there: a
+// thread in execve reports nothing until the others have exited and been
+// reaped, so when t is slow to answer, what the others report is handled too.
+func (p *Process) waitRunning(t *Thread) {
+	for i := 0; t.state == tsRunning; i++ {
+		wpid, ws, err := wait4(t.tid, true)
+		switch {
+		case err != nil:
+			p.threadGone(t, 0, false)
+			return
+		case wpid == t.tid:
+			p.e.dispatch(wpid, ws)
+			continue
+		}
+		if i < 100 {
+			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // it usually stops within microseconds
+			continue
+		}
+		for t.state == tsRunning {
+			wpid, ws, err := wait4(-1, true)
+			if err != nil || wpid == 0 {
+				break
+			}
+			p.e.dispatch(wpid, ws)
+		}
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 
