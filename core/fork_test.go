@@ -88,7 +88,7 @@ func TestStopDuringExec(t *testing.T) {
 	e := newEngine(t)
 	p := launch(t, e, bin)
 	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "mark"), func(*Thread, *Breakpoint) bool {
-		time.Sleep(200 * time.Millisecond) // the other thread calls execve meanwhile
+		waitExecve(t, p.Process) // the other thread calls execve meanwhile
 		return true
 	}); err != nil {
 		t.Fatal(err)

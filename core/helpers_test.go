@@ -162,3 +162,20 @@ func kv(t *testing.T, out, key string) string {
 	}
 	return v
 }
+
+// waitExecve waits until a thread of p is inside execve (syscall 59, as
+// /proc/PID/task/TID/syscall shows), for tests of what happens meanwhile.
+func waitExecve(t *testing.T, p *Process) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", p.Pid()))
+		for _, f := range tasks {
+			if b, err := os.ReadFile(f); err == nil && strings.HasPrefix(string(b), "59 ") {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Error("no thread entered execve")
+}

@@ -231,7 +231,7 @@ func TestHoldDuringExec(t *testing.T) {
 	p := launch(t, e, bin)
 	var errs []error
 	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "mark"), func(th *Thread, _ *Breakpoint) bool {
-		time.Sleep(200 * time.Millisecond) // the other thread calls execve meanwhile
+		waitExecve(t, p.Process) // the other thread calls execve meanwhile
 		for _, o := range p.Threads() {
 			if o != th && o.Tid() != p.Pid() {
 				_, err := o.Regs()
