@@ -26,10 +26,17 @@ func newEngine(t *testing.T) *Engine {
 // launched is a target started by a test, its stdout going to a file.
 type launched struct {
 	*Process
-	out string
+	out  string
+	argv []string
 }
 
 func launch(t *testing.T, e *Engine, bin string, args ...string) *launched {
+	t.Helper()
+	return launchCfg(t, e, LaunchConfig{Path: bin, Args: append([]string{bin}, args...)})
+}
+
+// launchCfg launches with cfg, sending stdout to a file like launch does.
+func launchCfg(t *testing.T, e *Engine, cfg LaunchConfig) *launched {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "stdout")
 	f, err := os.Create(out)
@@ -37,16 +44,20 @@ func launch(t *testing.T, e *Engine, bin string, args ...string) *launched {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := e.Launch(LaunchConfig{Path: bin, Args: append([]string{bin}, args...), Stdout: f})
+	cfg.Stdout = f
+	if len(cfg.Args) == 0 {
+		cfg.Args = []string{cfg.Path}
+	}
+	p, err := e.Launch(cfg)
 	if err != nil {
-		t.Fatalf("launch %s: %v", bin, err)
+		t.Fatalf("launch %s: %v", cfg.Path, err)
 	}
 	t.Cleanup(func() {
-		if p.State() != Exited && p.State() != Killed && p.State() != Detached {
+		if s := p.State(); s != Exited && s != Killed && s != Detached {
 			p.Kill()
 		}
 	})
-	return &launched{p, out}
+	return &launched{p, out, cfg.Args}
 }
 
 func (l *launched) output(t *testing.T) string {
@@ -56,6 +67,16 @@ func (l *launched) output(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// sameChecksum fails the test unless the target printed the checksum that an
+// untraced run with the same arguments prints: whatever the debugger did, the
+// program computed the same.
+func (l *launched) sameChecksum(t *testing.T) {
+	t.Helper()
+	if got, want := kv(t, l.output(t), "checksum"), kv(t, runPlain(t, l.argv[0], l.argv[1:]...), "checksum"); got != want {
+		t.Fatalf("checksum %s, want %s", got, want)
+	}
 }
 
 // runPlain runs a target without a debugger and returns its stdout.

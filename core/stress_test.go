@@ -3,7 +3,6 @@ package core
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -20,31 +19,6 @@ func scale(n, heavy int) int {
 		return heavy
 	}
 	return n
-}
-
-// launchCfg launches with cfg, sending stdout to a file like launch does.
-func launchCfg(t *testing.T, e *Engine, cfg LaunchConfig) *launched {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "stdout")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg.Stdout = f
-	if len(cfg.Args) == 0 {
-		cfg.Args = []string{cfg.Path}
-	}
-	p, err := e.Launch(cfg)
-	if err != nil {
-		t.Fatalf("launch %s: %v", cfg.Path, err)
-	}
-	t.Cleanup(func() {
-		if s := p.State(); s != Exited && s != Killed && s != Detached {
-			p.Kill()
-		}
-	})
-	return &launched{p, out}
 }
 
 // runPlainEnv runs a target without a debugger, with extra environment.
