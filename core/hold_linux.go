@@ -43,7 +43,8 @@ func (p *Process) hold(t *Thread) error {
 		t.sigstopSent = true
 	}
 	p.mu.Unlock()
-	wpid, ws, err := waitHeld(t.tid)
+	deadline := time.Now().Add(holdTimeout)
+	wpid, ws, err := pollWait(t.tid, func() bool { return time.Now().Before(deadline) })
 	if err == nil && wpid == 0 {
 		return &ThreadError{Pid: p.pid, Tid: t.tid, Err: ErrNotStopping}
 	}
@@ -60,27 +61,6 @@ func (p *Process) hold(t *Thread) error {
 		p.holdStop(t, h, ws)
 	}
 	return nil
-}
-
-// waitHeld waits for thread tid's next status, up to holdTimeout: it returns 0
-// and no error when none came. It polls: a blocking wait4 for one thread could
-// wait forever (see holdTimeout).
-func waitHeld(tid int) (int, unix.WaitStatus, error) {
-	deadline := time.Now().Add(holdTimeout)
-	for i := 0; ; i++ {
-		wpid, ws, err := wait4(tid, true)
-		if err != nil || wpid == tid {
-			return wpid, ws, err
-		}
-		if time.Now().After(deadline) {
-			return 0, 0, nil
-		}
-		if i < 200 {
-			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // the thread usually stops within microseconds
-		} else {
-			time.Sleep(100 * time.Microsecond)
-		}
-	}
 }
 
 // holdStop sorts out the first stop of a thread being held.

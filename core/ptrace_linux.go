@@ -1,6 +1,7 @@
 package core
 
 import (
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -32,6 +33,29 @@ func wait4(pid int, nohang bool) (int, unix.WaitStatus, error) {
 			continue
 		}
 		return wpid, ws, err
+	}
+}
+
+// pollWait waits for thread tid's next status without blocking in wait4, for
+// a thread that may never report (one in execve waits for the others to be
+// reaped first). It yields the CPU at first, since a thread usually answers a
+// SIGSTOP within microseconds, then sleeps briefly between polls, asking
+// more() each time whether to go on; when more says no, it returns 0 and no
+// error.
+func pollWait(tid int, more func() bool) (int, unix.WaitStatus, error) {
+	for i := 0; ; i++ {
+		wpid, ws, err := wait4(tid, true)
+		if err != nil || wpid == tid {
+			return wpid, ws, err
+		}
+		if i < 100 {
+			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+			continue
+		}
+		if !more() {
+			return 0, 0, nil
+		}
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 

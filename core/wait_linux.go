@@ -123,20 +123,7 @@ func (p *Process) stopAll() {
 // thread in execve reports nothing until the others have exited and been
 // reaped, so when t is slow to answer, what the others report is handled too.
 func (p *Process) waitRunning(t *Thread) {
-	for i := 0; t.state == tsRunning; i++ {
-		wpid, ws, err := wait4(t.tid, true)
-		switch {
-		case err != nil:
-			p.threadGone(t, 0, false)
-			return
-		case wpid == t.tid:
-			p.e.dispatch(wpid, ws)
-			continue
-		}
-		if i < 100 {
-			unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // it usually stops within microseconds
-			continue
-		}
+	others := func() bool {
 		for t.state == tsRunning {
 			wpid, ws, err := wait4(-1, true)
 			if err != nil || wpid == 0 {
@@ -144,7 +131,16 @@ func (p *Process) waitRunning(t *Thread) {
 			}
 			p.e.dispatch(wpid, ws)
 		}
-		time.Sleep(50 * time.Microsecond)
+		return t.state == tsRunning
+	}
+	for t.state == tsRunning {
+		wpid, ws, err := pollWait(t.tid, others)
+		switch {
+		case err != nil:
+			p.threadGone(t, 0, false)
+		case wpid == t.tid:
+			p.e.dispatch(wpid, ws)
+		}
 	}
 }
 
