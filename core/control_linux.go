@@ -45,13 +45,10 @@ func (t *Thread) Step() (*Event, error) {
 		} else {
 			stepped = p.singleStep(t)
 		}
-		if w := t.hwPending; stepped && w != nil {
-			// The instruction hit a watchpoint: that is the event (when its
+		if stepped {
+			// A watchpoint the instruction hit is the event (when its
 			// callback says stop), as gdb reports it rather than the step.
-			t.hwPending = nil
-			if p.hwLive(w) {
-				p.hwTrap(t, w, nil)
-			}
+			p.steppedOntoWatch(t)
 		}
 		p.stopping = false
 		if stepped && len(p.events) == 0 {

@@ -282,6 +282,20 @@ func (p *Process) stepDR6(t *Thread) {
 	}
 }
 
+// steppedOntoWatch handles the watchpoint that t's step (over a breakpoint, or
+// Thread.Step) triggered, if any: the CPU's trap did not come (emulated) or
+// came as the step's (see emuAccess, stepDR6). hwTrap then resumes t or
+// reports the hit, and it returns true.
+func (p *Process) steppedOntoWatch(t *Thread) bool {
+	w := t.hwPending
+	t.hwPending = nil
+	if w == nil || t.state != tsStopped || !p.hwLive(w) {
+		return false
+	}
+	p.hwTrap(t, w, nil)
+	return true
+}
+
 // hwLive says whether slot s is still installed and armed.
 func (p *Process) hwLive(s *hwSlot) bool {
 	for _, h := range p.hw {

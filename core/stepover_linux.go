@@ -31,16 +31,9 @@ func (p *Process) resumeThread(t *Thread) {
 		}
 		return
 	}
-	if w := t.hwPending; w != nil {
-		// The instruction stepped over accessed a watched address: the CPU's
-		// trap did not come (emulated) or came with the step's (displaced).
-		t.hwPending = nil
-		if p.hwLive(w) {
-			p.hwTrap(t, w, nil)
-			return
-		}
+	if !p.steppedOntoWatch(t) {
+		t.resume(false)
 	}
-	t.resume(false)
 }
 
 // emulate executes the instruction displaced by s in t's registers.
@@ -69,12 +62,7 @@ func (p *Process) resumeAll() error {
 	for _, t := range p.threadList() {
 		if t.state == tsStopped && t.bpAt != nil && t.held == nil {
 			p.stepOver(t)
-			if w := t.hwPending; w != nil && t.state == tsStopped {
-				t.hwPending = nil
-				if p.hwLive(w) {
-					p.hwTrap(t, w, nil) // counted; a stop is reported below
-				}
-			}
+			p.steppedOntoWatch(t) // counted; a stop is reported below
 		}
 	}
 	p.stopping = false
