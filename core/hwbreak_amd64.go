@@ -123,7 +123,7 @@ func (bp *Breakpoint) Hardware() (bool, WatchKind) {
 func (p *Process) dr7() uint64 {
 	var v uint64
 	for i, s := range p.hw {
-		if s == nil || !s.bp.enabled || s.bp.cleared {
+		if s == nil || !s.armed() {
 			continue
 		}
 		v |= 1 << (2 * i) // local enable
@@ -231,14 +231,10 @@ func (p *Process) clearHW() {
 // and s is its slot, nil when that slot was freed since (a thread that ran on
 // with the old registers: the trap is stale).
 func (p *Process) hwHit(t *Thread) (s *hwSlot, ours bool) {
-	if !p.hwActive() && !p.hwUsed {
+	dr6 := p.takeDR6(t)
+	if dr6 == 0 {
 		return nil, false
 	}
-	dr6, err := peekUser(t.tid, offDebugReg+6*8)
-	if err != nil || dr6&0xf == 0 {
-		return nil, false
-	}
-	pokeUser(t.tid, offDebugReg+6*8, 0)
 	if _, code, _, err := getSiginfo(t.tid); err != nil || code != trapHWBkpt {
 		return nil, false // bits left by an earlier debug trap: this one is an int3's
 	}
@@ -257,7 +253,7 @@ func (p *Process) emuAccess(addr uint64, n int, write bool) {
 		if s == nil || s.kind == WatchExec || !write && s.kind != WatchReadWrite {
 			continue
 		}
-		if addr < s.addr+uint64(s.size) && s.addr < addr+uint64(n) && p.hwLive(s) {
+		if addr < s.addr+uint64(s.size) && s.addr < addr+uint64(n) && s.armed() {
 			p.emuWatch = s
 		}
 	}
@@ -267,19 +263,26 @@ func (p *Process) emuAccess(addr uint64, n int, write bool) {
 // stepped instruction triggered sets its bit there (the trap is reported as
 // the step's), to be reported when the step-over is done.
 func (p *Process) stepDR6(t *Thread) {
-	if !p.hwUsed {
-		return
-	}
-	dr6, err := peekUser(t.tid, offDebugReg+6*8)
-	if err != nil || dr6&0xf == 0 {
-		return
-	}
-	pokeUser(t.tid, offDebugReg+6*8, 0)
-	for i := 0; i < numHW; i++ {
-		if s := p.hw[i]; dr6&(1<<i) != 0 && s != nil && s.kind != WatchExec && p.hwLive(s) {
+	dr6 := p.takeDR6(t)
+	for i, s := range p.hw {
+		if dr6&(1<<i) != 0 && s != nil && s.kind != WatchExec && s.armed() {
 			t.hwPending = s
 		}
 	}
+}
+
+// takeDR6 returns the trap bits of t's DR6 (B0-B3) and clears them, or 0 in
+// a process that never used a debug register.
+func (p *Process) takeDR6(t *Thread) uint64 {
+	if !p.hwUsed {
+		return 0
+	}
+	dr6, err := peekUser(t.tid, offDebugReg+6*8)
+	if err != nil || dr6&0xf == 0 {
+		return 0
+	}
+	pokeUser(t.tid, offDebugReg+6*8, 0)
+	return dr6 & 0xf
 }
 
 // steppedOntoWatch handles the watchpoint that t's step (over a breakpoint, or
@@ -300,11 +303,14 @@ func (p *Process) steppedOntoWatch(t *Thread) bool {
 func (p *Process) hwLive(s *hwSlot) bool {
 	for _, h := range p.hw {
 		if h == s {
-			return s.bp.enabled && !s.bp.cleared
+			return s.armed()
 		}
 	}
 	return false
 }
+
+// armed says whether the slot's breakpoint is enabled and not cleared.
+func (s *hwSlot) armed() bool { return s.bp.enabled && !s.bp.cleared }
 
 // hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit. before
 // is the software breakpoint at its address when the thread trapped, if any.
