@@ -148,15 +148,10 @@ func (p *Process) releaseHeld() {
 
 // stillAtHW handles a thread held before it ran the instruction of the
 // hardware breakpoint it had hit (it resumes from there with the resume flag):
-// a software breakpoint planted there since is stepped over, as the thread
-// hitting the hardware one does (hwTrap), since this call was counted already.
+// a software breakpoint planted there since is stepped over.
 func (p *Process) stillAtHW(t *Thread) {
-	at := t.hwAt
-	t.hwAt = 0
-	if at == 0 || t.bpAt != nil || t.loadRegs() != nil || t.regs.Rip != at {
-		return
-	}
-	if now := p.bps.sites[at]; now != nil && now != t.hwSite {
-		t.bpAt = now
+	if at := t.hwAt; at != 0 {
+		t.hwAt = 0
+		p.skipPlanted(t, at, t.hwSite)
 	}
 }

@@ -312,6 +312,18 @@ func (p *Process) hwLive(s *hwSlot) bool {
 // armed says whether the slot's breakpoint is enabled and not cleared.
 func (s *hwSlot) armed() bool { return s.bp.enabled && !s.bp.cleared }
 
+// skipPlanted makes t step over the software breakpoint at at, when that is
+// not seen (the one there when t hit a hardware breakpoint at at) and t still
+// stands on at: this call was counted already. gdb too steps over a
+// breakpoint at the pc it resumes from.
+func (p *Process) skipPlanted(t *Thread, at uint64, seen *site) {
+	now := p.bps.sites[at]
+	if now == nil || now == seen || t.bpAt != nil || t.loadRegs() != nil || t.regs.Rip != at {
+		return
+	}
+	t.bpAt = now
+}
+
 // hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit. before
 // is the software breakpoint at its address when the thread trapped, if any.
 func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
@@ -334,14 +346,8 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 	stop := bp.OnHit == nil || bp.OnHit(t, bp)
 	p.inCallback = false
 	if s.kind == WatchExec {
-		now := p.bps.sites[s.addr]
-		if now != nil && now != before {
-			// Planted by the callback where t stands: like gdb, which steps
-			// over a breakpoint at the pc it resumes from, this call is not
-			// its hit.
-			t.bpAt = now
-		}
-		t.hwAt, t.hwSite = s.addr, now
+		p.skipPlanted(t, s.addr, before) // one the callback planted where t stands
+		t.hwAt, t.hwSite = s.addr, p.bps.sites[s.addr]
 	}
 	if stop {
 		p.report(ev)
