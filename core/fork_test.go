@@ -68,9 +68,7 @@ func TestExec(t *testing.T) {
 	if len(bp.Addrs()) != 1 || !byAddr.Cleared() {
 		t.Fatalf("after exec: hot at %x, breakpoint by address cleared: %v", bp.Addrs(), byAddr.Cleared())
 	}
-	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-		t.Fatal(ev)
-	}
+	runToSuccess(t, p.Process)
 	if hits != 15 {
 		t.Fatalf("%d hits, want 15", hits)
 	}

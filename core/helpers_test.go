@@ -175,6 +175,14 @@ func runToEnd(t *testing.T, p *Process) *Event {
 	}
 }
 
+// runToSuccess runs p to its end, which must be an exit with status 0.
+func runToSuccess(t *testing.T, p *Process) {
+	t.Helper()
+	if ev := runToEnd(t, p); ev.Kind != EventExited || ev.Status != 0 {
+		t.Fatalf("end: %v, want exit status 0", ev)
+	}
+}
+
 func kv(t *testing.T, out, key string) string {
 	t.Helper()
 	v, ok := testtarget.KeyValues(out)[key]

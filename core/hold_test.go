@@ -56,9 +56,7 @@ func TestCallbackHoldsOtherThreads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-				t.Fatal(ev)
-			}
+			runToSuccess(t, p.Process)
 			if hits != 4000 || reads < 4000 {
 				t.Fatalf("%d hits, want 4000; %d reads of other threads' registers", hits, reads)
 			}
@@ -128,9 +126,7 @@ func TestHeldThreadMovedByCallback(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-		t.Fatal(ev)
-	}
+	runToSuccess(t, p.Process)
 	if hits+skipped != 2000 {
 		t.Fatalf("%d hits and %d calls skipped, want 2000 in all", hits, skipped)
 	}
@@ -177,9 +173,7 @@ func TestHeldOnClearedHardwareBreakpoint(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-			t.Fatal(ev)
-		}
+		runToSuccess(t, p.Process)
 		if hw != 300 || sw != 7700 || late != 0 {
 			t.Fatalf("hardware %d, software %d, %d callbacks after the clear; want 300, 7700, 0", hw, sw, late)
 		}

@@ -38,9 +38,7 @@ func TestSIGUSR1Delivered(t *testing.T) {
 			t.Fatal(ev)
 		}
 	}
-	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-		t.Fatal(ev)
-	}
+	runToSuccess(t, p.Process)
 	if kv(t, p.output(t), "handled") != "3" {
 		t.Fatal(p.output(t))
 	}

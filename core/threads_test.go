@@ -18,9 +18,7 @@ func countHits(t *testing.T, bin, fn string, args ...string) (hits int, out stri
 	if _, err := p.SetBreakpoint(addr, func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
 		t.Fatal(err)
 	}
-	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-		t.Fatalf("end: %v", ev)
-	}
+	runToSuccess(t, p.Process)
 	return hits, p.output(t)
 }
 
@@ -110,9 +108,7 @@ func TestExactCountDisplaced(t *testing.T) {
 	var hits, leas int
 	p.SetBreakpoint(inHot, func(*Thread, *Breakpoint) bool { hits++; return false })
 	p.SetBreakpoint(lea, func(*Thread, *Breakpoint) bool { leas++; return false })
-	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-		t.Fatal(ev)
-	}
+	runToSuccess(t, p.Process)
 	if hits != 16000 || leas != 8 {
 		t.Fatalf("hits %d and %d, want 16000 and 8", hits, leas)
 	}
@@ -161,9 +157,7 @@ func TestExactCountDisplacedGo(t *testing.T) {
 	at := firstInsn(t, p.Process, symAddr(t, p.Process, bin, "main.hot"), func(x86asm.Inst) bool { return true })
 	hits := 0
 	p.SetBreakpoint(at, func(*Thread, *Breakpoint) bool { hits++; return false })
-	if ev := runToEnd(t, p.Process); ev.Kind != EventExited || ev.Status != 0 {
-		t.Fatal(ev)
-	}
+	runToSuccess(t, p.Process)
 	if hits != 24000 {
 		t.Fatalf("hits %d, want 24000", hits)
 	}
