@@ -215,23 +215,7 @@ func (b *bench) rawHits(ctx context.Context, row *Row, t hitTarget, w workload) 
 		return 0, err
 	}
 	argv := []string{b.tools.rawtrace, fmt.Sprintf("%#x", vaddr), fmt.Sprintf("%#x", lowest)}
-	res, err := b.exec(ctx, append(argv, w.argv...)...)
-	if err != nil {
-		return 0, err
-	}
-	kv, err := keyValues(res.stdout, "rawtrace", "hits")
-	if err != nil {
-		return 0, err
-	}
-	v, err := ints(kv, "hits")
-	if err != nil {
-		return 0, err
-	}
-	if err := w.check(res.stdout); err != nil {
-		return 0, err
-	}
-	row.addExtra("hits", float64(v[0]))
-	return float64(v[0]) / res.wall.Seconds(), nil
+	return b.referenceHits(ctx, row, w, argv, "rawtrace")
 }
 
 func (b *bench) gdbHits(ctx context.Context, row *Row, t hitTarget, w workload, mode string) (float64, error) {
@@ -242,11 +226,18 @@ func (b *bench) gdbHits(ctx context.Context, row *Row, t hitTarget, w workload, 
 	argv := []string{b.tools.gdb, "-batch", "-nx", "-iex", "set debuginfod enabled off",
 		"-ex", fmt.Sprintf("python bench_func, bench_reg = %q, %q", t.fn, reg),
 		"-x", b.script("gdbhits.py"), "--args"}
+	return b.referenceHits(ctx, row, w, argv, "gdbbench")
+}
+
+// referenceHits runs a reference tracer (argv, then the workload's command),
+// which prints "PREFIX hits=N": its count goes in the row's extras (it may
+// miss hits, or count some twice), its rate is the result.
+func (b *bench) referenceHits(ctx context.Context, row *Row, w workload, argv []string, prefix string) (float64, error) {
 	res, err := b.exec(ctx, append(argv, w.argv...)...)
 	if err != nil {
 		return 0, err
 	}
-	kv, err := keyValues(res.stdout, "gdbbench", "hits", "argsum")
+	kv, err := keyValues(res.stdout, prefix, "hits")
 	if err != nil {
 		return 0, err
 	}
