@@ -35,11 +35,7 @@ is detached, running, unless the script killed it.
 Exit status: as for 'stardbg run', and 3 if PID could not be attached.`
 
 func execCmd(args []string, std stdio) int {
-	f := newFlags("exec", "stardbg exec [flags] [-s SCRIPT | -e CODE] PROG [ARGS...]", execAbout)
-	var rf runFlags
-	var sf scriptFlags
-	sf.register(f.FlagSet)
-	rf.register(f.FlagSet, "the whole run")
+	f, rf, sf := processFlags("exec", "stardbg exec [flags] [-s SCRIPT | -e CODE] PROG [ARGS...]", execAbout)
 	if code, done := f.parse(args, std); done {
 		return code
 	}
@@ -50,24 +46,13 @@ func execCmd(args []string, std stdio) int {
 		return code
 	}
 	argv := f.Args()
-	return rf.runDebugger(std, sf.repl() && isTerminal(std.in), func(d *debugger, st *stopper) error {
-		cfg := core.LaunchConfig{Path: argv[0], Args: argv, Stdin: d.env.Stdin, Stdout: d.env.Stdout, Stderr: d.env.Stderr}
-		var p *builtins.Process
-		var err error
-		d.eng.Do(func() { p, err = d.env.Launch(cfg) })
-		if err != nil {
-			return &startError{err}
-		}
-		return sf.run(d, st, std, &rf, p)
+	return sf.runOn(std, rf, func(d *debugger) (*builtins.Process, error) {
+		return d.env.Launch(core.LaunchConfig{Path: argv[0], Args: argv, Stdin: d.env.Stdin, Stdout: d.env.Stdout, Stderr: d.env.Stderr})
 	})
 }
 
 func attachCmd(args []string, std stdio) int {
-	f := newFlags("attach", "stardbg attach [flags] [-s SCRIPT | -e CODE] PID", attachAbout)
-	var rf runFlags
-	var sf scriptFlags
-	sf.register(f.FlagSet)
-	rf.register(f.FlagSet, "the whole run")
+	f, rf, sf := processFlags("attach", "stardbg attach [flags] [-s SCRIPT | -e CODE] PID", attachAbout)
 	if code, done := f.parse(args, std); done {
 		return code
 	}
@@ -84,14 +69,31 @@ func attachCmd(args []string, std stdio) int {
 	if code, ok := sf.check(f, std); !ok {
 		return code
 	}
+	return sf.runOn(std, rf, func(d *debugger) (*builtins.Process, error) { return d.env.Attach(pid) })
+}
+
+// processFlags are the flags of exec and attach: a script or code to run on
+// the process, and the run's limits.
+func processFlags(name, usage, about string) (*cmdFlags, *runFlags, *scriptFlags) {
+	f := newFlags(name, usage, about)
+	var rf runFlags
+	var sf scriptFlags
+	sf.register(f.FlagSet)
+	rf.register(f.FlagSet, "the whole run")
+	return f, &rf, &sf
+}
+
+// runOn starts the process on the tracer thread, then runs the script of -s
+// or -e, or the REPL, on it.
+func (sf *scriptFlags) runOn(std stdio, rf *runFlags, start func(*debugger) (*builtins.Process, error)) int {
 	return rf.runDebugger(std, sf.repl() && isTerminal(std.in), func(d *debugger, st *stopper) error {
 		var p *builtins.Process
 		var err error
-		d.eng.Do(func() { p, err = d.env.Attach(pid) })
+		d.eng.Do(func() { p, err = start(d) })
 		if err != nil {
 			return &startError{err}
 		}
-		return sf.run(d, st, std, &rf, p)
+		return sf.run(d, st, std, rf, p)
 	})
 }
 
