@@ -60,6 +60,20 @@ An error in a callback stops the process and is raised by wait_stop.
 Starlark freezes a module's globals when it finishes loading: count in a
 dict or list (counts["n"] += 1) or in the breakpoint's own hits.`
 
+// newBreakpoint is the Starlark side of a breakpoint or watchpoint of break_at
+// or watch, with its callbacks checked.
+func newBreakpoint(b *starlark.Builtin, p *Process, onHit, cond starlark.Value, once bool) (*Breakpoint, error) {
+	bp := &Breakpoint{p: p, once: once}
+	var err error
+	if bp.onHit, err = callableArg(b, "on_hit", onHit); err != nil {
+		return nil, err
+	}
+	if bp.cond, err = callableArg(b, "cond", cond); err != nil {
+		return nil, err
+	}
+	return bp, nil
+}
+
 func callableArg(b *starlark.Builtin, what string, v starlark.Value) (starlark.Callable, error) {
 	switch v := v.(type) {
 	case nil, starlark.NoneType:
@@ -80,12 +94,8 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		return nil, err
 	}
 	p := recv[*Process](b)
-	bp := &Breakpoint{p: p, once: once}
-	var err error
-	if bp.onHit, err = callableArg(b, "on_hit", onHit); err != nil {
-		return nil, err
-	}
-	if bp.cond, err = callableArg(b, "cond", cond); err != nil {
+	bp, err := newBreakpoint(b, p, onHit, cond, once)
+	if err != nil {
 		return nil, err
 	}
 	var cbp *core.Breakpoint
@@ -148,12 +158,8 @@ func processWatch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, errorf(b, "kind must be \"w\" or \"rw\", got %q", kind)
 	}
 	p := recv[*Process](b)
-	bp := &Breakpoint{p: p, once: once}
-	var err error
-	if bp.onHit, err = callableArg(b, "on_hit", onHit); err != nil {
-		return nil, err
-	}
-	if bp.cond, err = callableArg(b, "cond", cond); err != nil {
+	bp, err := newBreakpoint(b, p, onHit, cond, once)
+	if err != nil {
 		return nil, err
 	}
 	addr, err := a.addr(b, p)

@@ -35,10 +35,10 @@ type sessionOptions struct {
 	during   func(sess *script.Session) // run in a goroutine once the script runs
 }
 
-// execScript runs src as a script, with the test helpers, in a session of
-// its own that ends (env.Close, then Engine.Close) before it returns the
-// script's error.
-func execScript(t *testing.T, name, src string, o sessionOptions) error {
+// execScript runs src (the file name when nil) as a script, with the test
+// helpers, in a session of its own that ends (env.Close, then Engine.Close)
+// before it returns the script's error.
+func execScript(t *testing.T, name string, src any, o sessionOptions) error {
 	t.Helper()
 	eng := core.NewEngine()
 	defer eng.Close()

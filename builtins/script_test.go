@@ -14,7 +14,6 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"stardbg/core"
 	"stardbg/internal/testtarget"
 	"stardbg/script"
 )
@@ -40,21 +39,7 @@ func TestScripts(t *testing.T) {
 }
 
 func runScript(t *testing.T, file string) {
-	eng := core.NewEngine()
-	defer eng.Close()
-	env := NewEnv(eng)
-	defer eng.Do(func() { env.Close() })
-	predeclared := Predeclared()
-	for name, fn := range testHelpers(t) {
-		predeclared[name] = starlark.NewBuiltin(name, fn)
-	}
-	sess := script.NewSession(script.Options{
-		Predeclared: predeclared,
-		Run:         eng.Do,
-		InitThread:  func(th *starlark.Thread) { SetEnv(th, env) },
-		Print:       func(msg string) { t.Log(msg) },
-	})
-	if _, err := sess.ExecFile(file, nil); err != nil {
+	if err := execScript(t, file, nil, sessionOptions{}); err != nil {
 		t.Fatal(script.FormatError(err))
 	}
 }
