@@ -33,9 +33,9 @@ func suggest(query string, names func(yield func(string) bool)) []string {
 		if name == "" || seen[name] {
 			return true
 		}
-		d := editDistance(query, name, limit)
+		d := EditDistance(query, name, limit)
 		if short := lastComponent(name); short != name {
-			if ds := editDistance(query, short, limit); ds < d {
+			if ds := EditDistance(query, short, limit); ds < d {
 				d = ds
 			}
 		}
@@ -78,10 +78,10 @@ func lastComponent(name string) string {
 	return name[i+1:]
 }
 
-// editDistance is the optimal-string-alignment distance between a and b
+// EditDistance is the optimal-string-alignment distance between a and b
 // (insertions, deletions, substitutions and adjacent transpositions), or
 // limit+1 when it exceeds limit.
-func editDistance(a, b string, limit int) int {
+func EditDistance(a, b string, limit int) int {
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
