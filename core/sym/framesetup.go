@@ -86,12 +86,7 @@ func (st frameState) unwind(cur *regSet, mem Memory) (regSet, uint64, error) {
 	if err != nil {
 		return regSet{}, 0, err
 	}
-	caller := *cur
-	for n := range nRegs {
-		if volatile(n) {
-			caller.ok[n] = false
-		}
-	}
+	caller := cur.callerKeeps()
 	if st.pushedRBP {
 		rbp, err := readWord(mem, cfa-8-st.rbpSlot)
 		if err != nil {

@@ -72,6 +72,18 @@ func volatile(n int) bool {
 	return false
 }
 
+// callerKeeps returns the registers a caller of this frame is known to have
+// without CFI: all but the caller-saved ones.
+func (r *regSet) callerKeeps() regSet {
+	caller := *r
+	for n := range nRegs {
+		if volatile(n) {
+			caller.ok[n] = false
+		}
+	}
+	return caller
+}
+
 // outermost names functions no caller is looked for beyond.
 var outermost = map[string]bool{"runtime.goexit": true, "runtime.mstart": true, "runtime.rt0_go": true}
 
@@ -250,12 +262,7 @@ func fpUnwind(cur *regSet, mem Memory) (regSet, uint64, error) {
 	if err != nil {
 		return regSet{}, 0, err
 	}
-	caller := *cur
-	for n := range nRegs {
-		if volatile(n) {
-			caller.ok[n] = false
-		}
-	}
+	caller := cur.callerKeeps()
 	caller.set(regRBP, saved)
 	caller.set(regRIP, ra)
 	caller.set(regRSP, rbp+16)
