@@ -52,15 +52,21 @@ func (s *Session) Complete(line string, pos int) (head string, completions []str
 	return head, completions, tail
 }
 
+// completionEnv is the REPL's globals while a REPL runs, else the session's
+// predeclared names.
+func (s *Session) completionEnv() starlark.StringDict {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.replEnv != nil {
+		return s.replEnv
+	}
+	return s.env
+}
+
 // completeName returns the names of the environment, the universe and
 // the keywords that start with prefix.
 func (s *Session) completeName(prefix string) []string {
-	s.mu.Lock()
-	env := s.replEnv
-	s.mu.Unlock()
-	if env == nil {
-		env = s.env
-	}
+	env := s.completionEnv()
 	var names []string
 	for _, dict := range []starlark.StringDict{env, starlark.Universe} {
 		for name, v := range dict {
@@ -85,12 +91,7 @@ func (s *Session) completeAttr(src, prefix string) []string {
 	if err != nil {
 		return nil
 	}
-	s.mu.Lock()
-	env := s.replEnv
-	s.mu.Unlock()
-	if env == nil {
-		env = s.env
-	}
+	env := s.completionEnv()
 
 	var names []string
 	s.run(func() {
