@@ -58,13 +58,6 @@ func (t *Thread) Backtrace(max int) ([]sym.Frame, error) {
 	return frames, err
 }
 
-// libState follows the dynamic linker, for pending breakpoints.
-type libState struct {
-	watch    *Breakpoint // on the dynamic linker's rendezvous function
-	settled  bool        // the libraries of start-up are loaded (or there are none)
-	resolver []*Breakpoint
-}
-
 // BreakAt plants a breakpoint at every place a location spec names: an address,
 // a function, file:line or lib:function (see sym.ParseLocation). A location
 // that names nothing yet stays pending when it may name something in a library
@@ -105,25 +98,6 @@ func (p *Process) BreakAt(spec string, onHit func(*Thread, *Breakpoint) bool) (*
 	return bp, err
 }
 
-// mayPend says whether an unresolved spec could still come to name something.
-func (p *Process) mayPend(tab *sym.Table, s sym.Spec) bool {
-	if s.Kind == sym.SpecAddr {
-		return false
-	}
-	if !p.libs.settled {
-		return true
-	}
-	if s.Kind == sym.SpecScoped {
-		for _, m := range tab.Modules() {
-			if strings.HasPrefix(m.Name, s.Scope) || strings.HasSuffix(m.Path, "/"+s.Scope) || m.Path == s.Scope {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // place plants bp at the locations it does not have yet. An indirect function
 // whose GOT is not relocated yet is caught when its resolver returns.
 func (p *Process) place(bp *Breakpoint, locs []sym.Location) error {
@@ -153,144 +127,6 @@ func (bp *Breakpoint) hasAddr(addr uint64) bool {
 		}
 	}
 	return false
-}
-
-// catchResolver plants a one-shot breakpoint on an IFUNC resolver and another on
-// its return address: the resolver's result (rax) is where the program will go.
-func (p *Process) catchResolver(bp *Breakpoint, resolver uint64) {
-	for _, r := range p.libs.resolver {
-		if r.Data == bp && r.hasAddr(resolver) {
-			return
-		}
-	}
-	var entry *Breakpoint
-	entry = &Breakpoint{Internal: true, Data: bp, p: p, enabled: true}
-	entry.OnHit = func(t *Thread, _ *Breakpoint) bool {
-		var ret [8]byte
-		if _, err := p.readMem(t.regs.Rsp, ret[:]); err != nil {
-			return false
-		}
-		retAddr := uint64(ret[0]) | uint64(ret[1])<<8 | uint64(ret[2])<<16 | uint64(ret[3])<<24 |
-			uint64(ret[4])<<32 | uint64(ret[5])<<40 | uint64(ret[6])<<48 | uint64(ret[7])<<56
-		sp := t.regs.Rsp
-		exit := &Breakpoint{Internal: true, p: p, enabled: true}
-		exit.OnHit = func(t *Thread, _ *Breakpoint) bool {
-			if t.regs.Rsp != sp+8 {
-				return false // a recursive call's return: not ours
-			}
-			impl := t.regs.Rax
-			p.dropInternal(exit)
-			if !bp.cleared && !bp.hasAddr(impl) {
-				loc := sym.Location{Addr: impl, IFunc: true}
-				if tab, err := p.symbols(); err == nil {
-					if s := tab.PCToFunc(impl); s != nil {
-						loc.Function, loc.Module = s.Name, s.Module
-					}
-				}
-				p.place(bp, []sym.Location{loc})
-			}
-			return false
-		}
-		p.dropInternal(entry)
-		p.addInternal(exit, retAddr)
-		return false
-	}
-	p.addInternal(entry, resolver)
-}
-
-func (p *Process) addInternal(bp *Breakpoint, addr uint64) {
-	if p.plant(addr, bp) == nil {
-		bp.addrs = []uint64{addr}
-		p.libs.resolver = append(p.libs.resolver, bp)
-		p.bps.list = append(p.bps.list, bp)
-	}
-}
-
-func (p *Process) dropInternal(bp *Breakpoint) {
-	for _, a := range bp.addrs {
-		p.unplant(a, bp, true)
-	}
-	bp.addrs = nil
-	bp.cleared = true
-	p.bps.drop(bp)
-	for i, r := range p.libs.resolver {
-		if r == bp {
-			p.libs.resolver = append(p.libs.resolver[:i], p.libs.resolver[i+1:]...)
-			break
-		}
-	}
-}
-
-// watchLibraries plants the engine's breakpoint on the dynamic linker's
-// rendezvous function, once.
-func (p *Process) watchLibraries(tab *sym.Table) {
-	if p.libs.watch != nil || p.libs.settled {
-		return
-	}
-	addr, ok := tab.RendezvousAddr()
-	if !ok {
-		p.libs.settled = true // static: no libraries will come
-		return
-	}
-	if !p.launched {
-		p.libs.settled = true // attached: start-up is over
-	}
-	w := &Breakpoint{Internal: true, p: p, enabled: true}
-	w.OnHit = func(*Thread, *Breakpoint) bool { p.librariesChanged(); return false }
-	if p.plant(addr, w) == nil {
-		w.addrs = []uint64{addr}
-		p.libs.watch = w
-		p.bps.list = append(p.bps.list, w)
-	}
-}
-
-// librariesChanged runs at every hit of the rendezvous breakpoint: once the
-// list of libraries is consistent, breakpoints in unloaded libraries are dropped
-// without touching their memory (it is gone), and every location is resolved
-// again so that pending ones land in the new libraries.
-func (p *Process) librariesChanged() {
-	tab := p.syms
-	if tab == nil {
-		return
-	}
-	if st, ok := tab.RDebugState(); ok && st != 0 {
-		return // the dynamic linker is in the middle of a change
-	}
-	_, removed, err := tab.Refresh()
-	if err != nil {
-		return
-	}
-	if p.libs.watch != nil && len(tab.Modules()) > 2 {
-		p.libs.settled = true
-	}
-	for _, bp := range append([]*Breakpoint(nil), p.bps.list...) {
-		if bp.spec == nil || bp.cleared {
-			continue
-		}
-		for _, m := range removed {
-			for i := 0; i < len(bp.addrs); i++ {
-				if a := bp.addrs[i]; a >= m.Start && a < m.End {
-					if bp.enabled {
-						p.unplant(a, bp, false)
-					}
-					bp.addrs = append(bp.addrs[:i], bp.addrs[i+1:]...)
-					bp.locs = append(bp.locs[:i], bp.locs[i+1:]...)
-					i--
-				}
-			}
-		}
-		if locs, err := tab.ResolveSpec(*bp.spec); err == nil {
-			p.place(bp, locs)
-		}
-	}
-}
-
-// Pending reports whether the breakpoint waits for a library: it has a
-// location spec and no address yet.
-func (bp *Breakpoint) Pending() bool {
-	var pending bool
-	bp.p.e.Do(func() { pending = bp.spec != nil && len(bp.addrs) == 0 && !bp.cleared })
-	return pending
 }
 
 // Location describes where the breakpoint is: "hot at hotloop.c:12", or the spec
