@@ -26,11 +26,25 @@ const attachDoc = `attach(pid) -> process
 Attaches to a running process and stops all of its threads. When the script
 ends, the process is detached (with every breakpoint removed) and goes on.`
 
-// StartError marks a failure to launch or attach, so the CLI can exit with 3.
-type StartError struct{ Err error }
+// startError says a core *StartError once, as "launch: ./x: no such file or
+// directory": the builtin is the operation, so the message does not repeat it.
+// errors.As finds the *core.StartError (the CLI exits with 3 for it).
+type startError struct {
+	name string
+	se   *core.StartError
+}
 
-func (e *StartError) Error() string { return e.Err.Error() }
-func (e *StartError) Unwrap() error { return e.Err }
+func (e *startError) Error() string { return e.name + ": " + e.se.Target() + ": " + e.se.Err.Error() }
+func (e *startError) Unwrap() error { return e.se }
+
+// startErr is the error of a launch or attach that core refused.
+func startErr(b *starlark.Builtin, err error) error {
+	var se *core.StartError
+	if errors.As(err, &se) {
+		return &startError{name: b.Name(), se: se}
+	}
+	return wrapErr(b, err)
+}
 
 func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var argvV, envV, cwdV, stdinV, stdoutV, stderrV starlark.Value = nil, starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
@@ -114,7 +128,7 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	}
 	cp, err := env.Engine.Launch(cfg)
 	if err != nil {
-		return nil, &StartError{Err: wrapErr(b, err)}
+		return nil, startErr(b, err)
 	}
 	return env.wrap(cp), nil
 }
@@ -130,7 +144,7 @@ func attach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	}
 	cp, err := env.Engine.Attach(pid)
 	if err != nil {
-		return nil, &StartError{Err: wrapErr(b, err)}
+		return nil, startErr(b, err)
 	}
 	return env.wrap(cp), nil
 }
@@ -156,18 +170,4 @@ func stringsArg(b *starlark.Builtin, what string, v starlark.Value) ([]string, e
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// IsStartError reports whether err (from a script) is a failure to launch or
-// attach a target.
-func IsStartError(err error) bool {
-	var se *StartError
-	if errors.As(err, &se) {
-		return true
-	}
-	var ee *starlark.EvalError
-	if errors.As(err, &ee) {
-		return errors.As(ee.Unwrap(), &se)
-	}
-	return false
 }

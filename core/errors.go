@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -61,18 +62,28 @@ func (e *MemoryError) Error() string {
 func (e *MemoryError) Unwrap() error { return e.Err }
 
 // StartError is a launch or attach that failed: the target is not traced.
+// Its message is "launch ./prog: no such file or directory" or
+// "attach 4242: no such process".
 type StartError struct {
 	Op   string // "launch" or "attach"
-	What string // path or pid
-	Err  error
+	Path string // launch: the program, as given or as found in PATH
+	Pid  int    // attach: the process
+	// Err is the cause: an errno where the system gave one (unix.ENOENT,
+	// unix.ENOEXEC, unix.ESRCH; EPERM from ptrace as an *os.SyscallError), or
+	// exec.ErrNotFound, or an error saying what was wrong with the target.
+	Err error
+}
+
+// Target is the program (launch) or the pid (attach), as the message shows it.
+func (e *StartError) Target() string {
+	if e.Op == "attach" {
+		return strconv.Itoa(e.Pid)
+	}
+	return e.Path
 }
 
 func (e *StartError) Error() string {
-	msg := fmt.Sprintf("%s %s: %v", e.Op, e.What, e.Err)
-	if errors.Is(e.Err, unix.EPERM) && e.Op == "attach" {
-		msg += " (ptrace refused: check /proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE, and that no other debugger is attached)"
-	}
-	return msg
+	return e.Op + " " + e.Target() + ": " + e.Err.Error()
 }
 
 func (e *StartError) Unwrap() error { return e.Err }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -31,16 +32,16 @@ func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
 	if !strings.Contains(path, "/") {
 		lp, err := exec.LookPath(path)
 		if err != nil {
-			return nil, &StartError{Op: "launch", What: path, Err: err}
+			return nil, &StartError{Op: "launch", Path: path, Err: cause(err)}
 		}
 		path = lp
 	}
 	if st, err := os.Stat(path); err != nil {
-		return nil, &StartError{Op: "launch", What: path, Err: err}
+		return nil, &StartError{Op: "launch", Path: path, Err: cause(err)}
 	} else if st.IsDir() {
-		return nil, &StartError{Op: "launch", What: path, Err: fmt.Errorf("is a directory")}
+		return nil, &StartError{Op: "launch", Path: path, Err: unix.EISDIR}
 	} else if st.Mode()&0o111 == 0 {
-		return nil, &StartError{Op: "launch", What: path, Err: fmt.Errorf("not executable (mode %v)", st.Mode().Perm())}
+		return nil, &StartError{Op: "launch", Path: path, Err: fmt.Errorf("not executable (mode %v)", st.Mode().Perm())}
 	}
 	args := cfg.Args
 	if len(args) == 0 {
@@ -63,20 +64,20 @@ func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
 			Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: true},
 		})
 		if err != nil {
-			err = &StartError{Op: "launch", What: path, Err: err}
+			err = &StartError{Op: "launch", Path: path, Err: cause(err)}
 			return
 		}
 		pid := proc.Pid
 		proc.Release()
 		_, ws, werr := wait4(pid, false)
 		if werr != nil || !ws.Stopped() {
-			err = &StartError{Op: "launch", What: path, Err: fmt.Errorf("did not stop after exec (status %v, %v)", ws, werr)}
+			err = &StartError{Op: "launch", Path: path, Err: fmt.Errorf("did not stop after exec (status %v, %v)", ws, werr)}
 			return
 		}
 		if oerr := unix.PtraceSetOptions(pid, traceOptions|unix.PTRACE_O_EXITKILL); oerr != nil {
 			unix.Kill(pid, unix.SIGKILL)
 			wait4(pid, false)
-			err = &StartError{Op: "launch", What: path, Err: os.NewSyscallError("ptrace(PTRACE_SETOPTIONS)", oerr)}
+			err = &StartError{Op: "launch", Path: path, Err: os.NewSyscallError("ptrace(PTRACE_SETOPTIONS)", oerr)}
 			return
 		}
 		abs := exePath(pid)
@@ -96,26 +97,25 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
-	what := strconv.Itoa(pid)
 	if pid <= 0 {
-		return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("invalid pid")}
+		return nil, &StartError{Op: "attach", Pid: pid, Err: fmt.Errorf("invalid pid")}
 	}
 	if pid == os.Getpid() {
-		return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("cannot attach to stardbg itself")}
+		return nil, &StartError{Op: "attach", Pid: pid, Err: fmt.Errorf("cannot attach to stardbg itself")}
 	}
-	if _, err := os.Stat("/proc/" + what); err != nil {
-		return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("no such process")}
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+		return nil, &StartError{Op: "attach", Pid: pid, Err: unix.ESRCH}
 	}
 	if st := taskState(pid, pid); st == 'Z' || st == 'X' {
 		if len(listTasks(pid)) <= 1 {
-			return nil, &StartError{Op: "attach", What: what, Err: fmt.Errorf("process is a zombie")}
+			return nil, &StartError{Op: "attach", Pid: pid, Err: fmt.Errorf("process is a zombie")}
 		}
 	}
 	var p *Process
 	var err error
 	e.Do(func() {
 		if e.procs[pid] != nil {
-			err = &StartError{Op: "attach", What: what, Err: fmt.Errorf("already traced by this session")}
+			err = &StartError{Op: "attach", Pid: pid, Err: fmt.Errorf("already traced by this session")}
 			return
 		}
 		p = newProcess(e, pid, exePath(pid), readCmdline(pid), false)
@@ -146,7 +146,11 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 					continue // gone, or a zombie (a main thread that called pthread_exit)
 				}
 				if len(p.threads) == 0 {
-					err = &StartError{Op: "attach", What: what, Err: os.NewSyscallError("ptrace(PTRACE_SEIZE)", aerr)}
+					var cause error = os.NewSyscallError("ptrace(PTRACE_SEIZE)", aerr)
+					if aerr == unix.EPERM {
+						cause = fmt.Errorf("%w (ptrace refused: check /proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE, and that no other debugger is attached)", cause)
+					}
+					err = &StartError{Op: "attach", Pid: pid, Err: cause}
 					delete(e.procs, pid)
 					return
 				}
@@ -159,7 +163,7 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 			p.stopAll()
 		}
 		if len(p.threads) == 0 {
-			err = &StartError{Op: "attach", What: what, Err: fmt.Errorf("no thread could be attached")}
+			err = &StartError{Op: "attach", Pid: pid, Err: fmt.Errorf("no thread could be attached")}
 			delete(e.procs, pid)
 			return
 		}
@@ -175,6 +179,20 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// cause is the errno of a failed file operation (ENOENT, ENOEXEC...) without
+// the operation and the path, which a StartError says already, or err itself.
+func cause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err
+	}
+	return err
 }
 
 // execTrap reports whether thread tid stands in the stop of the SIGTRAP that

@@ -76,13 +76,6 @@ func (d *debugger) close() error {
 	return errors.Join(err, d.eng.Close())
 }
 
-// A startError is a failure to launch or attach the target of exec or
-// attach.
-type startError struct{ err error }
-
-func (e *startError) Error() string { return e.err.Error() }
-func (e *startError) Unwrap() error { return e.err }
-
 // runDebugger is the life of run, exec, attach and repl: it opens the event
 // log, catches signals and the deadline, calls body with a new debugger
 // (body starts the session, calls st.watch and runs the script or the
@@ -129,16 +122,17 @@ func exitCode(w io.Writer, why stopReason, err error) int {
 	case stopTimeout:
 		return exitFail // reported before the clean-up, with the backtraces
 	}
-	var se *startError
+	var se *core.StartError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &se):
-		fmt.Fprintf(w, "stardbg: %v\n", se.err)
+	case errors.As(err, &se) && err == error(se):
+		// exec or attach could not start its process: no script ran.
+		fmt.Fprintf(w, "stardbg: %v\n", se)
 		return exitStart
 	}
 	fmt.Fprintln(w, script.FormatError(err))
-	if builtins.IsStartError(err) {
+	if errors.As(err, &se) {
 		return exitStart
 	}
 	return exitFail

@@ -91,7 +91,7 @@ func (sf *scriptFlags) runOn(std stdio, rf *runFlags, start func(*debugger) (*bu
 		var err error
 		d.eng.Do(func() { p, err = start(d) })
 		if err != nil {
-			return &startError{err}
+			return err // a *core.StartError
 		}
 		return sf.run(d, st, std, rf, p)
 	})
