@@ -174,7 +174,7 @@ func TestScriptFaultReleasesTargets(t *testing.T) {
 // A script with a syntax error reports file:line:col, and runs nothing.
 func TestScriptSyntaxError(t *testing.T) {
 	err := execScript(t, "broken.star", "p = launch([target(\"c/hotloop\")])\nif p.pid\n    p.kill()\n", sessionOptions{})
-	if got, want := script.FormatError(err), "broken.star:3:1: got newline, want ':'"; got != want {
+	if got, want := script.FormatError(err), "broken.star:3:1: syntax error: got newline, want ':'"; got != want {
 		t.Fatalf("error %q, want %q", got, want)
 	}
 }

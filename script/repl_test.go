@@ -143,7 +143,7 @@ Error: floored division by zero
 >>> y
 5
 >>> x = = 1
-<stdin>:1:5: got '=', want primary expression
+<stdin>:1:5: syntax error: got '=', want primary expression
 >>> z
 <stdin>:1:1: undefined: z
 >>> y

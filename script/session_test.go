@@ -2,7 +2,10 @@ package script
 
 import (
 	"bytes"
+	"errors"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.starlark.net/starlark"
@@ -123,8 +126,9 @@ func TestFormatError(t *testing.T) {
 		src  string
 		want string
 	}{
-		{"x = 1 +", "f.star:1:8: got end of file, want primary expression"},
-		{"x = 1\n  y = 2", "f.star:2:3: got indent, want primary expression"},
+		{"x = 1 +", "f.star:1:8: syntax error: got end of file, want primary expression"},
+		{"x = 1\n  y = 2", "f.star:2:3: syntax error: got indent, want primary expression"},
+		{"x = = 1", "f.star:1:5: syntax error: got '=', want primary expression"},
 		{"x = a\ny = b", "f.star:1:5: undefined: a\nf.star:2:5: undefined: b"},
 		{"def f():\n    return 1 // 0\nf()", `Traceback (most recent call last):
   f.star:3:2: in <toplevel>
@@ -132,11 +136,50 @@ func TestFormatError(t *testing.T) {
 Error: floored division by zero`},
 		{`assert.eq(1, 2)`, `Traceback (most recent call last):
   f.star:1:10: in <toplevel>
-Error in assert.eq: assert.eq: 1 != 2`},
+Error: assert.eq: 1 != 2`},
+		// A builtin whose message does not name it is named by the trace.
+		{`bare()`, `Traceback (most recent call last):
+  f.star:1:5: in <toplevel>
+Error in bare: oops`},
+		// A failed load names the builtin once too, from inside the module.
+		{`load("m.star", "m")`, `Traceback (most recent call last):
+  f.star:1:1: in <toplevel>
+  m.star:1:10: in <toplevel>
+Error: cannot load m.star: assert.eq: 1 != 2`},
+		// Updating a module's state from a function says why it cannot
+		// and shows how.
+		{"count = 0\ndef on_hit():\n    count += 1\non_hit()", `Traceback (most recent call last):
+  f.star:4:7: in <toplevel>
+  f.star:3:5: in on_hit
+Error: local variable count referenced before assignment
+Note: the function assigns count, which makes count local to it: a function cannot
+assign a module global (Starlark has no "global" statement), and module globals are
+frozen once their file has finished loading. Keep the state in a dict and update it:
+    counts = {"n": 0}         # at module level (in a test_ function: inside the test)
+    counts["n"] += 1          # in the callback`},
+		{"argv.append(1)", `Traceback (most recent call last):
+  f.star:1:12: in <toplevel>
+Error: append: cannot append to frozen list
+Note: module globals, and the dicts and lists they hold, are frozen once their file
+has finished loading, so a function that runs later (a test_ function, its callbacks)
+cannot change them. Make the state inside the function that runs and let the callbacks
+defined there update it:
+    counts = {"n": 0}         # inside the test_ function
+    counts["n"] += 1          # in a callback defined in it`},
 	}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"m.star": "assert.eq(1, 2)\nm = 1"})
+	bare := starlark.NewBuiltin("bare", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		return nil, errors.New("oops")
+	})
 	for _, test := range tests {
-		_, err := NewSession(Options{}).ExecFile("f.star", test.src)
-		if got := FormatError(err); got != test.want {
+		s := NewSession(Options{Dir: dir, Predeclared: starlark.StringDict{"bare": bare}})
+		_, err := s.ExecFile(filepath.Join(dir, "f.star"), test.src)
+		if err == nil {
+			t.Errorf("%q: no error", test.src)
+			continue
+		}
+		if got := strings.ReplaceAll(FormatError(err), dir+"/", ""); got != test.want {
 			t.Errorf("%q: FormatError =\n%s\nwant\n%s", test.src, got, test.want)
 		}
 	}

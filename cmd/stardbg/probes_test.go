@@ -81,9 +81,9 @@ func TestProbes(t *testing.T) {
 	// A failure is followed by its error and backtrace, indented, then
 	// what the test printed.
 	for _, re := range []string{
-		`FAIL  testdata/probes/fail_test.star:test_assert_fails  \d+\.\d\ds\n    Traceback \(most recent call last\):\n      testdata/probes/fail_test.star:7:14: in test_assert_fails\n    Error in assert.eq: assert.eq: 2 != 3\n`,
+		`FAIL  testdata/probes/fail_test.star:test_assert_fails  \d+\.\d\ds\n    Traceback \(most recent call last\):\n      testdata/probes/fail_test.star:7:14: in test_assert_fails\n    Error: assert.eq: 2 != 3\n`,
 		`FAIL  testdata/probes/fail_test.star:test_callback_error  .*\n(    .*\n)*      testdata/probes/fail_test.star:\d+:\d+: in lambda\n    Error: floored division by zero\n`,
-		`FAIL  testdata/probes/broken_test.star  .*\n    testdata/probes/broken_test.star:\d+:\d+: got end of file`,
+		`FAIL  testdata/probes/broken_test.star  .*\n    testdata/probes/broken_test.star:\d+:\d+: syntax error: got end of file`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("stdout does not match %q\n%v", re, r)
