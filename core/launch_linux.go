@@ -148,7 +148,7 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 				if len(p.threads) == 0 {
 					var cause error = os.NewSyscallError("ptrace(PTRACE_SEIZE)", aerr)
 					if aerr == unix.EPERM {
-						cause = fmt.Errorf("%w (ptrace refused: check /proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE, and that no other debugger is attached)", cause)
+						cause = fmt.Errorf("%w: %s", cause, readPtraceFacts(pid).refusal())
 					}
 					err = &StartError{Op: "attach", Pid: pid, Err: cause}
 					delete(e.procs, pid)
