@@ -46,19 +46,18 @@ is not loaded yet is pending and planted when the library is loaded.
 cond(thread, bp), if given, decides whether a hit counts. on_hit(thread, bp)
 runs at every counted hit with the hitting thread stopped and the others
 running (reading another thread's registers stops it until the callback
-returns): a true result
-stops the process and wait_stop returns the "breakpoint" event; None or False
-resumes at once. Without on_hit every counted hit stops, like gdb's break.
-once=True clears the breakpoint after its first counted hit. hardware=True
-uses a debug register (DR0-DR3, at most four with watchpoints) instead of an
-int3: nothing is written into the program, and a hit needs no step-over.
+returns): a true result stops the process and wait_stop returns the
+"breakpoint" event; None or False resumes at once. Without on_hit every
+counted hit stops, like gdb's break. once=True clears the breakpoint after
+its first counted hit. hardware=True uses a debug register (DR0-DR3, at most
+four with watchpoints) instead of an int3: nothing is written into the
+program, and a hit needs no step-over.
 
-Callbacks may read and write memory and registers, set and clear
-breakpoints (hardware ones too) and take backtraces, but not cont, stop,
-wait_stop, run or step.
-An error in a callback stops the process and is raised by wait_stop.
-Starlark freezes a module's globals when it finishes loading: count in a
-dict or list (counts["n"] += 1) or in the breakpoint's own hits.`
+Callbacks may read and write memory and registers, set and clear breakpoints
+(hardware ones too) and take backtraces, but not cont, stop, wait_stop, run
+or step. An error in a callback stops the process and is raised by
+wait_stop. Starlark freezes a module's globals when it finishes loading:
+count in a dict or list (counts["n"] += 1) or in the breakpoint's own hits.`
 
 // newBreakpoint is the Starlark side of a breakpoint or watchpoint of break_at
 // or watch, with its callbacks checked.

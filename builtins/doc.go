@@ -1,11 +1,17 @@
 package builtins
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	"go.starlark.net/lib/json"
+	"go.starlark.net/lib/math"
+	"go.starlark.net/lib/time"
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 )
 
 // Predeclared returns the debugger's names for a new interpreter. The values
@@ -27,23 +33,6 @@ var globals = methods{
 	"hex":      {hexBuiltin, hexDoc},
 }
 
-const hexDoc = `hex(x) -> string
-
-The int x in hexadecimal with a 0x prefix, as Python writes it: hex(255) is
-"0xff", hex(-1) is "-0x1". Addresses read best this way.`
-
-func hexBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var x starlark.Int
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
-		return nil, err
-	}
-	v := x.BigInt()
-	if v.Sign() < 0 {
-		return starlark.String("-0x" + v.Neg(v).Text(16)), nil
-	}
-	return starlark.String("0x" + v.Text(16)), nil
-}
-
 func init() {
 	// help reads the tables that list it: add it after initialisation.
 	globals["help"] = method{help, helpDoc}
@@ -52,19 +41,33 @@ func init() {
 const helpDoc = `help(x) -> string
 
 Returns the documentation of a builtin, a method (help(p.peek)), a value's type
-(help(p) lists its fields and methods) or a name ("process.peek", "thread").`
+(help(p) lists its fields and methods), a module (help(json)) or a name
+("process.peek", "thread", "regs.rax", "argv").`
 
-// Topic is one documented name: a builtin, or a type's field or method.
+// Topic is one documented name: a builtin, a type's field or method, a
+// module's member or a name of the language.
 type Topic struct {
-	Name string // "launch", "process.peek"
+	Name string // "launch", "process.peek", "json.encode", "len"
 	Doc  string
 }
 
-type typeDoc struct {
+// A docGroup documents a namespace: a type of value ("process") or a module
+// ("json"). Its members are "name.member" topics.
+type docGroup struct {
 	name    string
 	summary string
-	fields  map[string]string
-	methods methods
+	fields  map[string]string // fields, a module's constants, registers
+	methods map[string]string // methods, a module's functions
+	// fieldLabel and methodLabel name the two lists in the summary:
+	// "Fields" and "Methods" when empty.
+	fieldLabel, methodLabel string
+	// order, when set, is the order of the fields (registers in the
+	// kernel's order); otherwise they are sorted.
+	order []string
+}
+
+func (g docGroup) labels() (string, string) {
+	return cmp.Or(g.fieldLabel, "Fields"), cmp.Or(g.methodLabel, "Methods")
 }
 
 func fieldDocs[T any](fs fields[T]) map[string]string {
@@ -75,63 +78,118 @@ func fieldDocs[T any](fs fields[T]) map[string]string {
 	return m
 }
 
-func regsFieldDocs() map[string]string {
-	return map[string]string{"<register>": "rax, rbx, ... rip, eflags, orig_rax, fs_base, gs_base: read and assign by attribute or key."}
+func methodDocs(ms methods) map[string]string {
+	m := map[string]string{}
+	for n, f := range ms {
+		m[n] = f.doc
+	}
+	return m
 }
 
-var types = []typeDoc{
-	{"process", "A traced process, from launch() or attach().", fieldDocs(processFields), processMethods},
-	{"thread", "A thread of a traced process.", fieldDocs(threadFields), threadMethods},
-	{"regs", "The general-purpose registers of a stopped thread, live: t.regs.rax, t.regs[\"rip\"], t.regs.rax = 0.", regsFieldDocs(), nil},
-	{"breakpoint", "A breakpoint, from p.break_at().", fieldDocs(breakpointFields), breakpointMethods},
-	{"event", "Why a process stopped or what happened to it, from wait_stop(), run(), step() or a handler.", fieldDocs(eventFields), nil},
+// types are the values of the debugger API, in the order of the reference.
+var types = []docGroup{
+	{name: "process", summary: "A traced process, from launch() or attach().",
+		fields: fieldDocs(processFields), methods: methodDocs(processMethods)},
+	{name: "thread", summary: "A thread of a traced process.",
+		fields: fieldDocs(threadFields), methods: methodDocs(threadMethods)},
+	regsGroup(),
+	{name: "breakpoint", summary: "A breakpoint, from p.break_at() or p.watch().",
+		fields: fieldDocs(breakpointFields), methods: methodDocs(breakpointMethods)},
+	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), step() or a handler.",
+		fields: fieldDocs(eventFields)},
 }
 
-// Topics returns every documented name, builtins first, then each type's
-// fields and methods: the reference that `stardbg doc` prints and that help()
-// answers from.
+// topNames are the names a script sees besides the builtins of globals:
+// those that script and cmd/stardbg predeclare.
+var topNames = map[string]string{
+	"argv":  argvDoc,
+	"p":     pDoc,
+	"sleep": sleepDoc,
+}
+
+// memberNames are the fields and methods, in the order of fieldNames
+// then sorted.
+func (g docGroup) memberNames() []string {
+	if g.order == nil {
+		return slices.Sorted(slices.Values(append(sortedKeys(g.fields), sortedKeys(g.methods)...)))
+	}
+	return slices.Concat(g.fieldNames(), sortedKeys(g.methods))
+}
+
+func (g docGroup) fieldNames() []string {
+	if g.order != nil {
+		return g.order
+	}
+	return sortedKeys(g.fields)
+}
+
+func (g docGroup) member(name string) string {
+	if doc, ok := g.fields[name]; ok {
+		return doc
+	}
+	return g.methods[name]
+}
+
+// Topics returns every documented name: the debugger's builtins, each type
+// with its fields and methods, each module with its members, then the
+// builtins of the language. It is the reference that `stardbg doc` prints
+// and help() answers from; each doc is wrapped at 80 columns.
 func Topics() []Topic {
 	var ts []Topic
-	for _, n := range globals.names() {
-		ts = append(ts, Topic{n, globals[n].doc})
+	for _, n := range topLevelNames() {
+		ts = append(ts, Topic{n, wrapDoc(topLevelDoc(n))})
 	}
-	for _, td := range types {
-		ts = append(ts, Topic{td.name, typeSummary(td)})
-		var names []string
-		for n := range td.fields {
-			names = append(names, n)
+	for _, g := range slices.Concat(types, modules) {
+		ts = append(ts, Topic{g.name, wrapDoc(groupSummary(g))})
+		for _, n := range g.memberNames() {
+			ts = append(ts, Topic{g.name + "." + n, wrapDoc(g.member(n))})
 		}
-		names = append(names, td.methods.names()...)
-		sort.Strings(names)
-		for _, n := range names {
-			doc, ok := td.fields[n]
-			if !ok {
-				doc = td.methods[n].doc
-			}
-			ts = append(ts, Topic{td.name + "." + n, doc})
-		}
+	}
+	for _, n := range sortedKeys(langNames) {
+		ts = append(ts, Topic{n, wrapDoc(langNames[n])})
 	}
 	return ts
 }
 
-func typeSummary(td typeDoc) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n%s\n", td.name, td.summary)
-	if len(td.fields) > 0 {
-		var names []string
-		for n := range td.fields {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(&b, "\nFields: %s\n", strings.Join(names, ", "))
+// topLevelNames are the builtins of globals and the names of topNames, sorted.
+func topLevelNames() []string {
+	return slices.Sorted(slices.Values(append(globals.names(), sortedKeys(topNames)...)))
+}
+
+func topLevelDoc(name string) string {
+	if m, ok := globals[name]; ok {
+		return m.doc
 	}
-	if len(td.methods) > 0 {
-		fmt.Fprintf(&b, "Methods: %s\n", strings.Join(td.methods.names(), ", "))
+	return topNames[name]
+}
+
+func sortedKeys(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func groupSummary(g docGroup) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n%s\n", g.name, g.summary)
+	fl, ml := g.labels()
+	if len(g.fields) > 0 {
+		fmt.Fprintf(&b, "\n%s: %s\n", fl, strings.Join(g.fieldNames(), ", "))
+	}
+	if len(g.methods) > 0 {
+		if len(g.fields) == 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s: %s\n", ml, strings.Join(sortedKeys(g.methods), ", "))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Doc returns the documentation of a name ("launch", "process.peek", "thread").
+// Doc returns the documentation of a name ("launch", "process.peek",
+// "thread", "json.encode", "len").
 func Doc(name string) (string, bool) {
 	for _, t := range Topics() {
 		if t.Name == name {
@@ -141,23 +199,39 @@ func Doc(name string) (string, bool) {
 	return "", false
 }
 
+// stdModules are the library modules every session predeclares, whose
+// functions are named without their module ("now", not "time.now").
+var stdModules = []*starlarkstruct.Module{json.Module, math.Module, time.Module}
+
+// topicOf returns the name help(x) looks up for a value.
+func topicOf(x starlark.Value) string {
+	switch x := x.(type) {
+	case starlark.String:
+		return string(x)
+	case *starlarkstruct.Module:
+		return x.Name
+	case *starlark.Builtin:
+		if r := x.Receiver(); r != nil {
+			return r.Type() + "." + x.Name()
+		}
+		for _, m := range stdModules {
+			for name, v := range m.Members {
+				if v == starlark.Value(x) {
+					return m.Name + "." + name
+				}
+			}
+		}
+		return x.Name()
+	}
+	return x.Type()
+}
+
 func help(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x starlark.Value
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
-	var name string
-	switch x := x.(type) {
-	case starlark.String:
-		name = string(x)
-	case *starlark.Builtin:
-		name = x.Name()
-		if r := x.Receiver(); r != nil {
-			name = r.Type() + "." + name
-		}
-	default:
-		name = x.Type()
-	}
+	name := topicOf(x)
 	if doc, ok := Doc(name); ok {
 		return starlark.String(doc), nil
 	}

@@ -5,22 +5,24 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"stardbg/builtins"
 )
+
+const regenerate = "Regenerate it from the module root with:\n\tgo generate ./cmd/stardbg\n" +
+	"(which runs: go run ./cmd/stardbg doc --markdown > docs/reference.md)"
 
 // TestReference checks that docs/reference.md is what stardbg doc
 // --markdown prints, so that the reference on disk follows the doc strings.
 func TestReference(t *testing.T) {
-	var want bytes.Buffer
-	writeMarkdown(&want, builtins.Topics())
+	var out, errs bytes.Buffer
+	if code := run([]string{"doc", "--markdown"}, nil, &out, &errs); code != exitOK {
+		t.Fatalf("stardbg doc --markdown: exit %d\n%s", code, errs.String())
+	}
 	path := filepath.Join("..", "..", "docs", "reference.md")
 	got, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v\nCreate it from the module root with:\n\tgo run ./cmd/stardbg doc --markdown > docs/reference.md", err)
+		t.Fatalf("%v\n%s", err, regenerate)
 	}
-	if !bytes.Equal(got, want.Bytes()) {
-		t.Errorf("docs/reference.md is not what stardbg doc --markdown prints (the doc strings changed).\n" +
-			"Regenerate it from the module root with:\n\tgo run ./cmd/stardbg doc --markdown > docs/reference.md")
+	if !bytes.Equal(got, out.Bytes()) {
+		t.Errorf("docs/reference.md is not what stardbg doc --markdown prints (the doc strings changed).\n%s", regenerate)
 	}
 }
