@@ -301,8 +301,8 @@ func (p *Process) unplant(addr uint64, bp *Breakpoint, write bool) error {
 		bs.sorted = append(bs.sorted[:i], bs.sorted[i+1:]...)
 	}
 	for _, t := range p.threads {
-		if t.bpAt == s {
-			t.bpAt = nil
+		if t.stop.over == s {
+			t.stop.over = nil
 		}
 	}
 	if write {

@@ -30,11 +30,11 @@ func (t *Thread) Step() (*Event, error) {
 		}
 		p.stopping = true
 		stepped := false
-		if s := t.bpAt; s != nil && p.bps.sites[s.addr] == s {
+		if s := t.stop.over; s != nil && p.bps.sites[s.addr] == s {
 			if s.emuOK && p.emulateAt(t, s) {
 				stepped = true
 			} else {
-				t.bpAt = nil
+				t.stop.over = nil
 				if _, err = p.writeMem(s.addr, []byte{s.orig}); err == nil {
 					stepped = p.singleStep(t)
 					if p.bps.sites[s.addr] == s && p.live() == nil {
@@ -91,7 +91,7 @@ func (p *Process) detach() error {
 		for _, t := range p.threadList() {
 			if t.state == tsStopped && t.sigstopSent {
 				pending = true
-				t.bpAt = nil
+				t.stop.over = nil
 				t.resume(false)
 			}
 		}

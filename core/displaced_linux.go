@@ -239,8 +239,7 @@ func (p *Process) injectSyscall(t *Thread, gadget uint64, nr int, a1, a2, a3, a4
 	if err := t.loadRegs(); err != nil {
 		return 0, err
 	}
-	saved := t.regs
-	savedBp := t.bpAt
+	saved, savedStop := t.regs, t.stop
 	r := saved
 	r.Rip, r.Rax, r.Orig_rax = gadget, uint64(nr), ^uint64(0)
 	r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9 = a1, a2, a3, a4, a5, a6
@@ -250,16 +249,22 @@ func (p *Process) injectSyscall(t *Thread, gadget uint64, nr int, a1, a2, a3, a4
 		return 0, err
 	}
 	ok := p.stepHolding(t, gadget, nil)
-	t.hwPending = nil // a system call's step touches no watched memory
 	var res uint64
+	var err error
 	if ok {
 		t.regsValid = false
-		if err := t.loadRegs(); err != nil {
-			return 0, err
+		if err = t.loadRegs(); err == nil {
+			res = t.regs.Rax
 		}
-		res = t.regs.Rax
 	}
-	t.regs, t.regsDirty, t.regsValid, t.bpAt = saved, true, true, savedBp
+	// The stop it was in is still what it is stopped for; the signals that
+	// came meanwhile are kept for signalsArrived.
+	arrived := t.stop.arrived
+	t.stop, t.stop.arrived = savedStop, arrived
+	t.regs, t.regsDirty, t.regsValid = saved, true, true
+	if err != nil {
+		return 0, err
+	}
 	if !ok {
 		return 0, os.ErrDeadlineExceeded
 	}
@@ -300,7 +305,7 @@ func (p *Process) displacedStep(t *Thread, s *site) bool {
 		t.regs.Rip = s.addr + n
 		t.regsDirty = true
 	}
-	t.bpAt = nil
+	t.stop.over = nil
 	return true
 }
 
@@ -345,10 +350,11 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 			p.e.dispatch(wpid, ws)
 			return false
 		}
-		t.state, t.regsValid, t.stepping = tsStopped, false, false
+		t.state, t.regsValid, t.stop.stepping = tsStopped, false, false
 		sig := ws.StopSignal()
 		switch {
 		case sig == unix.SIGTRAP && ws.TrapCause() == 0:
+			t.stop.kind = stopStep
 			p.stepDR6(t)
 			return true
 		case sig == unix.SIGTRAP:
@@ -372,12 +378,12 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 			if s != nil && t.loadRegs() == nil && t.regs.Rip == pc {
 				t.regs.Rip, t.regsDirty = s.addr, true
 			}
-			t.bpAt = nil
+			t.stop.over = nil
 			p.signal(t, sig)
 			return false
 		}
 		if sig != unix.SIGTRAP {
-			t.arrived = append(t.arrived, sig)
+			t.stop.arrived = append(t.stop.arrived, sig)
 		}
 	}
 }

@@ -23,5 +23,42 @@
 // that can do neither (system calls, some branches) stop every thread, take the byte
 // out, single-step and put it back, so no thread can run past the address unseen.
 //
+// # Stop records
+//
+// Each thread carries one stop record (type stop, stop_linux.go): why it is
+// stopped, and what resuming it must do first. classify is the one function
+// that reads a thread's wait status; it sets the record's kind and its data,
+// and act does what the kind says. The kinds:
+//
+//	none            running, or stopped by the engine itself (a new thread)
+//	ours            our SIGSTOP or PTRACE_INTERRUPT: reported if it answers Stop
+//	                (req), else the thread runs on
+//	group-stop      job control in a seized process: runs on
+//	ptrace-event    clone, fork, vfork, exec, exit (cause): handled, then runs on
+//	step            a single-step is done: EventStep
+//	breakpoint      an int3 (site): rip is put back on it, over = site; the
+//	                callbacks run, then EventBreakpoint or it runs on
+//	hw-breakpoint   a debug register (hw); site is the int3 at its address then
+//	watchpoint      a debug register saw an access: EventWatch or runs on
+//	stale-trap      a breakpoint taken out since: runs on, the program never knows
+//	signal          the signal policy decides (EventSignal, pendingSig)
+//	killed          SIGKILLed in the stop: its exit is to come
+//	exit, vanished  only while held (below): it exited, or wait4 lost it
+//
+// A thread stopped while another thread's callback runs is held
+// (hold_linux.go): classify decides its record at once, with held set, and act
+// runs when the callback has returned (releaseHeld); a callback that moves the
+// thread or clears its breakpoint meanwhile cancels a breakpoint hit.
+//
+// Resuming reads the second half of the record. over is the int3 the thread
+// stands on: it is stepped over first (emulated, displaced, or in place with
+// every thread stopped), and the int3 is put back. watch and arrived are what
+// that step brought (a watchpoint it triggered, signals held during it), handled
+// as soon as it is done. The last part says how the thread was resumed and
+// survives while it runs: stepping (PTRACE_SINGLESTEP: its SIGTRAP is the step)
+// and hwAt (resumed from a hardware breakpoint with the resume flag, not run
+// yet: an int3 planted there since is stepped over if it is held before it
+// moves). A resume sets kind to none and clears over.
+//
 // core knows nothing about Starlark or terminals; symbols live in core/sym.
 package core

@@ -266,7 +266,7 @@ func (p *Process) stepDR6(t *Thread) {
 	dr6 := p.takeDR6(t)
 	for i, s := range p.hw {
 		if dr6&(1<<i) != 0 && s != nil && s.kind != WatchExec && s.armed() {
-			t.hwPending = s
+			t.stop.watch = s
 		}
 	}
 }
@@ -290,8 +290,8 @@ func (p *Process) takeDR6(t *Thread) uint64 {
 // came as the step's (see emuAccess, stepDR6). hwTrap then resumes t or
 // reports the hit, and it returns true.
 func (p *Process) steppedOntoWatch(t *Thread) bool {
-	w := t.hwPending
-	t.hwPending = nil
+	w := t.stop.watch
+	t.stop.watch = nil
 	if w == nil || t.state != tsStopped || !p.hwLive(w) {
 		return false
 	}
@@ -318,10 +318,10 @@ func (s *hwSlot) armed() bool { return s.bp.enabled && !s.bp.cleared }
 // breakpoint at the pc it resumes from.
 func (p *Process) skipPlanted(t *Thread, at uint64, seen *site) {
 	now := p.bps.sites[at]
-	if now == nil || now == seen || t.bpAt != nil || t.loadRegs() != nil || t.regs.Rip != at {
+	if now == nil || now == seen || t.stop.over != nil || t.loadRegs() != nil || t.regs.Rip != at {
 		return
 	}
-	t.bpAt = now
+	t.stop.over = now
 }
 
 // hwTrap runs the callbacks of a hardware breakpoint or watchpoint hit. before
@@ -347,7 +347,7 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 	p.inCallback = false
 	if s.kind == WatchExec {
 		p.skipPlanted(t, s.addr, before) // one the callback planted where t stands
-		t.hwAt, t.hwSite = s.addr, p.bps.sites[s.addr]
+		t.stop.hwAt, t.stop.hwSite = s.addr, p.bps.sites[s.addr]
 	}
 	if stop {
 		p.report(ev)

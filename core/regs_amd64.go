@@ -123,7 +123,7 @@ func (t *Thread) SetRegs(r unix.PtraceRegs) error {
 			return
 		}
 		if r.Rip != t.regs.Rip {
-			t.bpAt = nil
+			t.stop.over = nil
 		}
 		t.regs, t.regsDirty = r, true
 	})
@@ -169,7 +169,7 @@ func (t *Thread) SetReg(i int, v uint64) error {
 			return
 		}
 		if i == 16 && v != t.regs.Rip {
-			t.bpAt = nil
+			t.stop.over = nil
 		}
 		*regPtr(&t.regs, i) = v
 		t.regsDirty = true

@@ -10,7 +10,7 @@ import (
 // of line (displaced stepping). Only when neither can be done does it stop every
 // thread and single-step the original instruction in place (see resumeAll).
 func (p *Process) resumeThread(t *Thread) {
-	s := t.bpAt
+	s := t.stop.over
 	if s == nil || p.bps.sites[s.addr] != s {
 		t.resume(false)
 		return
@@ -46,9 +46,9 @@ func (p *Process) emulate(t *Thread, s *site) bool {
 		return false
 	}
 	t.regsDirty = true
-	t.bpAt = nil
+	t.stop.over = nil
 	if p.emuWatch != nil {
-		t.hwPending, p.emuWatch = p.emuWatch, nil
+		t.stop.watch, p.emuWatch = p.emuWatch, nil
 	}
 	return true
 }
@@ -60,7 +60,7 @@ func (p *Process) emulate(t *Thread, s *site) bool {
 func (p *Process) resumeAll() error {
 	p.stopping = true
 	for _, t := range p.threadList() {
-		if t.state == tsStopped && t.bpAt != nil && t.held == nil {
+		if t.state == tsStopped && t.stop.over != nil && !t.stop.held {
 			p.stepOver(t)
 			p.steppedOntoWatch(t) // counted; a stop is reported below
 		}
@@ -71,7 +71,7 @@ func (p *Process) resumeAll() error {
 	}
 	var first error
 	for _, t := range p.threadList() {
-		if t.state == tsStopped && t.held == nil { // held ones: releaseHeld
+		if t.state == tsStopped && !t.stop.held { // held ones: releaseHeld
 			if err := t.resume(false); err != nil && first == nil {
 				first = err
 			}
@@ -83,8 +83,8 @@ func (p *Process) resumeAll() error {
 // stepOver executes the instruction under t's breakpoint. All other threads must
 // be stopped when the emulator cannot do it.
 func (p *Process) stepOver(t *Thread) {
-	s := t.bpAt
-	t.bpAt = nil
+	s := t.stop.over
+	t.stop.over = nil
 	if s == nil || p.bps.sites[s.addr] != s {
 		return
 	}
@@ -102,10 +102,10 @@ func (p *Process) stepOver(t *Thread) {
 }
 
 func (p *Process) emulateAt(t *Thread, s *site) bool {
-	t.bpAt = s
+	t.stop.over = s
 	ok := p.emulate(t, s)
 	if !ok {
-		t.bpAt = nil
+		t.stop.over = nil
 	}
 	return ok
 }
@@ -120,8 +120,8 @@ func (p *Process) singleStep(t *Thread) (done bool) { return p.stepHolding(t, 0,
 // one to deliver becomes t's pending signal. When t has a pending signal
 // already, the others are sent to it again and meet the policy when they come.
 func (p *Process) signalsArrived(t *Thread) {
-	arrived := t.arrived
-	t.arrived = nil
+	arrived := t.stop.arrived
+	t.stop.arrived = nil
 	if t.state != tsStopped {
 		return
 	}

@@ -30,14 +30,8 @@ type Thread struct {
 	regsValid bool // regs holds the thread's registers for this stop
 	regsDirty bool // regs must be written back before the thread runs
 
-	pendingSig unix.Signal   // delivered when the thread next resumes
-	arrived    []unix.Signal // came while it stepped over a breakpoint: see signalsArrived
-	stepping   bool          // resumed with PTRACE_SINGLESTEP
-	bpAt       *site         // stopped on this breakpoint: step over it when resuming
-	held       *held         // stopped for another thread's callback: see hold
-	hwPending  *hwSlot       // a watchpoint its step over a breakpoint triggered
-	hwAt       uint64        // resumed from a hardware breakpoint here, not run yet
-	hwSite     *site         // the software breakpoint at hwAt then, if any
+	pendingSig unix.Signal // delivered when the thread next resumes
+	stop       stop        // why it is stopped, and what resuming it must do: see stop_linux.go
 	exitStatus int
 }
 
@@ -128,8 +122,7 @@ func (t *Thread) resume(step bool) error {
 	sig := int(t.pendingSig)
 	t.pendingSig = 0
 	t.regsValid = false
-	t.bpAt = nil
-	t.stepping = step
+	t.stop.kind, t.stop.over, t.stop.stepping = stopNone, nil, step
 	t.state = tsRunning
 	var err error
 	if step {

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"os"
 	"time"
 
@@ -171,7 +170,8 @@ func (e *Engine) dispatch(tid int, ws unix.WaitStatus) {
 	case ws.Stopped():
 		t.state = tsStopped
 		t.regsValid = false
-		p.stopped(t, ws)
+		p.classify(t, ws, false)
+		p.act(t)
 	}
 }
 
@@ -185,83 +185,6 @@ func (p *Process) consumeSigstop(t *Thread) (ours bool, req EventKind) {
 	t.sigstopSent = false
 	req, p.stopReq = p.stopReq, 0
 	return true, req
-}
-
-// stopped handles a ptrace-stop of t.
-func (p *Process) stopped(t *Thread, ws unix.WaitStatus) {
-	t.hwAt = 0
-	sig := ws.StopSignal()
-	if t.interrupted {
-		// Any ptrace-stop clears a pending PTRACE_INTERRUPT: this stop is the
-		// one we asked for, whatever it reports.
-		p.mu.Lock()
-		t.interrupted = false
-		p.mu.Unlock()
-		if sig == unix.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_STOP {
-			if p.shouldRun() {
-				p.resumeThread(t)
-			}
-			return
-		}
-	}
-	if uint32(ws)>>16 == unix.PTRACE_EVENT_STOP {
-		// A group-stop of a seized (attached) process: the job-control signal
-		// was delivered already and must not be again.
-		if p.shouldRun() {
-			p.resumeThread(t)
-		}
-		return
-	}
-	if cause := ws.TrapCause(); sig == unix.SIGTRAP && cause > 0 {
-		p.ptraceEvent(t, cause)
-		return
-	}
-	if t.stepping {
-		t.stepping = false
-		if sig == unix.SIGTRAP {
-			p.report(&Event{Kind: EventStep, Process: p, Thread: t})
-			return
-		}
-	}
-	switch sig {
-	case unix.SIGSTOP:
-		if ours, req := p.consumeSigstop(t); ours {
-			if req != 0 {
-				p.report(&Event{Kind: req, Process: p, Thread: t})
-			} else if p.shouldRun() {
-				p.resumeThread(t)
-			}
-			return
-		}
-	case unix.SIGTRAP:
-		if hw, ours := p.hwHit(t); ours {
-			if hw != nil && p.hwLive(hw) {
-				p.hwTrap(t, hw, p.bps.sites[hw.addr])
-			} else if p.shouldRun() {
-				p.resumeThread(t) // a register disabled or freed since: stale
-			}
-			return
-		}
-		err := t.loadRegs()
-		if err == nil {
-			if s := p.bps.sites[t.regs.Rip-1]; s != nil {
-				p.hit(t, s)
-				return
-			}
-			if p.staleTrap(t) {
-				if p.shouldRun() {
-					p.resumeThread(t)
-				}
-				return
-			}
-		} else if errors.Is(err, unix.ESRCH) {
-			// SIGKILLed in this stop: there is no trap to report, only its exit
-			// to come.
-			t.state = tsRunning
-			return
-		}
-	}
-	p.signal(t, sig)
 }
 
 // staleTrap recognises the trap of an int3 that was taken out after the thread
@@ -290,7 +213,7 @@ func (p *Process) staleTrap(t *Thread) bool {
 func (p *Process) hit(t *Thread, s *site) {
 	t.regs.Rip = s.addr
 	t.regsDirty = true
-	t.bpAt = s
+	t.stop.over = s
 	var stopBp *Breakpoint
 	var buf [4]*Breakpoint
 	owners := append(buf[:0], s.owners...)
@@ -374,7 +297,7 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		}
 		// The thread is on its way out: let it go, it never stops again.
 		t.state = tsExiting
-		t.bpAt = nil
+		t.stop.over = nil
 		t.pendingSig = 0
 		_ = ptrace(unix.PTRACE_CONT, t.tid, 0, 0)
 		return
@@ -484,7 +407,7 @@ func (p *Process) execed(t *Thread) {
 			p.removeThread(o)
 		}
 	}
-	t.bpAt, t.regsValid, t.regsDirty, t.pendingSig, t.stepping = nil, false, false, 0, false
+	t.stop, t.regsValid, t.regsDirty, t.pendingSig = stop{}, false, false, 0
 	p.removeAllSites(false)
 	p.bps.removed = map[uint64]bool{}
 	var keep []*Breakpoint
