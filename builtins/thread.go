@@ -62,8 +62,8 @@ var threadFields = fields[*Thread]{
 	"process": {func(t *Thread) (starlark.Value, error) { return t.proc, nil }, "process: the process of the thread."},
 	"state": {func(t *Thread) (starlark.Value, error) { return starlark.String(t.t.State()), nil },
 		`state: "stopped", "running", "exiting" or "exited".`},
-	"pc": {func(t *Thread) (starlark.Value, error) { return t.reg("pc", 16) }, "pc: the instruction pointer (rip)."},
-	"sp": {func(t *Thread) (starlark.Value, error) { return t.reg("sp", 19) }, "sp: the stack pointer (rsp)."},
+	"pc": {func(t *Thread) (starlark.Value, error) { return t.reg("pc", core.RIP) }, "pc: the instruction pointer (rip)."},
+	"sp": {func(t *Thread) (starlark.Value, error) { return t.reg("sp", core.RSP) }, "sp: the stack pointer (rsp)."},
 	"regs": {func(t *Thread) (starlark.Value, error) { return &Regs{t: t}, nil },
 		"regs: the general-purpose registers, by attribute or key (t.regs.rax, t.regs[\"rip\"]); assigning one " +
 			"(t.regs.rax = 0) writes it. dir(t.regs) lists the names. In a callback, the registers (and pc, sp, " +
@@ -89,7 +89,7 @@ var threadMethods = methods{
 	"send_signal": {threadSendSignal, "send_signal(name)\n\nSends a signal to this thread (tgkill)."},
 }
 
-func (t *Thread) reg(what string, i int) (starlark.Value, error) {
+func (t *Thread) reg(what string, i core.Reg) (starlark.Value, error) {
 	v, err := t.t.Reg(i)
 	if err != nil {
 		return nil, fmt.Errorf("thread.%s: %w", what, err)
@@ -120,9 +120,10 @@ func threadStep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	return evv, nil
 }
 
-var argRegs = map[string][]int{
-	"c":  {14, 13, 12, 11, 9, 8},          // rdi rsi rdx rcx r8 r9
-	"go": {10, 5, 11, 14, 13, 9, 8, 7, 6}, // rax rbx rcx rdi rsi r8 r9 r10 r11
+// argRegs are the registers of the integer arguments, by ABI.
+var argRegs = map[string][]core.Reg{
+	"c":  {core.RDI, core.RSI, core.RDX, core.RCX, core.R8, core.R9},
+	"go": {core.RAX, core.RBX, core.RCX, core.RDI, core.RSI, core.R8, core.R9, core.R10, core.R11},
 }
 
 func threadArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

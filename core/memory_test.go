@@ -105,6 +105,7 @@ func TestRegisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, name := range RegNames {
+		i := Reg(i)
 		byName, err := th.RegByName(name)
 		if err != nil {
 			t.Fatal(err)

@@ -6,86 +6,128 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// RegNames are the general-purpose registers in the kernel's user_regs_struct
-// order: a register's index is its position here.
+// Reg is a general-purpose register: its value is its index in the kernel's
+// user_regs_struct, and in RegNames.
+type Reg int
+
+// The general-purpose registers, in user_regs_struct order.
+const (
+	R15 Reg = iota
+	R14
+	R13
+	R12
+	RBP
+	RBX
+	R11
+	R10
+	R9
+	R8
+	RAX
+	RCX
+	RDX
+	RSI
+	RDI
+	OrigRAX
+	RIP
+	CS
+	EFLAGS
+	RSP
+	SS
+	FSBase
+	GSBase
+	DS
+	ES
+	FS
+	GS
+	numRegs int = iota
+)
+
+// RegNames are the names of the general-purpose registers, by Reg.
 var RegNames = []string{
 	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
 	"rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp",
 	"ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
 }
 
-var regIndex = func() map[string]int {
-	m := make(map[string]int, len(RegNames))
+func (r Reg) String() string {
+	if r < 0 || int(r) >= len(RegNames) {
+		return fmt.Sprintf("reg(%d)", int(r))
+	}
+	return RegNames[r]
+}
+
+var regIndex = func() map[string]Reg {
+	m := make(map[string]Reg, len(RegNames))
 	for i, n := range RegNames {
-		m[n] = i
+		m[n] = Reg(i)
 	}
 	return m
 }()
 
-// RegIndex returns the index of a register name, or -1.
-func RegIndex(name string) int {
-	if i, ok := regIndex[name]; ok {
-		return i
+// RegIndex returns the register of a name, or -1.
+func RegIndex(name string) Reg {
+	if r, ok := regIndex[name]; ok {
+		return r
 	}
 	return -1
 }
 
 // regPtr returns a pointer to register i of r.
-func regPtr(r *unix.PtraceRegs, i int) *uint64 {
+func regPtr(r *unix.PtraceRegs, i Reg) *uint64 {
 	switch i {
-	case 0:
+	case R15:
 		return &r.R15
-	case 1:
+	case R14:
 		return &r.R14
-	case 2:
+	case R13:
 		return &r.R13
-	case 3:
+	case R12:
 		return &r.R12
-	case 4:
+	case RBP:
 		return &r.Rbp
-	case 5:
+	case RBX:
 		return &r.Rbx
-	case 6:
+	case R11:
 		return &r.R11
-	case 7:
+	case R10:
 		return &r.R10
-	case 8:
+	case R9:
 		return &r.R9
-	case 9:
+	case R8:
 		return &r.R8
-	case 10:
+	case RAX:
 		return &r.Rax
-	case 11:
+	case RCX:
 		return &r.Rcx
-	case 12:
+	case RDX:
 		return &r.Rdx
-	case 13:
+	case RSI:
 		return &r.Rsi
-	case 14:
+	case RDI:
 		return &r.Rdi
-	case 15:
+	case OrigRAX:
 		return &r.Orig_rax
-	case 16:
+	case RIP:
 		return &r.Rip
-	case 17:
+	case CS:
 		return &r.Cs
-	case 18:
+	case EFLAGS:
 		return &r.Eflags
-	case 19:
+	case RSP:
 		return &r.Rsp
-	case 20:
+	case SS:
 		return &r.Ss
-	case 21:
+	case FSBase:
 		return &r.Fs_base
-	case 22:
+	case GSBase:
 		return &r.Gs_base
-	case 23:
+	case DS:
 		return &r.Ds
-	case 24:
+	case ES:
 		return &r.Es
-	case 25:
+	case FS:
 		return &r.Fs
-	case 26:
+	case GS:
 		return &r.Gs
 	}
 	return nil
@@ -130,8 +172,8 @@ func (t *Thread) SetRegs(r unix.PtraceRegs) error {
 	return err
 }
 
-// Reg reads one register by index (see RegNames).
-func (t *Thread) Reg(i int) (uint64, error) {
+// Reg reads one register.
+func (t *Thread) Reg(i Reg) (uint64, error) {
 	if t.p.e.OnTracer() {
 		return t.reg(i) // without Do's closure, which costs three allocations
 	}
@@ -141,9 +183,9 @@ func (t *Thread) Reg(i int) (uint64, error) {
 	return v, err
 }
 
-func (t *Thread) reg(i int) (uint64, error) {
-	if i < 0 || i >= len(RegNames) {
-		return 0, fmt.Errorf("register index %d out of range [0, %d)", i, len(RegNames))
+func (t *Thread) reg(i Reg) (uint64, error) {
+	if i < 0 || int(i) >= numRegs {
+		return 0, fmt.Errorf("register index %d out of range [0, %d)", i, numRegs)
 	}
 	if err := t.stoppedErr(); err != nil {
 		return 0, err
@@ -154,12 +196,12 @@ func (t *Thread) reg(i int) (uint64, error) {
 	return *regPtr(&t.regs, i), nil
 }
 
-// SetReg writes one register by index.
-func (t *Thread) SetReg(i int, v uint64) error {
+// SetReg writes one register.
+func (t *Thread) SetReg(i Reg, v uint64) error {
 	var err error
 	t.p.e.Do(func() {
-		if i < 0 || i >= len(RegNames) {
-			err = fmt.Errorf("register index %d out of range [0, %d)", i, len(RegNames))
+		if i < 0 || int(i) >= numRegs {
+			err = fmt.Errorf("register index %d out of range [0, %d)", i, numRegs)
 			return
 		}
 		if err = t.stoppedErr(); err != nil {
@@ -168,7 +210,7 @@ func (t *Thread) SetReg(i int, v uint64) error {
 		if err = t.loadRegs(); err != nil {
 			return
 		}
-		if i == 16 && v != t.regs.Rip {
+		if i == RIP && v != t.regs.Rip {
 			t.stop.over = nil
 		}
 		*regPtr(&t.regs, i) = v
@@ -196,7 +238,7 @@ func (t *Thread) SetRegByName(name string, v uint64) error {
 }
 
 // PC is the thread's instruction pointer.
-func (t *Thread) PC() (uint64, error) { return t.Reg(16) }
+func (t *Thread) PC() (uint64, error) { return t.Reg(RIP) }
 
 // SP is the thread's stack pointer.
-func (t *Thread) SP() (uint64, error) { return t.Reg(19) }
+func (t *Thread) SP() (uint64, error) { return t.Reg(RSP) }
