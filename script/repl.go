@@ -36,7 +36,8 @@ const (
 // leaves a bracket open continues on "... " lines until a blank line (or
 // the bracket closes). An expression prints its repr unless it is None,
 // and its value is kept in _. Errors print their backtrace and the loop
-// goes on. Globals stay mutable from one input to the next, and load()
+// goes on. Lines are numbered from the start of the REPL's input, as in a
+// file: a statement piped in reports its real line. Globals stay mutable from one input to the next, and load()
 // binds names globally.
 //
 // Each input runs in a fresh thread, so a Session.Cancel during an input
@@ -66,8 +67,17 @@ func (s *Session) REPL(p Prompter, out, errs io.Writer) (failed int, err error) 
 
 	opts := FileOptions()
 	opts.LoadBindsGlobally = true // each input is a file: let load() bind for later ones
+	var lines int32               // read before the current input
 	for {
-		f, eof, err := readChunk(p, opts)
+		f, n, eof, err := readChunk(p, opts)
+		if f != nil {
+			shiftLines(f, lines)
+		}
+		if se, ok := err.(syntax.Error); ok {
+			se.Pos.Line += lines
+			err = se
+		}
+		lines += n
 		if err != nil {
 			var syntaxErr syntax.Error
 			switch {
@@ -96,13 +106,13 @@ func (s *Session) REPL(p Prompter, out, errs io.Writer) (failed int, err error) 
 	}
 }
 
-// readChunk reads and parses one compound statement. eof reports that
-// the input ended after it (the end of input closes a pending block).
-// An error is a syntax.Error, or the Prompter's error (io.EOF,
-// ErrInterrupt or another).
-func readChunk(p Prompter, opts *syntax.FileOptions) (f *syntax.File, eof bool, err error) {
+// readChunk reads and parses one compound statement, whose lines are
+// numbered from 1; lines is how many lines it read. eof reports that the
+// input ended after it (the end of input closes a pending block). An error
+// is a syntax.Error, or the Prompter's error (io.EOF, ErrInterrupt or
+// another).
+func readChunk(p Prompter, opts *syntax.FileOptions) (f *syntax.File, lines int32, eof bool, err error) {
 	prompt := PromptFirst
-	lines := 0
 	var promptErr error
 	readline := func() ([]byte, error) {
 		if eof {
@@ -125,13 +135,13 @@ func readChunk(p Prompter, opts *syntax.FileOptions) (f *syntax.File, eof bool, 
 	}
 	f, err = opts.ParseCompoundStmt("<stdin>", readline)
 	if promptErr != nil {
-		return nil, eof, promptErr
+		return nil, lines, eof, promptErr
 	}
 	if eof && err != nil {
 		// The input ended within an incomplete statement: drop it.
-		return nil, eof, io.EOF
+		return nil, lines, eof, io.EOF
 	}
-	return f, eof, err
+	return f, lines, eof, err
 }
 
 // evalChunk executes one REPL input in a fresh thread and prints its

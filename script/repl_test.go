@@ -137,17 +137,53 @@ i = 1
 ... 
 >>> f()
 Traceback (most recent call last):
-  <stdin>:1:2: in <expr>
-  <stdin>:2:14: in f
+  <stdin>:5:2: in <expr>
+  <stdin>:3:14: in f
 Error: floored division by zero
 >>> y
 5
 >>> x = = 1
-<stdin>:1:5: syntax error: got '=', want primary expression
+<stdin>:7:5: syntax error: got '=', want primary expression
 >>> z
-<stdin>:1:1: undefined: z
+<stdin>:8:1: undefined: z
 >>> y
 5
+>>> ^D
+`,
+	}, {
+		name: "lines are numbered from the start of the input",
+		inputs: []any{`x = 1`, `y = 2`, `z = x + nope`, `def f(a,`, `      b):`, `    return a // b`, ``, `load("m.star", "m")`,
+			`f(1, 0)`, `for i in range(1):`, `    f(i, 0)`, ``, `x = (`, `  1 +`, `  ]`, `x`},
+		want: `>>> x = 1
+>>> y = 2
+>>> z = x + nope
+<stdin>:3:9: undefined: nope
+>>> def f(a,
+...       b):
+...     return a // b
+... 
+>>> load("m.star", "m")
+Traceback (most recent call last):
+  <stdin>:8:1: in <toplevel>
+Error: cannot load m.star: openat m.star: no such file or directory
+>>> f(1, 0)
+Traceback (most recent call last):
+  <stdin>:9:2: in <expr>
+  <stdin>:6:14: in f
+Error: floored division by zero
+>>> for i in range(1):
+...     f(i, 0)
+... 
+Traceback (most recent call last):
+  <stdin>:11:6: in <toplevel>
+  <stdin>:6:14: in f
+Error: floored division by zero
+>>> x = (
+...   1 +
+...   ]
+<stdin>:15:3: syntax error: got ']', want primary expression
+>>> x
+1
 >>> ^D
 `,
 	}, {
@@ -161,7 +197,7 @@ Error: floored division by zero
 >>> x
 1
 >>> g
-<stdin>:1:1: undefined: g
+<stdin>:5:1: undefined: g
 >>> ^D
 `,
 	}, {
@@ -286,7 +322,7 @@ func TestREPLLoadBindsGlobally(t *testing.T) {
 "from m"
 >>> load("../x.star", "x")
 Traceback (most recent call last):
-  <stdin>:1:1: in <toplevel>
+  <stdin>:3:1: in <toplevel>
 Error: cannot load ../x.star: path "../x.star" escapes the root directory ROOT
 >>> ^D
 `

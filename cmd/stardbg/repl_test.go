@@ -212,7 +212,7 @@ undefined_name
 print(p.state)
 `
 	r := stardbg(t, strings.NewReader(input), "exec", hotloop, "10")
-	if r.code != exitFail || r.stderr != "<stdin>:1:1: undefined: undefined_name\nstardbg: 1 input failed\n" {
+	if r.code != exitFail || r.stderr != "<stdin>:6:1: undefined: undefined_name\nstardbg: 1 input failed\n" {
 		t.Fatalf("%v", r)
 	}
 	m := regexp.MustCompile(`^(\d+)\n42\nstopped\n$`).FindStringSubmatch(r.stdout)
@@ -221,6 +221,20 @@ print(p.state)
 	}
 	pid, _ := strconv.Atoi(m[1])
 	waitGone(t, pid)
+}
+
+// TestREPLPipeLines checks that a statement piped into the REPL reports
+// its line in the input, and a failed builtin names itself once.
+func TestREPLPipeLines(t *testing.T) {
+	r := stardbg(t, strings.NewReader("x = 1\ny = 2\nz = x + nope\n"), "repl")
+	if r.code != exitFail || r.stderr != "<stdin>:3:9: undefined: nope\nstardbg: 1 input failed\n" {
+		t.Errorf("undefined name:\n%v", r)
+	}
+	r = stardbg(t, strings.NewReader("x = 1\n\nlaunch([\n  '/nonexistent/prog'])\n"), "repl")
+	want := "Traceback (most recent call last):\n  <stdin>:3:7: in <expr>\nError: launch: /nonexistent/prog: no such file or directory\nstardbg: 1 input failed\n"
+	if r.code != exitFail || r.stderr != want {
+		t.Errorf("failed launch:\n%v\nwant stderr:\n%s", r, want)
+	}
 }
 
 // TestREPLStopped checks that the REPL, waiting for input, ends when
