@@ -246,5 +246,35 @@ func TestEveryExampleIsTested(t *testing.T) {
 		if filepath.Dir(s) == "." && !bytes.Contains(src, []byte(`"`+s+`"`)) {
 			t.Errorf("%s is not run by any test", s)
 		}
+		checkBuildLines(t, s, body)
+	}
+}
+
+// buildLine matches a header's command that builds a test program, and
+// captures the source it builds.
+var buildLine = regexp.MustCompile(`(?m)^#   (?:gcc .* (testdata/c/\S+\.c)|go build .* \./(testdata/go/\S+))$`)
+
+// checkBuildLines checks that an example's header says how to get the program
+// it runs, from a clean clone: a build command of a test program that exists
+// (gcc ... testdata/c/X.c, go build ... ./testdata/go/X), or that it runs
+// system binaries.
+func checkBuildLines(t *testing.T, script string, body []byte) {
+	var comments []string // the header: up to the first line of code
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, "#") && line != "" {
+			break
+		}
+		comments = append(comments, line)
+	}
+	text := strings.Join(comments, "\n")
+	builds := buildLine.FindAllStringSubmatch(text, -1)
+	if len(builds) == 0 && !strings.Contains(text, "system binar") {
+		t.Errorf("%s's header does not say how to get its program (a gcc or go build line, or system binaries)", script)
+	}
+	for _, m := range builds {
+		src := filepath.Join("..", m[1]+m[2])
+		if _, err := os.Stat(src); err != nil {
+			t.Errorf("%s's header builds %s: %v", script, m[1]+m[2], err)
+		}
 	}
 }
