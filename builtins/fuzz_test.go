@@ -14,6 +14,7 @@ import (
 
 	"stardbg/core"
 	"stardbg/internal/testtarget"
+	"stardbg/script"
 )
 
 // fuzzSkipped are the methods FuzzBuiltins does not call: those that let the
@@ -175,7 +176,7 @@ func newFuzzTarget(bin string) (*fuzzTarget, error) {
 	SetEnv(fz.thread, fz.env)
 	var err error
 	fz.eng.Do(func() {
-		fz.fns, err = starlark.ExecFile(fz.thread, "fuzz.star", `
+		fz.fns, err = starlark.ExecFileOptions(script.FileOptions(), fz.thread, "fuzz.star", `
 def f_fail(*args, **kwargs):
     fail("callback failed")
 f_none = lambda *args, **kwargs: None

@@ -15,7 +15,6 @@ type Process struct {
 	env      *Env
 	p        *core.Process
 	threads  map[*core.Thread]*Thread
-	bps      map[*core.Breakpoint]*Breakpoint
 	handlers map[string]starlark.Callable // on(kind, fn)
 	bound    map[string]*starlark.Builtin
 }

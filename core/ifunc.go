@@ -10,8 +10,7 @@ func (p *Process) catchResolver(bp *Breakpoint, resolver uint64) {
 			return
 		}
 	}
-	var entry *Breakpoint
-	entry = &Breakpoint{Internal: true, Data: bp, p: p, enabled: true}
+	entry := &Breakpoint{Internal: true, Data: bp, p: p, enabled: true}
 	entry.OnHit = func(t *Thread, _ *Breakpoint) bool {
 		var ret [8]byte
 		if _, err := p.readMem(t.regs.Rsp, ret[:]); err != nil {

@@ -32,10 +32,7 @@ func (o *objFile) readFrameSetupEnd(entry uint64) uint64 {
 	if o.readLink(entry, b[:]) != nil {
 		return entry
 	}
-	code := b[:]
-	if bytes.HasPrefix(code, endbr64) {
-		code = code[len(endbr64):]
-	}
+	code := bytes.TrimPrefix(b[:], endbr64)
 	if code[0] != 0x55 { // push %rbp
 		return entry
 	}
