@@ -16,6 +16,8 @@ type Breakpoint struct {
 	cond  starlark.Callable // nil: every hit counts
 	once  bool
 	hits  int // hits for which cond held
+
+	condFailed bool // cond raised an error at this hit: hit runs nothing
 }
 
 var _ starlark.HasAttrs = (*Breakpoint)(nil)
@@ -126,6 +128,9 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	}
 	cbp.Data = bp
 	bp.bp = cbp
+	if bp.cond != nil {
+		cbp.Cond = bp.condHolds
+	}
 	return bp, nil
 }
 
@@ -171,27 +176,32 @@ func processWatch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	cbp.Data = bp
 	bp.bp = cbp
+	if bp.cond != nil {
+		cbp.Cond = bp.condHolds
+	}
 	return bp, nil
 }
 
-// hit is the engine's callback for this breakpoint.
+// condHolds is the engine's Cond for a breakpoint with a cond: whether the
+// hit counts. A cond that raises an error counts as holding, so that the hit
+// stops and wait_stop raises the error; hit then runs nothing else.
+func (bp *Breakpoint) condHolds(ct *core.Thread, _ *core.Breakpoint) bool {
+	env := bp.p.env
+	pending := env.cbErr
+	holds := env.call(bp.cond, bp.p.thread(ct), bp)
+	bp.condFailed = pending == nil && env.cbErr != nil
+	return holds
+}
+
+// hit is the engine's callback for this breakpoint, at each hit that counts.
 func (bp *Breakpoint) hit(ct *core.Thread, _ *core.Breakpoint) bool {
+	if bp.condFailed {
+		bp.condFailed = false
+		return true
+	}
 	env := bp.p.env
 	t := bp.p.thread(ct)
-	if bp.cond != nil {
-		if !env.call(bp.cond, t, bp) {
-			return env.cbErr != nil
-		}
-	}
 	bp.hits++
-	if env.Log != nil {
-		ev := &core.Event{Kind: core.EventBreakpoint, Process: bp.p.p, Thread: ct, Tid: ct.Tid(), Breakpoint: bp.bp}
-		if hw, k := bp.bp.Hardware(); hw && k != core.WatchExec {
-			ev.Kind, ev.Addr = core.EventWatch, bp.bp.Addrs()[0]
-			ev.Old, ev.New = bp.bp.WatchValues()
-		}
-		env.Log(ev, bp)
-	}
 	if bp.once {
 		defer bp.bp.Clear()
 	}

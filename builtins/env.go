@@ -28,11 +28,7 @@ type Env struct {
 	// Stdin, Stdout and Stderr are what launched programs inherit by default.
 	Stdin, Stdout, Stderr *os.File
 	// Argv is the script's argument list.
-	Argv []string
-	// Log, when set, receives every event the API reports or sees in a callback
-	// (the CLI's --events log).
-	Log func(ev *core.Event, bp *Breakpoint)
-
+	Argv      []string
 	mu        sync.Mutex // guards procs: Interrupt reads it from other goroutines
 	procs     []*Process
 	byCore    map[*core.Process]*Process

@@ -252,9 +252,6 @@ func (p *Process) waitStop(thread *starlark.Thread, b *starlark.Builtin, d time.
 		return nil, cbErr
 	}
 	evv := p.event(ev)
-	if env.Log != nil && loggedHere(ev.Kind) {
-		env.Log(ev, evv.bp)
-	}
 	if ev.Kind == core.EventExited || ev.Kind == core.EventKilled {
 		if fn := p.handlers["exit"]; fn != nil {
 			env.call(fn, evv)
@@ -264,17 +261,6 @@ func (p *Process) waitStop(thread *starlark.Thread, b *starlark.Builtin, d time.
 		}
 	}
 	return evv, nil
-}
-
-// loggedHere says whether wait_stop logs an event of this kind: hits are
-// logged when they happen (also those that do not stop), and signals and
-// thread events when the engine reports them to onEvent.
-func loggedHere(k core.EventKind) bool {
-	switch k {
-	case core.EventBreakpoint, core.EventWatch, core.EventSignal, core.EventThreadCreate, core.EventThreadExit:
-		return false
-	}
-	return true
 }
 
 func processDetach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -349,9 +335,6 @@ func (p *Process) onEvent(ev *core.Event) bool {
 	}
 	if ev.Kind == core.EventThreadExit {
 		defer p.forgetThread(ev.Tid)
-	}
-	if p.env.Log != nil {
-		p.env.Log(ev, nil)
 	}
 	fn := p.handlers[kind]
 	if fn == nil {

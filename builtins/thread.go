@@ -113,11 +113,7 @@ func threadStep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if cbErr := env.takeCallbackError(); cbErr != nil {
 		return nil, cbErr
 	}
-	evv := t.proc.event(ev)
-	if env.Log != nil && loggedHere(ev.Kind) {
-		env.Log(ev, evv.bp)
-	}
-	return evv, nil
+	return t.proc.event(ev), nil
 }
 
 // argRegs are the registers of the integer arguments, by ABI.

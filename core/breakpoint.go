@@ -20,6 +20,11 @@ type Breakpoint struct {
 	// stops the process (and is reported by Wait). A nil OnHit always stops.
 	OnHit func(t *Thread, bp *Breakpoint) bool
 
+	// Cond, if set, runs before OnHit at every hit, on the tracer thread too: a
+	// hit it returns false for does not count (Hits), is not observed (see
+	// Engine.SetObserver) and does not call OnHit; the thread goes on.
+	Cond func(t *Thread, bp *Breakpoint) bool
+
 	// Data is the owner's: the engine never looks at it.
 	Data any
 

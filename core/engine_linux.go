@@ -19,11 +19,12 @@ type Engine struct {
 	done  chan struct{}
 
 	// Owned by the tracer thread.
-	procs   map[int]*Process // by pid
-	threads map[int]*Thread  // every traced thread, by tid
-	early   map[int]unix.WaitStatus
-	closed  bool
-	retries int // tracer threads given up because they had children
+	procs    map[int]*Process // by pid
+	threads  map[int]*Thread  // every traced thread, by tid
+	early    map[int]unix.WaitStatus
+	closed   bool
+	retries  int          // tracer threads given up because they had children
+	observer func(*Event) // see SetObserver
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended
@@ -160,6 +161,16 @@ func (e *Engine) Close() error {
 	}
 	return nil
 }
+
+// SetObserver makes fn see every event of every process once, on the tracer
+// thread, when it happens: each hit of a breakpoint that is not Internal
+// (after its Cond, before its OnHit, also when OnHit resumes), each signal
+// whose policy stops (before Hooks.OnEvent), each thread creation and exit
+// (before Hooks.OnEvent), and the other events (steps, exits, stops, timeouts,
+// execs) when Wait or Step returns them. It is for logs: fn may read the
+// event's thread, but it must not resume, stop or wait. A nil fn observes
+// nothing.
+func (e *Engine) SetObserver(fn func(*Event)) { e.Do(func() { e.observer = fn }) }
 
 // Processes returns the processes the engine traces, by pid.
 func (e *Engine) Processes() []*Process {

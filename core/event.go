@@ -49,6 +49,8 @@ type Event struct {
 	Addr       uint64      // the faulting address of SIGSEGV, SIGBUS, SIGILL, SIGFPE; a watchpoint's address
 	Old, New   uint64      // EventWatch: the watched value before and after the access
 	Tid        int         // the thread's tid (kept after the thread is gone)
+
+	observed bool // the engine's observer has seen it
 }
 
 func (ev *Event) String() string {

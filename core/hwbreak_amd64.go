@@ -340,10 +340,16 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 		ev.Kind, ev.Addr = EventWatch, s.addr
 		ev.Old, ev.New = bp.watchOld, bp.watchNew
 	}
-	bp.hits++
 	p.inCallback = true
 	defer p.endCallback()
-	stop := bp.OnHit == nil || bp.OnHit(t, bp)
+	stop := false
+	if bp.Cond == nil || bp.Cond(t, bp) {
+		bp.hits++
+		if !bp.Internal {
+			p.observe(ev)
+		}
+		stop = bp.OnHit == nil || bp.OnHit(t, bp)
+	}
 	p.inCallback = false
 	if s.kind == WatchExec {
 		p.skipPlanted(t, s.addr, before) // one the callback planted where t stands

@@ -136,6 +136,7 @@ func (p *Process) signalsArrived(t *Thread) {
 		}
 		if a.Stop {
 			ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
+			p.observe(ev)
 			if p.hooks.OnEvent == nil || p.callHook(ev) {
 				p.report(ev)
 			}

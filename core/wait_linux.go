@@ -56,6 +56,7 @@ func (p *Process) popEvent() *Event {
 	ev := p.events[0]
 	p.events[0] = nil
 	p.events = p.events[1:]
+	p.observe(ev)
 	if p.state == Running {
 		p.state = Stopped
 	}
@@ -66,6 +67,20 @@ func (p *Process) popEvent() *Event {
 // shouldRun says whether a thread that stopped on its own may be resumed at once.
 func (p *Process) shouldRun() bool {
 	return p.state == Running && !p.stopping && len(p.events) == 0
+}
+
+// observe shows ev to the engine's observer, unless it saw it already.
+func (p *Process) observe(ev *Event) {
+	if ev.observed {
+		return
+	}
+	ev.observed = true
+	if ev.Thread != nil && ev.Tid == 0 {
+		ev.Tid = ev.Thread.tid
+	}
+	if p.e.observer != nil {
+		p.e.observer(ev)
+	}
 }
 
 // report queues an event for Wait and stops the whole process.
@@ -215,21 +230,34 @@ func (p *Process) hit(t *Thread, s *site) {
 	t.regsDirty = true
 	t.stop.over = s
 	var stopBp *Breakpoint
+	var stopEv *Event // stopBp's hit, if the observer saw it
 	var buf [4]*Breakpoint
 	owners := append(buf[:0], s.owners...)
 	p.inCallback = true
 	defer p.endCallback()
 	for _, bp := range owners {
+		if bp.Cond != nil && !bp.Cond(t, bp) {
+			continue
+		}
 		bp.hits++
+		var ev *Event
+		if p.e.observer != nil && !bp.Internal {
+			// Only then: the hit path does not allocate.
+			ev = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: bp}
+			p.observe(ev)
+		}
 		if bp.OnHit == nil || bp.OnHit(t, bp) {
 			if stopBp == nil {
-				stopBp = bp
+				stopBp, stopEv = bp, ev
 			}
 		}
 	}
 	p.inCallback = false
 	if stopBp != nil {
-		p.report(&Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp})
+		if stopEv == nil {
+			stopEv = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp}
+		}
+		p.report(stopEv)
 	} else if p.shouldRun() {
 		p.resumeThread(t)
 	}
@@ -249,6 +277,7 @@ func (p *Process) signal(t *Thread, sig unix.Signal) {
 				ev.Addr = addr
 			}
 		}
+		p.observe(ev)
 		if p.hooks.OnEvent == nil || p.callHook(ev) {
 			p.report(ev)
 			return
@@ -282,6 +311,7 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		}
 		if nt != nil {
 			ev := &Event{Kind: EventThreadCreate, Process: p, Thread: t, NewThread: nt}
+			p.observe(ev)
 			if p.hooks.OnEvent != nil && p.callHook(ev) {
 				p.report(ev)
 				return
@@ -379,6 +409,7 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 		status = ws.ExitStatus()
 	}
 	ev := &Event{Kind: EventThreadExit, Process: p, Tid: t.tid, Status: status}
+	p.observe(ev)
 	if p.hooks.OnEvent != nil && p.callHook(ev) {
 		p.report(ev)
 	}

@@ -37,7 +37,7 @@ func newDebugger(std stdio, log *eventLog) *debugger {
 		env.Stderr = f
 	}
 	if log != nil {
-		env.Log = log.log
+		eng.SetObserver(log.log)
 	}
 	return &debugger{eng: eng, env: env}
 }

@@ -8,14 +8,12 @@ import (
 	"os"
 	"time"
 
-	"stardbg/builtins"
 	"stardbg/core"
 )
 
 // An eventLog writes the --events log: one JSON object per line for every
-// event the interpreters report. Its log method is builtins.Env.Log: it runs
-// on the tracer thread, at every breakpoint hit, so it only formats and
-// buffers; the file is flushed when the log is closed (stderr at each line).
+// event of the engine. Its log method is the engine's observer: it runs on
+// the tracer thread, at every breakpoint hit, so it only formats and buffers; the file is flushed when the log is closed (stderr at each line).
 type eventLog struct {
 	w         *bufio.Writer
 	file      *os.File // nil for stderr
@@ -67,8 +65,8 @@ func openEventLog(name string, stderr io.Writer) (*eventLog, error) {
 	return &eventLog{w: bufio.NewWriterSize(f, 64<<10), file: f}, nil
 }
 
-// log is the Env's Log function; the Env reports each event once.
-func (l *eventLog) log(ev *core.Event, _ *builtins.Breakpoint) {
+// log is the engine's observer, which sees each event once.
+func (l *eventLog) log(ev *core.Event) {
 	rec := eventRecord{
 		Time: time.Now().Format(timeLayout),
 		Pid:  ev.Process.Pid(),
