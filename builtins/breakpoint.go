@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"fmt"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -24,8 +25,27 @@ var _ starlark.HasAttrs = (*Breakpoint)(nil)
 
 func (bp *Breakpoint) id() int { return bp.bp.ID }
 
+// String shows the addresses in hex and where they are for people:
+// "<breakpoint 1 at 0x55d1c0c011c9: hot at hotloop.c:12>", or
+// "<breakpoint 2 at libc:opendir (pending)>" before it has an address.
 func (bp *Breakpoint) String() string {
-	return fmt.Sprintf("<breakpoint %d at %s>", bp.bp.ID, bp.bp.Location())
+	if bp.bp.Cleared() {
+		return fmt.Sprintf("<breakpoint %d, cleared>", bp.bp.ID)
+	}
+	loc := bp.bp.Location()
+	addrs := bp.bp.Addrs()
+	if len(addrs) == 0 {
+		return fmt.Sprintf("<breakpoint %d at %s>", bp.bp.ID, loc)
+	}
+	hexes := make([]string, len(addrs))
+	for i, a := range addrs {
+		hexes[i] = fmt.Sprintf("%#x", a)
+	}
+	at := strings.Join(hexes, ", ")
+	if loc == at { // no symbol at any address
+		return fmt.Sprintf("<breakpoint %d at %s>", bp.bp.ID, at)
+	}
+	return fmt.Sprintf("<breakpoint %d at %s: %s>", bp.bp.ID, at, loc)
 }
 func (bp *Breakpoint) Type() string          { return "breakpoint" }
 func (bp *Breakpoint) Freeze()               {}

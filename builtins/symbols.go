@@ -19,11 +19,13 @@ The address of a function or data symbol ("hot", "main.worker",
 the first is returned (the executable's before the libraries'); all=True
 returns every match. An unknown name is an error that suggests close names.`
 
-const mapsDoc = `maps() -> list of struct(start, end, perms, offset, path)
+const mapsDoc = `maps() -> list of mapping
 
-The memory mappings of the process, as in /proc/PID/maps.`
+The memory mappings of the process, as in /proc/PID/maps, in address order.
+A mapping prints as a line of that file with hex addresses:
+"0x7f3b2a400000-0x7f3b2a428000 r--p 0x0 /usr/lib/x86_64-linux-gnu/libc.so.6".`
 
-const backtraceDoc = `backtrace(max=64) -> list of struct(pc, sp, function, file, line, module, module_addr)
+const backtraceDoc = `backtrace(max=64) -> list of frame
 
 The call stack of a stopped thread, innermost frame first, unwound with
 .eh_frame/.debug_frame CFI where the code has it and with the frame-pointer
@@ -31,7 +33,8 @@ chain otherwise. Frame 0 is where the thread is; at a function's first
 instruction its caller is frame 1 already. module is the base name of the
 object the pc is in, and module_addr the pc as an address of that file (what
 objdump shows and addr2line -e takes), for code without symbols; both None
-outside any object (JIT code, a corrupt stack).`
+outside any object (JIT code, a corrupt stack). A frame prints as a line of
+gdb's backtrace: "#0  0x000055d1c0c011c9 in hot at hotthreads.c:26".`
 
 func (p *Process) table(b *starlark.Builtin) (*sym.Table, error) {
 	t, err := p.p.Symbols()
@@ -136,13 +139,7 @@ func processMaps(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	}
 	vs := make([]starlark.Value, len(maps))
 	for i, m := range maps {
-		vs[i] = starlarkstruct.FromStringDict(starlark.String("map"), starlark.StringDict{
-			"start":  starlark.MakeUint64(m.Start),
-			"end":    starlark.MakeUint64(m.End),
-			"perms":  starlark.String(m.Perms),
-			"offset": starlark.MakeUint64(m.Offset),
-			"path":   starlark.String(m.Path),
-		})
+		vs[i] = &Mapping{m}
 	}
 	return starlark.NewList(vs), nil
 }
@@ -161,20 +158,4 @@ func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark
 		return nil, wrapErr(b, err)
 	}
 	return framesValue(frames), nil
-}
-
-func framesValue(frames []sym.Frame) *starlark.List {
-	vs := make([]starlark.Value, len(frames))
-	for i, f := range frames {
-		vs[i] = starlarkstruct.FromStringDict(starlark.String("frame"), starlark.StringDict{
-			"pc":          starlark.MakeUint64(f.PC),
-			"sp":          starlark.MakeUint64(f.SP),
-			"function":    noneIfEmpty(f.Function),
-			"file":        noneIfEmpty(f.File),
-			"line":        orNone(starlark.MakeInt(f.Line), f.Line > 0),
-			"module":      noneIfEmpty(f.Module),
-			"module_addr": orNone(starlark.MakeUint64(f.ModuleAddr), f.Module != ""),
-		})
-	}
-	return starlark.NewList(vs)
 }

@@ -82,9 +82,11 @@ var threadFields = fields[*Thread]{
 var threadMethods = methods{
 	"step": {threadStep, "step() -> event\n\nExecutes exactly one instruction of this thread while the others stay " +
 		"stopped (stepping over a breakpoint under it) and returns the event: normally \"step\"."},
-	"arg": {threadArg, "arg(i, abi=\"c\") -> int\n\nInteger argument i (from 0) at a function's entry: abi \"c\" is the " +
-		"SysV ABI (rdi, rsi, rdx, rcx, r8, r9, then the stack), \"go\" is Go's register ABI (rax, rbx, rcx, rdi, rsi, " +
-		"r8, r9, r10, r11, then the stack)."},
+	"arg": {threadArg, "arg(i, abi=\"c\", signed=False) -> int\n\nInteger argument i (from 0) at a function's entry: " +
+		"abi \"c\" is the SysV ABI (rdi, rsi, rdx, rcx, r8, r9, then the stack), \"go\" is Go's register ABI (rax, " +
+		"rbx, rcx, rdi, rsi, r8, r9, r10, r11, then the stack). The 64 bits are read as unsigned, or with " +
+		"signed=True as a signed (two's complement) int: an int or long argument of -1 is then -1, not 2**64-1. " +
+		"A narrower argument (a C int) fills only the low bits: t.arg(0) & 0xffffffff."},
 	"backtrace":   {threadBacktrace, backtraceDoc},
 	"send_signal": {threadSendSignal, "send_signal(name)\n\nSends a signal to this thread (tgkill)."},
 }
@@ -125,7 +127,8 @@ var argRegs = map[string][]core.Reg{
 func threadArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var i int
 	abi := "c"
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "i", &i, "abi?", &abi); err != nil {
+	signed := false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "i", &i, "abi?", &abi, "signed?", &signed); err != nil {
 		return nil, err
 	}
 	regs, ok := argRegs[abi]
@@ -141,6 +144,9 @@ func threadArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		if err != nil {
 			return nil, wrapErr(b, err)
 		}
+		if signed {
+			return starlark.MakeInt64(int64(v)), nil
+		}
 		return starlark.MakeUint64(v), nil
 	}
 	// On the stack, above the return address.
@@ -152,7 +158,7 @@ func threadArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if _, err := t.proc.p.ReadMemory(sp+8*uint64(i-len(regs)+1), buf[:]); err != nil {
 		return nil, memErr(b, t.proc, err)
 	}
-	return decodeInt(buf[:], false), nil
+	return decodeInt(buf[:], signed), nil
 }
 
 func threadSendSignal(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
