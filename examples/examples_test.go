@@ -185,7 +185,7 @@ func TestCrashReport(t *testing.T) {
 	}
 	tid := find(t, out, `crash_tid=(\d+)`)[1]
 	find(t, out, `=== SIGSEGV in thread `+tid+` at address 0x10`)
-	find(t, out, `--- thread `+tid+` sigsegv \(faulting\)\n  #0 0x[0-9a-f]+ crash at .*sigsegv\.c:\d+\n  #1 0x[0-9a-f]+ crasher at`)
+	find(t, out, `--- thread `+tid+` sigsegv \(faulting\)\n  #0  0x[0-9a-f]{16} in crash at sigsegv\.c:\d+\n  #1  0x[0-9a-f]{16} in crasher at sigsegv\.c:\d+\n`)
 	find(t, out, `(?m)^  rip +0x[0-9a-f]+$`)
 	find(t, out, `=== process killed \(SIGSEGV\)`)
 	if n := strings.Count(out, "--- thread "); n != 3 {
@@ -200,7 +200,7 @@ func TestHangDetect(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	find(t, out, `=== still running after 0.5s: 3 threads`)
-	if n := len(regexp.MustCompile(`#\d+ nap_loop in .*sleeper\.c:\d+`).FindAllString(out, -1)); n != 3 {
+	if n := len(regexp.MustCompile(`#\d+ +0x[0-9a-f]{16} in nap_loop at sleeper\.c:\d+`).FindAllString(out, -1)); n != 3 {
 		t.Fatalf("%d threads stuck in nap_loop, want 3:\n%s", n, out)
 	}
 	// And a program that finishes in time passes.
