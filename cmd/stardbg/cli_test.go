@@ -201,7 +201,8 @@ func TestDoc(t *testing.T) {
 		t.Errorf("stardbg doc lists %d names, want %d", len(names), len(topics))
 	}
 
-	for _, name := range []string{"launch", "process.peek", "breakpoint", "event.kind"} {
+	for _, name := range []string{"launch", "process.peek", "breakpoint", "event.kind", "argv", "p", "assert",
+		"assert.eq", "json.encode", "time.now", "math.pi", "regs.orig_rax", "frame", "mapping.perms", "fail", "len"} {
 		want, ok := builtins.Doc(name)
 		if !ok {
 			t.Fatalf("builtins.Doc(%q) is missing", name)
@@ -209,6 +210,14 @@ func TestDoc(t *testing.T) {
 		r := stardbg(t, nil, "doc", name)
 		if r.code != 0 || r.stdout != want+"\n" {
 			t.Errorf("stardbg doc %s: got\n%v\nwant stdout\n%s", name, r, want)
+		}
+	}
+
+	// A bare member name finds it in its type or module.
+	for name, topic := range map[string]string{"fs_base": "regs.fs_base", "encode_indent": "json.encode_indent", "module_addr": "frame.module_addr"} {
+		r := stardbg(t, nil, "doc", name)
+		if doc, _ := builtins.Doc(topic); r.code != 0 || doc == "" || r.stdout != doc+"\n" {
+			t.Errorf("stardbg doc %s: got\n%v\nwant the doc of %s", name, r, topic)
 		}
 	}
 

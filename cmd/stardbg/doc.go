@@ -13,7 +13,7 @@ import (
 const docAbout = `
 Doc prints the reference of everything a script can name: the builtins
 (argv, and p at the REPL, too), every field and method of the process,
-thread, regs, frame, breakpoint and event types, every member of the
+thread, regs, frame, mapping, breakpoint and event types, every member of the
 assert, json, time and math modules, and the builtins of the language
 (len, fail, print...). It comes from the same text as help() in scripts and
 at the REPL.
