@@ -184,10 +184,8 @@ func groupSummary(g docGroup) string {
 		fmt.Fprintf(&b, "\n%s: %s\n", fl, strings.Join(g.fieldNames(), ", "))
 	}
 	if len(g.methods) > 0 {
-		if len(g.fields) == 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "%s: %s\n", ml, strings.Join(sortedKeys(g.methods), ", "))
+		// A paragraph of its own: wrapDoc refills each list alone.
+		fmt.Fprintf(&b, "\n%s: %s\n", ml, strings.Join(sortedKeys(g.methods), ", "))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

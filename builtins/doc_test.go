@@ -78,3 +78,19 @@ func TestWrapDoc(t *testing.T) {
 		}
 	}
 }
+
+// TestDocGroupLists checks that a type's or module's summary lists its
+// fields and methods each in a paragraph of its own, so that wrapping one
+// long list does not run it into the other.
+func TestDocGroupLists(t *testing.T) {
+	for _, g := range append(append([]docGroup(nil), types...), modules...) {
+		doc, _ := Doc(g.name)
+		fl, ml := g.labels()
+		if len(g.fields) > 0 && !strings.Contains(doc, "\n\n"+fl+": ") {
+			t.Errorf("%s: no %q paragraph in\n%s", g.name, fl, doc)
+		}
+		if len(g.methods) > 0 && !strings.Contains(doc, "\n\n"+ml+": ") {
+			t.Errorf("%s: no %q paragraph in\n%s", g.name, ml, doc)
+		}
+	}
+}
