@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"stardbg/core/sym"
 )
 
 // Engine traces any number of processes from one tracer thread.
@@ -25,6 +27,7 @@ type Engine struct {
 	closed   bool
 	retries  int          // tracer threads given up because they had children
 	observer func(*Event) // see SetObserver
+	files    *sym.Files   // the ELF files of every process's symbol table
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended
@@ -39,6 +42,7 @@ func NewEngine() *Engine {
 		procs:   map[int]*Process{},
 		threads: map[int]*Thread{},
 		early:   map[int]unix.WaitStatus{},
+		files:   sym.NewFiles(),
 	}
 	quietSIGCHLD()
 	ready := make(chan struct{})
@@ -138,7 +142,8 @@ func (e *Engine) runClosed(fn func()) {
 }
 
 // Close ends every session the engine has: launched processes are killed, attached
-// ones are detached with every breakpoint removed. Then the tracer thread exits.
+// ones are detached with every breakpoint removed. Then the tracer thread exits,
+// and the ELF files the symbol tables read are closed.
 func (e *Engine) Close() error {
 	var errs []error
 	e.mu.Lock()
@@ -156,6 +161,9 @@ func (e *Engine) Close() error {
 		}
 	})
 	close(e.done)
+	if err := e.files.Close(); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return errs[0]
 	}

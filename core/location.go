@@ -29,7 +29,7 @@ func (p *Process) symbols() (*sym.Table, error) {
 	if err := p.live(); err != nil {
 		return nil, err
 	}
-	t, err := sym.NewTable(p.pid, p.exe, symMemory{p})
+	t, err := sym.NewTable(p.e.files, p.pid, p.exe, symMemory{p})
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func benchTable(b *testing.B) (*Table, []Location, []uint64) {
 
 func benchTableOf(b *testing.B, bin string) (*Table, []Location, []uint64) {
 	b.Helper()
-	tab, err := NewTable(0, bin, nil)
+	tab, err := NewTable(testFiles, 0, bin, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

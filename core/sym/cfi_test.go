@@ -28,7 +28,7 @@ func TestCFIMatchesReadelf(t *testing.T) {
 	files := []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2", target(t, cO0), target(t, cO2), target(t, goFull)}
 	for _, path := range files {
 		t.Run(path[strings.LastIndexByte(path, '/')+1:], func(t *testing.T) {
-			obj, err := openObjFile(path)
+			obj, err := testFiles.open(path)
 			if err != nil {
 				t.Skip(err)
 			}

@@ -17,7 +17,7 @@ func TestRendezvousDlopen(t *testing.T) {
 	bin := testtarget.Build(t, "c/dlopener", testtarget.CO0)
 	tr := startTraced(t, bin)
 	mem := openMem(t, tr.pid)
-	tab, err := NewTable(tr.pid, "", mem)
+	tab, err := NewTable(testFiles, tr.pid, "", mem)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,10 @@
 // A Table is the symbol view of one process (or of one file not yet
 // running). It places each module at its load address from
 // /proc/PID/maps. Parsed files are cached once per file (device, inode,
-// modification time and size) and shared by every Table in the program;
-// their symbol tables, line tables and CFI are loaded on first use. Lookups
+// modification time and size) in a Files cache, shared by every Table made
+// with it, which owns their open files (core's Engine has one, and closes it
+// with the engine); their symbol tables, line tables and CFI are loaded on
+// first use. Lookups
 // are map or binary-search operations.
 //
 // Location specs follow gdb: "0x401000", "hot", "main.(*T).Method",

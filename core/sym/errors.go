@@ -12,6 +12,8 @@ var (
 	ErrNoProcess = errors.New("no process")
 	// ErrBadSpec means a location spec could not be parsed.
 	ErrBadSpec = errors.New("bad location")
+	// ErrClosed means a file was needed from a Files cache that is closed.
+	ErrClosed = errors.New("symbol files are closed")
 )
 
 // A NotFoundError says that a location spec matched nothing, and lists the

@@ -46,15 +46,41 @@ type fileKey struct {
 	mtime, size int64
 }
 
-var fileCache struct {
-	sync.Mutex
-	files map[fileKey]*objFile
-	bad   map[fileKey]error
+// Files is a cache of parsed ELF files, shared by the Tables made with it: a
+// file is parsed once per identity (device, inode, modification time and
+// size), whatever path reaches it. It owns the files it opened: Close closes
+// them, and its Tables must not be used after that. It is safe for
+// concurrent use.
+type Files struct {
+	mu     sync.Mutex
+	files  map[fileKey]*objFile
+	bad    map[fileKey]error
+	closed bool
 }
 
-// openObjFile returns the parsed file at path, from the cache when the same
-// file (device, inode, mtime, size) was parsed before.
-func openObjFile(path string) (*objFile, error) {
+// NewFiles returns an empty cache.
+func NewFiles() *Files {
+	return &Files{files: map[fileKey]*objFile{}, bad: map[fileKey]error{}}
+}
+
+// Close closes every file of the cache and empties it. It returns the first
+// error of a close.
+func (c *Files) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var first error
+	for _, o := range c.files {
+		if err := o.f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	c.files, c.bad, c.closed = map[fileKey]*objFile{}, map[fileKey]error{}, true
+	return first
+}
+
+// open returns the parsed file at path, from the cache when the same file
+// was parsed before.
+func (c *Files) open(path string) (*objFile, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -64,30 +90,29 @@ func openObjFile(path string) (*objFile, error) {
 		return nil, fmt.Errorf("%s: no inode information", path)
 	}
 	key := fileKey{dev: st.Dev, ino: st.Ino, mtime: fi.ModTime().UnixNano(), size: fi.Size()}
-	fileCache.Lock()
-	defer fileCache.Unlock()
-	if o := fileCache.files[key]; o != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if o := c.files[key]; o != nil {
 		return o, nil
 	}
-	if err := fileCache.bad[key]; err != nil {
+	if err := c.bad[key]; err != nil {
 		return nil, err
-	}
-	if fileCache.files == nil {
-		fileCache.files = map[fileKey]*objFile{}
-		fileCache.bad = map[fileKey]error{}
 	}
 	f, err := elf.Open(path)
 	if err != nil {
-		fileCache.bad[key] = err
+		c.bad[key] = err
 		return nil, err
 	}
 	o, err := newObjFile(f, path)
 	if err != nil {
 		f.Close()
-		fileCache.bad[key] = err
+		c.bad[key] = err
 		return nil, err
 	}
-	fileCache.files[key] = o
+	c.files[key] = o
 	return o, nil
 }
 

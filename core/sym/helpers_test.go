@@ -22,6 +22,9 @@ import (
 // targetDir holds the target binaries built by this test run.
 var targetDir string
 
+// testFiles is the file cache of the tables the tests make, closed at the end.
+var testFiles = NewFiles()
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "symtest")
 	if err != nil {
@@ -30,6 +33,7 @@ func TestMain(m *testing.M) {
 	}
 	targetDir = dir
 	code := m.Run()
+	testFiles.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -46,7 +46,7 @@ func TestLibcFunctions(t *testing.T) {
 	bin := target(t, cO0)
 	cmd := startWaiting(t, bin)
 	pid := cmd.Process.Pid
-	tab, err := NewTable(pid, "", openMem(t, pid))
+	tab, err := NewTable(testFiles, pid, "", openMem(t, pid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestIFunc(t *testing.T) {
 	cmd := startWaiting(t, bin)
 	pid := cmd.Process.Pid
 	mem := openMem(t, pid)
-	tab, err := NewTable(pid, "", mem)
+	tab, err := NewTable(testFiles, pid, "", mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestIFunc(t *testing.T) {
 // TestIFuncPending: before the dynamic linker relocated libc (here: libc
 // as a file, not running), an IFUNC resolves to its resolver, Pending.
 func TestIFuncPending(t *testing.T) {
-	tab, err := NewTable(0, "/lib/x86_64-linux-gnu/libc.so.6", nil)
+	tab, err := NewTable(testFiles, 0, "/lib/x86_64-linux-gnu/libc.so.6", nil)
 	if err != nil {
 		t.Skip(err)
 	}

@@ -45,7 +45,7 @@ func TestLineToPCMatchesGDB(t *testing.T) {
 			}
 			locs = append(locs, funcs...)
 			want := gdbBreaks(t, bin, locs)
-			tab, err := NewTable(0, bin, nil)
+			tab, err := NewTable(testFiles, 0, bin, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func fmtLocs(locs []Location) string {
 // names, a line past the end of the file has no code, and a partial name
 // matches only on a path-component boundary.
 func TestLineToPCErrors(t *testing.T) {
-	tab, err := NewTable(0, target(t, cO0), nil)
+	tab, err := NewTable(testFiles, 0, target(t, cO0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestLineToPCErrors(t *testing.T) {
 func TestGoLines(t *testing.T) {
 	for _, variant := range []string{goFull, goNoDW} {
 		t.Run(variant, func(t *testing.T) {
-			tab, err := NewTable(0, target(t, variant), nil)
+			tab, err := NewTable(testFiles, 0, target(t, variant), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -78,7 +78,7 @@ func TestSymbolsAgreeWithNM(t *testing.T) {
 			bin := target(t, variant)
 			cmd := startWaiting(t, bin)
 			pid := cmd.Process.Pid
-			tab, err := NewTable(pid, "", openMem(t, pid))
+			tab, err := NewTable(testFiles, pid, "", openMem(t, pid))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func contains(list []string, s string) bool {
 // returns both, each with its own file.
 func TestStaticInTwoFiles(t *testing.T) {
 	for _, variant := range cVariants {
-		tab, err := NewTable(0, target(t, variant), nil)
+		tab, err := NewTable(testFiles, 0, target(t, variant), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func TestStaticInTwoFiles(t *testing.T) {
 // TestLookupSym finds a global variable, as nm places it.
 func TestLookupSym(t *testing.T) {
 	bin := target(t, cNoPIE)
-	tab, err := NewTable(0, bin, nil)
+	tab, err := NewTable(testFiles, 0, bin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,13 @@ type Memory interface {
 // A Table is the symbol view of one process: its modules placed at their
 // load addresses, and name, line and address lookups over all of them.
 type Table struct {
-	pid  int
-	exe  string
-	mem  Memory
-	maps []Map
-	mods []*Module // by Start
-	vdso *objFile  // parsed from memory once
+	files *Files
+	pid   int
+	exe   string
+	mem   Memory
+	maps  []Map
+	mods  []*Module // by Start
+	vdso  *objFile  // parsed from memory once
 
 	noCFI bool // tests: unwind by frame pointers alone
 }
@@ -36,10 +37,10 @@ type Table struct {
 // and Backtrace needs a Memory of its own. With pid 0 the table describes
 // the file exe alone, at its link-time addresses (a PIE at 0), as gdb shows
 // a program that is not running.
-func NewTable(pid int, exe string, mem Memory) (*Table, error) {
-	t := &Table{pid: pid, exe: exe, mem: mem}
+func NewTable(files *Files, pid int, exe string, mem Memory) (*Table, error) {
+	t := &Table{files: files, pid: pid, exe: exe, mem: mem}
 	if pid <= 0 {
-		obj, err := openObjFile(exe)
+		obj, err := files.open(exe)
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +201,7 @@ func (t *Table) openModule(m Map) (*objFile, error) {
 	if m.Deleted() || !ok || st.Ino != m.Inode {
 		p = fmt.Sprintf("/proc/%d/map_files/%x-%x", t.pid, m.Start, m.End)
 	}
-	return openObjFile(p)
+	return t.files.open(p)
 }
 
 // markInterp flags the dynamic linker named by the executable's PT_INTERP.

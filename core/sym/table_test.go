@@ -3,6 +3,8 @@ package sym
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,7 +18,7 @@ import (
 func TestRefreshAndRendezvous(t *testing.T) {
 	tr := startTraced(t, target(t, cO0), "write")
 	mem := openMem(t, tr.pid)
-	tab, err := NewTable(tr.pid, "", mem)
+	tab, err := NewTable(testFiles, tr.pid, "", mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +86,11 @@ func TestRefreshAndRendezvous(t *testing.T) {
 
 // TestNotFound checks that unknown names fail with the closest names.
 func TestNotFound(t *testing.T) {
-	c, err := NewTable(0, target(t, cO0), nil)
+	c, err := NewTable(testFiles, 0, target(t, cO0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewTable(0, target(t, goNoDW), nil)
+	g, err := NewTable(testFiles, 0, target(t, goNoDW), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestNotFound(t *testing.T) {
 // TestResolveKinds resolves each kind of spec in the Go target, where
 // names hold dots, parentheses, stars and slashes.
 func TestResolveKinds(t *testing.T) {
-	tab, err := NewTable(0, target(t, goFull), nil)
+	tab, err := NewTable(testFiles, 0, target(t, goFull), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,16 +165,16 @@ func TestResolveKinds(t *testing.T) {
 // tables, whether the file is named directly or through /proc.
 func TestFileCache(t *testing.T) {
 	bin := target(t, cO2)
-	a, err := NewTable(0, bin, nil)
+	a, err := NewTable(testFiles, 0, bin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewTable(0, bin, nil)
+	b, err := NewTable(testFiles, 0, bin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := startWaiting(t, bin)
-	c, err := NewTable(cmd.Process.Pid, "", nil)
+	c, err := NewTable(testFiles, cmd.Process.Pid, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,4 +184,54 @@ func TestFileCache(t *testing.T) {
 	if a.mods[0].obj.symbols() != c.Exec().obj.symbols() {
 		t.Errorf("symbol tables parsed twice")
 	}
+}
+
+// Closing a Files cache closes the files its tables opened, and the cache
+// then refuses new tables.
+func TestFilesClose(t *testing.T) {
+	// A copy of its own, which no other test's table holds open.
+	data, err := os.ReadFile(target(t, cO0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "c-O0")
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := NewFiles()
+	tab, err := NewTable(files, 0, bin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.LookupSym("main")) == 0 {
+		t.Fatal("no main")
+	}
+	if n := openFDs(t, bin); n != 1 {
+		t.Fatalf("%d descriptors open on %s while the cache holds it, want 1", n, bin)
+	}
+	if err := files.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openFDs(t, bin); n != 0 {
+		t.Fatalf("%d descriptors still open on %s after Close", n, bin)
+	}
+	if _, err := NewTable(files, 0, bin, nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("NewTable after Close: %v, want ErrClosed", err)
+	}
+}
+
+// openFDs counts the descriptors of this process open on path.
+func openFDs(t *testing.T, path string) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && target == path {
+			n++
+		}
+	}
+	return n
 }

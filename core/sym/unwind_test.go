@@ -44,7 +44,7 @@ func TestBacktraceC(t *testing.T) {
 		t.Run(variant, func(t *testing.T) {
 			tr := startTraced(t, target(t, variant), "trap")
 			tr.cont(unix.SIGTRAP)
-			tab, err := NewTable(tr.pid, "", openMem(t, tr.pid))
+			tab, err := NewTable(testFiles, tr.pid, "", openMem(t, tr.pid))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +81,7 @@ func TestBacktraceGo(t *testing.T) {
 		t.Run(variant, func(t *testing.T) {
 			tr := startTraced(t, target(t, variant), "trap")
 			tr.cont(unix.SIGTRAP)
-			tab, err := NewTable(tr.pid, "", openMem(t, tr.pid))
+			tab, err := NewTable(testFiles, tr.pid, "", openMem(t, tr.pid))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestBacktraceInLibc(t *testing.T) {
 			tr := startTraced(t, target(t, variant), "write")
 			tr.cont(unix.SIGTRAP) // the int3 at the start of main: libc is loaded
 			mem := openMem(t, tr.pid)
-			tab, err := NewTable(tr.pid, "", mem)
+			tab, err := NewTable(testFiles, tr.pid, "", mem)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestBacktraceFramePointers(t *testing.T) {
 			tr := startTraced(t, target(t, cO0), mode)
 			tr.cont(unix.SIGTRAP)
 			mem := openMem(t, tr.pid)
-			tab, err := NewTable(tr.pid, "", mem)
+			tab, err := NewTable(testFiles, tr.pid, "", mem)
 			if err != nil {
 				t.Fatal(err)
 			}
