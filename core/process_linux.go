@@ -263,8 +263,8 @@ func (p *Process) requestStop(kind EventKind, gen uint64) {
 
 // Wait waits for the next stop of a running process and returns it; every thread is
 // then stopped. A timeout > 0 bounds the wait: on expiry the process is stopped and
-// the event says EventTimeout. A process that has exited yields its exit event once,
-// then ErrExited errors.
+// the event says EventTimeout. A process that has ended yields its exit event once,
+// then an *ExitedError.
 func (p *Process) Wait(timeout time.Duration) (*Event, error) {
 	var ev *Event
 	var err error

@@ -124,19 +124,18 @@ func (t *Thread) resume(step bool) error {
 	t.regsValid = false
 	t.stop.kind, t.stop.over, t.stop.stepping = stopNone, nil, step
 	t.state = tsRunning
-	var err error
+	req, name := unix.PTRACE_CONT, "ptrace(PTRACE_CONT)"
 	if step {
-		err = ptrace(unix.PTRACE_SINGLESTEP, t.tid, 0, uintptr(sig))
-	} else {
-		err = ptrace(unix.PTRACE_CONT, t.tid, 0, uintptr(sig))
+		req, name = unix.PTRACE_SINGLESTEP, "ptrace(PTRACE_SINGLESTEP)"
 	}
+	err := ptrace(req, t.tid, 0, uintptr(sig))
 	if err == unix.ESRCH {
 		// Killed from outside while stopped: its exit is reported by wait.
 		return nil
 	}
 	if err != nil {
 		t.state = tsStopped
-		return os.NewSyscallError("ptrace(PTRACE_CONT)", err)
+		return os.NewSyscallError(name, err)
 	}
 	return nil
 }

@@ -46,8 +46,8 @@ func align4(n uint32) int { return int((n + 3) &^ 3) }
 
 // debugFile opens the separate debug file of o, found by build ID, for its
 // .symtab (names of static functions that a stripped library lacks). It
-// returns nil when there is none. The file is closed: its symbols are read
-// once, by symbols.
+// returns nil when there is none; the caller closes the file once it has read
+// its symbols (symbols does, at once: nothing else is read from it).
 func (o *objFile) debugFile() *elf.File {
 	id := buildID(o.f)
 	if len(id) < 2 {

@@ -19,10 +19,13 @@
 // moves to the next line that has code, and a function's opening line
 // moves past its prologue, choosing the same address as gdb.
 //
+// A separate debug file found by build ID under /usr/lib/debug/.build-id
+// (Debian's libc6-dbg, *-dbgsym packages) adds its .symtab to a stripped
+// file's symbols; its DWARF is not read, and .gnu_debuglink is not followed.
+//
 // The package reads memory only through the Memory interface the caller
 // provides, and never stops, starts or traces a process. It does not
-// evaluate variables or types, read separate debug files (.gnu_debuglink,
-// build-id), or run IFUNC resolvers: an indirect function whose GOT slot is
-// not relocated yet is reported as Pending. A Table is not safe for
+// evaluate variables or types, or run IFUNC resolvers: an indirect function
+// whose GOT slot is not relocated yet is reported as Pending. A Table is not safe for
 // concurrent use; the parsed files it shares are.
 package sym

@@ -46,7 +46,8 @@ type symTable struct {
 	text   []int32            // code symbols, one per address (the preferred alias), by address
 }
 
-// loadSyms returns the file's symbol table, parsing it on first use.
+// symbols returns the file's symbol table, with those of its separate debug
+// file if it has one, parsing them on first use.
 func (o *objFile) symbols() *symTable {
 	o.symsOnce.Do(func() {
 		dbg := o.debugFile()
