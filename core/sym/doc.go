@@ -14,6 +14,12 @@
 // first use. Lookups
 // are map or binary-search operations.
 //
+// Before the dynamic linker has run, the libraries a program needs are known
+// on disk: Table.Needed finds them as the dynamic linker would (DT_NEEDED,
+// RPATH and RUNPATH with $ORIGIN, LD_LIBRARY_PATH and LD_PRELOAD of the
+// process, /etc/ld.so.cache, the default directories), and
+// Table.ResolveNeeded checks names against them.
+//
 // Location specs follow gdb: "0x401000", "hot", "main.(*T).Method",
 // "hotloop.c:42", "libc.so.6:malloc", "libc:malloc". A line with no code
 // moves to the next line that has code, and a function's opening line

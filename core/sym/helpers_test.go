@@ -191,8 +191,15 @@ type tracee struct {
 // since ptrace requests must come from the tracer thread.
 func startTraced(t *testing.T, bin string, args ...string) *tracee {
 	t.Helper()
+	return startTracedEnv(t, bin, nil, args...)
+}
+
+// startTracedEnv is startTraced with env as the environment (nil: ours).
+func startTracedEnv(t *testing.T, bin string, env []string, args ...string) *tracee {
+	t.Helper()
 	runtime.LockOSThread() // never unlocked: the thread dies with the test goroutine
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Ptrace: true}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

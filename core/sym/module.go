@@ -35,6 +35,10 @@ func (m *Module) Contains(addr uint64) bool {
 	return len(m.Maps) == 0
 }
 
+// mapped reports whether the module has addresses: false for a library
+// that Table.Needed found on disk and that is not loaded yet.
+func (m *Module) mapped() bool { return m.End > m.Start }
+
 // matchesScope reports whether a module qualifier in a location spec
 // ("libc", "libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6") names m:
 // the full path, a path suffix, the base name, or a prefix of the base

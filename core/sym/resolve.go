@@ -22,6 +22,9 @@ type Location struct {
 	// Pending says an IFUNC's GOT slot is not relocated yet: Addr is the
 	// resolver. Resolve again once the dynamic linker has run.
 	Pending bool
+	// Unloaded says the function is in a library the program needs that is
+	// not mapped yet (see Table.ResolveNeeded): Addr is its link-time address.
+	Unloaded bool
 }
 
 // Resolve parses a location spec (see ParseLocation) and returns every
@@ -158,7 +161,7 @@ func (t *Table) funcLocation(m *Module, s *elfSym) Location {
 		}
 	}
 	loc.Body = loc.Addr
-	if im := t.ModuleAt(loc.Addr); im != nil {
+	if im := t.ModuleAt(loc.Addr); im != nil && m.mapped() {
 		loc.File, loc.Line = im.pcToLine(loc.Addr - im.Bias)
 		if !loc.Pending && !im.Go {
 			if lt, _ := im.obj.lineTable(); lt != nil {
