@@ -1,12 +1,14 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"go.starlark.net/starlark"
 
 	"stardbg/core"
+	"stardbg/core/sym"
 )
 
 // Breakpoint is a breakpoint of a process (Starlark type "breakpoint").
@@ -56,14 +58,22 @@ func (bp *Breakpoint) Attr(name string) (starlark.Value, error) {
 }
 func (bp *Breakpoint) AttrNames() []string { return attrNames(breakpointFields, breakpointMethods) }
 
-const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False) -> breakpoint
+const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False, pending=False) -> breakpoint
 
 Plants a breakpoint. where is an int address, a function name ("hot",
 "main.worker", "main.(*T).Method"), "file:line" ("hotloop.c:12", matched by
 path suffix) or "lib:function" ("libc.so.6:malloc", "libc:malloc"). A name
 with several matches gets a breakpoint at each; a GNU indirect function
-breaks in the implementation the program uses. A location in a library that
-is not loaded yet is pending and planted when the library is loaded.
+breaks in the implementation the program uses.
+
+A name is checked at once, also right after launch: the libraries the
+program needs (DT_NEEDED, found as the dynamic linker finds them) are read
+from disk before they are loaded, and a location in one of them is pending
+until it is loaded. A name found nowhere is an error with the closest names
+("did you mean"). pending=True accepts a name from a library the program
+loads later with dlopen: it stays pending, and is planted when the library
+is loaded. stardbg run and stardbg test warn about a breakpoint still pending
+when its process ends.
 
 cond(thread, bp), if given, decides whether a hit counts. on_hit(thread, bp)
 runs at every counted hit with the hitting thread stopped and the others
@@ -107,8 +117,9 @@ func callableArg(b *starlark.Builtin, what string, v starlark.Value) (starlark.C
 
 func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var where, onHit, cond starlark.Value
-	once, hardware := false, false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once, "hardware?", &hardware); err != nil {
+	once, hardware, pending := false, false, false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once,
+		"hardware?", &hardware, "pending?", &pending); err != nil {
 		return nil, err
 	}
 	if _, err := envOf(thread, b); err != nil {
@@ -131,8 +142,12 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 				return nil, wrapErr(b, err)
 			}
 		} else if s, ok := w.(starlark.String); ok {
-			if cbp, err = p.p.BreakAt(string(s), bp.hit); err != nil {
-				return nil, wrapErr(b, err)
+			breakAt := p.p.BreakAt
+			if pending {
+				breakAt = p.p.BreakAtPending
+			}
+			if cbp, err = breakAt(string(s), bp.hit); err != nil {
+				return nil, notFoundErr(b, err)
 			}
 		} else {
 			addr, err := uint64Arg(b, "address", w.(starlark.Int))
@@ -200,6 +215,16 @@ func processWatch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		cbp.Cond = bp.condHolds
 	}
 	return bp, nil
+}
+
+// notFoundErr is wrapErr for break_at: a spec whose module is loaded nowhere
+// and needed by nobody says how to wait for a library loaded with dlopen.
+func notFoundErr(b *starlark.Builtin, err error) error {
+	var nf *sym.NotFoundError
+	if errors.As(err, &nf) && nf.What == "module or source file" {
+		return fmt.Errorf("%s: %w; pending=True waits for a library loaded later", b.Name(), err)
+	}
+	return wrapErr(b, err)
 }
 
 // condHolds is the engine's Cond for a breakpoint with a cond: whether the

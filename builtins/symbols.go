@@ -1,6 +1,9 @@
 package builtins
 
 import (
+	"errors"
+	"fmt"
+
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
@@ -69,12 +72,29 @@ func (p *Process) lookupAll(name string) ([]uint64, error) {
 	}
 	locs, err := t.Resolve(name)
 	if err != nil {
-		return nil, err
+		return nil, notLoadedYet(t, name, err)
 	}
 	for _, l := range locs {
 		addrs = append(addrs, l.Addr)
 	}
 	return addrs, nil
+}
+
+// notLoadedYet turns a name that the loaded modules do not have (err) into
+// "not loaded yet" when a library that the program needs and that is not
+// mapped yet has it, and otherwise into the error with the names of those
+// libraries among its suggestions.
+func notLoadedYet(t *sym.Table, name string, err error) error {
+	var nf *sym.NotFoundError
+	s, perr := sym.ParseLocation(name)
+	if perr != nil || !errors.As(err, &nf) {
+		return err
+	}
+	locs, nerr := t.ResolveNeeded(s)
+	if nerr != nil {
+		return nerr
+	}
+	return fmt.Errorf("%q is in %s, which is not loaded yet: the dynamic linker maps it when the program starts (run to main first)", name, locs[0].Module)
 }
 
 func processSymbol(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -59,13 +58,26 @@ func (t *Thread) Backtrace(max int) ([]sym.Frame, error) {
 }
 
 // BreakAt plants a breakpoint at every place a location spec names: an address,
-// a function, file:line or lib:function (see sym.ParseLocation). A location
-// that names nothing yet stays pending when it may name something in a library
-// still to be loaded: a lib:function whose library is not loaded, or any name
-// before the start-up libraries are loaded. Pending locations are resolved
-// again each time the dynamic linker reports a change, and a breakpoint in a
-// library that is unloaded becomes pending again.
+// a function, file:line or lib:function (see sym.ParseLocation). A location in
+// a library that the program needs and that is not mapped yet (right after
+// launch, before the dynamic linker has run) is checked in the library's file
+// and stays pending until the library is loaded; a spec that names nothing in
+// the loaded modules nor in those libraries fails with a *sym.NotFoundError,
+// as it does once they are loaded. Pending locations are resolved again each
+// time the dynamic linker reports a change, and a breakpoint in a library that
+// is unloaded becomes pending again.
 func (p *Process) BreakAt(spec string, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+	return p.breakAt(spec, false, onHit)
+}
+
+// BreakAtPending is BreakAt for a location that may come from a library
+// loaded later (dlopen): a spec that names nothing known yet stays pending
+// instead of failing.
+func (p *Process) BreakAtPending(spec string, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+	return p.breakAt(spec, true, onHit)
+}
+
+func (p *Process) breakAt(spec string, pending bool, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
 	var bp *Breakpoint
 	var err error
 	p.e.Do(func() {
@@ -82,10 +94,10 @@ func (p *Process) BreakAt(spec string, onHit func(*Thread, *Breakpoint) bool) (*
 		}
 		p.watchLibraries(tab)
 		locs, rerr := tab.ResolveSpec(s)
-		var nf *sym.NotFoundError
-		if rerr != nil && !(errors.As(rerr, &nf) && p.mayPend(tab, s)) {
-			err = rerr
-			return
+		if rerr != nil {
+			if err = p.mayPend(tab, s, rerr, pending); err != nil {
+				return
+			}
 		}
 		p.bps.nextID++
 		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, spec: &s}

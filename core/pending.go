@@ -1,7 +1,7 @@
 package core
 
 import (
-	"strings"
+	"errors"
 
 	"stardbg/core/sym"
 )
@@ -9,42 +9,37 @@ import (
 // libState follows the dynamic linker, for pending breakpoints.
 type libState struct {
 	watch    *Breakpoint // on the dynamic linker's rendezvous function
-	settled  bool        // the libraries of start-up are loaded (or there are none)
+	static   bool        // no dynamic linker to watch
 	resolver []*Breakpoint
 }
 
-// mayPend says whether an unresolved spec could still come to name something.
-func (p *Process) mayPend(tab *sym.Table, s sym.Spec) bool {
-	if s.Kind == sym.SpecAddr {
-		return false
+// mayPend decides what becomes of a spec that names nothing in the loaded
+// modules (rerr is why): nil, to make it pending, when it names something in
+// a library the program needs that is not mapped yet, or when the caller
+// accepts a location from a library loaded later (pending); otherwise the
+// error to return, whose suggestions include the names of those libraries.
+func (p *Process) mayPend(tab *sym.Table, s sym.Spec, rerr error, pending bool) error {
+	var nf *sym.NotFoundError
+	if s.Kind == sym.SpecAddr || !errors.As(rerr, &nf) {
+		return rerr
 	}
-	if !p.libs.settled {
-		return true
+	_, err := tab.ResolveNeeded(s)
+	if err == nil || pending {
+		return nil
 	}
-	if s.Kind == sym.SpecScoped {
-		for _, m := range tab.Modules() {
-			if strings.HasPrefix(m.Name, s.Scope) || strings.HasSuffix(m.Path, "/"+s.Scope) || m.Path == s.Scope {
-				return false
-			}
-		}
-		return true
-	}
-	return false
+	return err
 }
 
 // watchLibraries plants the engine's breakpoint on the dynamic linker's
 // rendezvous function, once.
 func (p *Process) watchLibraries(tab *sym.Table) {
-	if p.libs.watch != nil || p.libs.settled {
+	if p.libs.watch != nil || p.libs.static {
 		return
 	}
 	addr, ok := tab.RendezvousAddr()
 	if !ok {
-		p.libs.settled = true // static: no libraries will come
+		p.libs.static = true // no libraries will come
 		return
-	}
-	if !p.launched {
-		p.libs.settled = true // attached: start-up is over
 	}
 	w := &Breakpoint{Internal: true, p: p, enabled: true}
 	w.OnHit = func(*Thread, *Breakpoint) bool { p.librariesChanged(); return false }
@@ -70,9 +65,6 @@ func (p *Process) librariesChanged() {
 	_, removed, err := tab.Refresh()
 	if err != nil {
 		return
-	}
-	if p.libs.watch != nil && len(tab.Modules()) > 2 {
-		p.libs.settled = true
 	}
 	for _, bp := range append([]*Breakpoint(nil), p.bps.list...) {
 		if bp.spec == nil || bp.cleared {
