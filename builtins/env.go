@@ -28,7 +28,13 @@ type Env struct {
 	// Stdin, Stdout and Stderr are what launched programs inherit by default.
 	Stdin, Stdout, Stderr *os.File
 	// Argv is the script's argument list.
-	Argv      []string
+	Argv []string
+	// Warn, when set, receives what Close finds wrong with a session that
+	// otherwise succeeded: a breakpoint still pending when its process ended,
+	// which never fired (a probe that checks that no call happened tested
+	// nothing).
+	Warn func(msg string)
+
 	mu        sync.Mutex // guards procs: Interrupt reads it from other goroutines
 	procs     []*Process
 	byCore    map[*core.Process]*Process
@@ -72,10 +78,16 @@ func (env *Env) Processes() []*Process {
 
 // Close ends the interpreter's sessions: every process it launched is killed and
 // every process it attached is detached running, with every breakpoint removed,
-// unless the script already did so.
+// unless the script already did so. Breakpoints still pending are reported to
+// Warn first.
 func (env *Env) Close() error {
 	var errs []error
 	for _, p := range env.Processes() {
+		if env.Warn != nil {
+			for _, msg := range p.pendingWarnings() {
+				env.Warn(msg)
+			}
+		}
 		if err := p.release(); err != nil {
 			errs = append(errs, err)
 		}

@@ -65,6 +65,28 @@ func (p *Process) release() error {
 	return p.p.Detach()
 }
 
+// pendingWarnings describes the script's breakpoints that are still pending
+// and never fired, with their location and how the process ended. One that
+// fired in a library unloaded since is pending too, but was not a no-op.
+func (p *Process) pendingWarnings() []string {
+	var when string
+	switch p.p.State() {
+	case core.Exited, core.Killed:
+		when = fmt.Sprintf("when process %d ended (%s)", p.p.Pid(), p.p.State())
+	case core.Detached:
+		when = fmt.Sprintf("when process %d was detached", p.p.Pid())
+	default:
+		when = fmt.Sprintf("when the script ended with process %d %s", p.p.Pid(), p.p.State())
+	}
+	var msgs []string
+	for _, cbp := range p.p.Breakpoints() {
+		if _, ok := cbp.Data.(*Breakpoint); ok && cbp.Pending() && cbp.Hits() == 0 {
+			msgs = append(msgs, fmt.Sprintf("warning: breakpoint %d at %s never fired: it was still pending %s", cbp.ID, cbp.Location(), when))
+		}
+	}
+	return msgs
+}
+
 var processFields = fields[*Process]{
 	"pid": {func(p *Process) (starlark.Value, error) { return starlark.MakeInt(p.p.Pid()), nil },
 		"pid: the process id."},

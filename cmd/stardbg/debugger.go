@@ -39,6 +39,7 @@ func newDebugger(std stdio, log *eventLog) *debugger {
 	if log != nil {
 		eng.SetObserver(log.log)
 	}
+	env.Warn = func(msg string) { fmt.Fprintf(std.err, "stardbg: %s\n", msg) }
 	return &debugger{eng: eng, env: env}
 }
 

@@ -15,7 +15,9 @@ these give argv == ["count.star", "tar", "-cf", "/dev/null", "dir"]:
 	stardbg run count.star -- tar -cf /dev/null dir
 
 When the script ends, however it ends, the processes it launched are killed
-and the ones it attached are detached with every breakpoint restored.
+and the ones it attached are detached with every breakpoint restored. A
+breakpoint that never fired and is still pending when its process ends (no
+library loaded had its location) is reported on stderr as a warning.
 
 Exit status: 0 if the script finished; 1 if it failed (an error, fail(), a
 failed assert, an error in a breakpoint callback), with its backtrace on
