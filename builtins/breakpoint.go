@@ -58,9 +58,9 @@ func (bp *Breakpoint) Attr(name string) (starlark.Value, error) {
 }
 func (bp *Breakpoint) AttrNames() []string { return attrNames(breakpointFields, breakpointMethods) }
 
-const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False, pending=False) -> breakpoint
+const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False, pending=False)
 
-Plants a breakpoint. where is an int address, a function name ("hot",
+Plants a breakpoint and returns it. where is an int address, a function name ("hot",
 "main.worker", "main.(*T).Method"), "file:line" ("hotloop.c:12", matched by
 path suffix) or "lib:function" ("libc.so.6:malloc", "libc:malloc"). A name
 with several matches gets a breakpoint at each; a GNU indirect function
