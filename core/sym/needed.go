@@ -55,8 +55,8 @@ func (t *Table) Needed() []*Module {
 		}
 	}
 	var out []*Module
-	for _, p := range neededPaths(exe.Path, exe.obj, env, loaded) {
-		obj, err := openObjFile(p)
+	for _, p := range neededPaths(t.files, exe.Path, exe.obj, env, loaded) {
+		obj, err := t.files.open(p)
 		if err != nil {
 			continue
 		}
@@ -68,7 +68,7 @@ func (t *Table) Needed() []*Module {
 // neededPaths walks the dependency graph of the object at exePath breadth
 // first, as the dynamic linker loads it, and returns the paths of the
 // libraries found that are not in loaded (by name or path).
-func neededPaths(exePath string, exe *objFile, env map[string]string, loaded map[string]bool) []string {
+func neededPaths(files *Files, exePath string, exe *objFile, env map[string]string, loaded map[string]bool) []string {
 	var libPath []string
 	for _, d := range strings.FieldsFunc(env["LD_LIBRARY_PATH"], func(r rune) bool { return r == ':' || r == ';' }) {
 		libPath = append(libPath, d)
@@ -127,7 +127,7 @@ func neededPaths(exePath string, exe *objFile, env map[string]string, loaded map
 			return
 		}
 		seen[p] = true
-		obj, err := openObjFile(p)
+		obj, err := files.open(p)
 		if err != nil {
 			return
 		}
@@ -258,7 +258,7 @@ func (t *Table) ResolveNeeded(s Spec) ([]Location, error) {
 	}
 	// A view with no memory: nothing is read from the process at the link-time
 	// addresses of the needed libraries (an IFUNC there stays Pending).
-	view := &Table{pid: t.pid, exe: t.exe, maps: t.maps, mods: append(t.Modules(), needed...)}
+	view := &Table{files: t.files, pid: t.pid, exe: t.exe, maps: t.maps, mods: append(t.Modules(), needed...)}
 	sortModules(view.mods)
 	locs, err = view.ResolveSpec(s)
 	for i := range locs {

@@ -18,7 +18,7 @@ import (
 // linker.
 func ldList(t *testing.T, bin string, env []string) map[string]string {
 	t.Helper()
-	obj, err := openObjFile(bin)
+	obj, err := testFiles.open(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,9 +75,9 @@ func TestNeededAsDynamicLinker(t *testing.T) {
 		}
 		t.Run(filepath.Base(bin), func(t *testing.T) {
 			want := ldList(t, bin, nil)
-			obj, _ := openObjFile(bin)
+			obj, _ := testFiles.open(bin)
 			loaded := map[string]bool{filepath.Base(obj.interp): true}
-			sameLibs(t, neededPaths(bin, obj, nil, loaded), want)
+			sameLibs(t, neededPaths(testFiles, bin, obj, nil, loaded), want)
 		})
 	}
 }
@@ -146,14 +146,14 @@ func TestNeededSearchPath(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				env[k] = v
 			}
-			obj, _ := openObjFile(c.bin)
-			sameLibs(t, neededPaths(c.bin, obj, env, map[string]bool{filepath.Base(obj.interp): true}), want)
+			obj, _ := testFiles.open(c.bin)
+			sameLibs(t, neededPaths(testFiles, c.bin, obj, env, map[string]bool{filepath.Base(obj.interp): true}), want)
 		})
 	}
 
 	t.Run("process", func(t *testing.T) {
 		tr := startTracedEnv(t, plain, []string{"LD_LIBRARY_PATH=" + libDir})
-		tab, err := NewTable(tr.pid, "", openMem(t, tr.pid))
+		tab, err := NewTable(testFiles, tr.pid, "", openMem(t, tr.pid))
 		if err != nil {
 			t.Fatal(err)
 		}
