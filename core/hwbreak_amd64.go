@@ -235,7 +235,7 @@ func (p *Process) hwHit(t *Thread) (s *hwSlot, ours bool) {
 	if dr6 == 0 {
 		return nil, false
 	}
-	if _, code, _, err := getSiginfo(t.tid); err != nil || code != trapHWBkpt {
+	if si, err := getSiginfo(t.tid); err != nil || si.Code != trapHWBkpt {
 		return nil, false // bits left by an earlier debug trap: this one is an int3's
 	}
 	for i := 0; i < numHW; i++ {

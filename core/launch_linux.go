@@ -202,8 +202,8 @@ func cause(err error) error {
 // program's signal. The kernel sends it as kill(2) would, from the program.
 func execTrap(tid, pid int) bool {
 	const siUser = 0
-	signo, code, addr, err := getSiginfo(tid)
-	return err == nil && signo == int32(unix.SIGTRAP) && code == siUser && int32(addr) == int32(pid)
+	si, err := getSiginfo(tid)
+	return err == nil && si.Signo == int32(unix.SIGTRAP) && si.Code == siUser && siginfoPid(&si) == int32(pid)
 }
 
 // exePath is the executable of a process, also when its main thread is a zombie.

@@ -59,16 +59,26 @@ func pollWait(tid int, more func() bool) (int, unix.WaitStatus, error) {
 	}
 }
 
-// getSiginfo returns the signal number and, for faults, the address.
-func getSiginfo(tid int) (signo int32, code int32, addr uint64, err error) {
-	var si [128]byte
-	if err := ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si[0]))); err != nil {
-		return 0, 0, 0, err
-	}
-	signo = *(*int32)(unsafe.Pointer(&si[0]))
-	code = *(*int32)(unsafe.Pointer(&si[8]))
-	addr = *(*uint64)(unsafe.Pointer(&si[16]))
-	return signo, code, addr, nil
+// getSiginfo returns the siginfo of the signal thread tid stops with.
+func getSiginfo(tid int) (unix.Siginfo, error) {
+	var si unix.Siginfo
+	err := ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si)))
+	return si, err
+}
+
+// siginfoUnion is the offset of the union of siginfo_t after si_signo,
+// si_errno, si_code and the padding, which unix.Siginfo leaves opaque.
+const siginfoUnion = 16
+
+// siginfoAddr is si_addr: the faulting address of SIGSEGV, SIGBUS, SIGILL
+// and SIGFPE.
+func siginfoAddr(si *unix.Siginfo) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(si), siginfoUnion))
+}
+
+// siginfoPid is si_pid: the sender of a signal sent by kill(2) or tgkill(2).
+func siginfoPid(si *unix.Siginfo) int32 {
+	return *(*int32)(unsafe.Add(unsafe.Pointer(si), siginfoUnion))
 }
 
 const traceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_TRACEEXEC |

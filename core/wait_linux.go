@@ -212,7 +212,7 @@ func (p *Process) staleTrap(t *Thread) bool {
 	if !p.bps.removed[addr] {
 		return false
 	}
-	if _, code, _, err := getSiginfo(t.tid); err != nil || code != siKernel {
+	if si, err := getSiginfo(t.tid); err != nil || si.Code != siKernel {
 		return false
 	}
 	var b [1]byte
@@ -273,8 +273,8 @@ func (p *Process) signal(t *Thread, sig unix.Signal) {
 		ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
 		switch sig {
 		case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
-			if _, _, addr, err := getSiginfo(t.tid); err == nil {
-				ev.Addr = addr
+			if si, err := getSiginfo(t.tid); err == nil {
+				ev.Addr = siginfoAddr(&si)
 			}
 		}
 		p.observe(ev)
