@@ -21,9 +21,8 @@ import (
 // PROT_READ|PROT_EXEC anonymous memory each) are unmapped again at a detach.
 
 const (
-	slotSize          = 16
-	pageSize          = 4096
-	mapFixedNoReplace = 0x100000
+	slotSize = 16
+	pageSize = 4096
 )
 
 type scratchPage struct {
@@ -127,7 +126,7 @@ func (p *Process) mapScratch(t *Thread, near uint64) (uint64, error) {
 	}
 	for _, hint := range freeNear(maps, near) {
 		addr, err := p.injectSyscall(t, gadget, unix.SYS_MMAP, hint, pageSize,
-			unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|mapFixedNoReplace, ^uint64(0), 0)
+			unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0)
 		if err != nil {
 			return 0, err
 		}

@@ -2,6 +2,8 @@ package core
 
 import (
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 
 	"stardbg/core/sym"
@@ -132,14 +134,7 @@ func (p *Process) place(bp *Breakpoint, locs []sym.Location) error {
 	return nil
 }
 
-func (bp *Breakpoint) hasAddr(addr uint64) bool {
-	for _, a := range bp.addrs {
-		if a == addr {
-			return true
-		}
-	}
-	return false
-}
+func (bp *Breakpoint) hasAddr(addr uint64) bool { return slices.Contains(bp.addrs, addr) }
 
 // Location describes where the breakpoint is: "hot at hotloop.c:12", or the spec
 // and "(pending)".
@@ -188,18 +183,11 @@ func (p *Process) describe(addr uint64, loc sym.Location) string {
 	}
 	switch {
 	case loc.Function != "" && loc.File != "":
-		return fmt.Sprintf("%s at %s:%d", loc.Function, baseName(loc.File), loc.Line)
+		return fmt.Sprintf("%s at %s:%d", loc.Function, path.Base(loc.File), loc.Line)
 	case loc.Function != "" && loc.Module != "":
 		return fmt.Sprintf("%s in %s", loc.Function, loc.Module)
 	case loc.Function != "":
 		return loc.Function
 	}
 	return fmt.Sprintf("%#x", addr)
-}
-
-func baseName(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }

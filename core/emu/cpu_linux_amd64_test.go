@@ -82,13 +82,12 @@ func startChild(t *testing.T) *child {
 		t.Fatal(err)
 	}
 	c.maps = readMaps(t, c.pid)
-	const fixedNoReplace = 0x100000 // MAP_FIXED_NOREPLACE
 	for _, m := range []struct{ addr, len, prot uint64 }{
 		{cpuData, cpuDataLen, unix.PROT_READ | unix.PROT_WRITE},
 		{cpuCode, cpuCodeLen, unix.PROT_READ | unix.PROT_EXEC},
 	} {
 		got, err := c.syscall(unix.SYS_MMAP, m.addr, m.len, m.prot,
-			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|fixedNoReplace, ^uint64(0), 0)
+			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0)
 		if err != nil || got != m.addr {
 			t.Fatalf("mmap in child: %#x, %v", got, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -184,7 +185,7 @@ func TestNeededSearchPath(t *testing.T) {
 		}
 		s, _ = ParseLocation("opendri")
 		_, err = tab.ResolveNeeded(s)
-		if !errors.As(err, &nf) || !contains(nf.Suggestions, "opendir") {
+		if !errors.As(err, &nf) || !slices.Contains(nf.Suggestions, "opendir") {
 			t.Errorf("ResolveNeeded(opendri) = %v, want a NotFoundError suggesting libc's opendir", err)
 		}
 	})

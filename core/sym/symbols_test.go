@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ func TestSymbolsAgreeWithNM(t *testing.T) {
 			}
 			for addr, names := range byAddr {
 				s := tab.PCToFunc(addr + bias)
-				if s == nil || s.Entry != addr+bias || s.Offset != 0 || !contains(names, s.Name) && !contains(names, s.Name+".abi0") {
+				if s == nil || s.Entry != addr+bias || s.Offset != 0 || !slices.Contains(names, s.Name) && !slices.Contains(names, s.Name+".abi0") {
 					t.Errorf("PCToFunc(%#x) = %+v, want one of %v", addr+bias, s, names)
 				}
 				if s != nil && s.Size > 1 {
@@ -127,15 +128,6 @@ func TestSymbolsAgreeWithNM(t *testing.T) {
 func hasAddr(locs []Location, addr uint64) bool {
 	for _, l := range locs {
 		if l.Addr == addr {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}

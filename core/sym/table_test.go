@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestRefreshAndRendezvous(t *testing.T) {
 	for _, m := range added {
 		addedNames = append(addedNames, m.Name)
 	}
-	if !contains(addedNames, "libc.so.6") || contains(addedNames, ld.Name) || len(removed) != 0 {
+	if !slices.Contains(addedNames, "libc.so.6") || slices.Contains(addedNames, ld.Name) || len(removed) != 0 {
 		t.Errorf("Refresh added %v, removed %d; want libc.so.6 added, nothing removed", addedNames, len(removed))
 	}
 	if tab.ModuleAt(want) != ld {
