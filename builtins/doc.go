@@ -38,11 +38,12 @@ func init() {
 	globals["help"] = method{help, helpDoc}
 }
 
-const helpDoc = `help(x) -> string
+const helpDoc = `help(x=None) -> string
 
 Returns the documentation of a builtin, a method (help(p.peek)), a value's type
 (help(p) lists its fields and methods), a module (help(json)) or a name
-("process.peek", "thread", "regs.rax", "argv").`
+("process.peek", "thread", "regs.rax", "argv"). With no argument, an overview
+of the API. At the REPL, help prints the text instead of returning it.`
 
 // Topic is one documented name: a builtin, a type's field or method, a
 // module's member or a name of the language.
@@ -230,8 +231,11 @@ func topicOf(x starlark.Value) string {
 
 func help(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x?", &x); err != nil {
 		return nil, err
+	}
+	if x == nil {
+		return starlark.String(Overview()), nil
 	}
 	name := topicOf(x)
 	if doc, ok := Doc(name); ok {
