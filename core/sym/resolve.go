@@ -1,8 +1,10 @@
 package sym
 
 import (
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // A Location is one place a location spec resolved to.
@@ -318,6 +320,20 @@ func (t *Table) LineToPC(file string, line int) ([]Location, error) {
 	}
 	sort.SliceStable(locs, func(i, j int) bool { return locs[i].Addr < locs[j].Addr })
 	return locs, nil
+}
+
+// FuncNames returns the names of the functions of every loaded module that
+// start with prefix, sorted and each once: what a name given to Resolve may
+// be, for completion.
+func (t *Table) FuncNames(prefix string) []string {
+	var names []string
+	for name := range t.funcNames(nil) {
+		if strings.HasPrefix(name, prefix) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // funcNames yields the function names of mods (all modules when nil).

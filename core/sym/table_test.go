@@ -236,3 +236,27 @@ func openFDs(t *testing.T, path string) int {
 	}
 	return n
 }
+
+// TestFuncNames lists the functions a completion offers: by prefix,
+// sorted, each once.
+func TestFuncNames(t *testing.T) {
+	tab, err := NewTable(testFiles, 0, target(t, goFull), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := tab.FuncNames("main.")
+	if !slices.Contains(names, "main.worker") || !slices.Contains(names, "main.main") || !slices.IsSorted(names) {
+		t.Errorf("FuncNames(main.) = %q, want sorted names with main.worker and main.main", names)
+	}
+	for i, n := range names {
+		if !strings.HasPrefix(n, "main.") || i > 0 && names[i-1] == n {
+			t.Errorf("FuncNames(main.) has %q at %d: not the prefix, or twice", n, i)
+		}
+	}
+	if got := tab.FuncNames("main.work"); !slices.Equal(got, []string{"main.worker"}) {
+		t.Errorf("FuncNames(main.work) = %q, want [main.worker]", got)
+	}
+	if got := tab.FuncNames("no_such_function"); len(got) != 0 {
+		t.Errorf("FuncNames(no_such_function) = %q, want none", got)
+	}
+}

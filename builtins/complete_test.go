@@ -1,0 +1,40 @@
+package builtins
+
+import (
+	"testing"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/script"
+)
+
+// TestCompleteString completes function names for break_at and lookup,
+// as the REPL does for p.break_at("ho<TAB>, on the tracer thread.
+func TestCompleteString(t *testing.T) {
+	complete := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var fn starlark.Value
+		var prefix string
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fn", &fn, "prefix", &prefix); err != nil {
+			return nil, err
+		}
+		var names []starlark.Value
+		for _, n := range CompleteString(fn, prefix) {
+			names = append(names, starlark.String(n))
+		}
+		return starlark.NewList(names), nil
+	}
+	src := `
+p = launch([target("c/hotloop"), "1"], stdout="null")
+assert.eq(complete(p.break_at, "ho"), ["hot"])
+assert.eq(complete(p.lookup, "ho"), ["hot"])
+assert.true("main" in complete(p.break_at, "ma"))
+assert.eq(complete(p.break_at, "no_such_function"), [])
+assert.eq(complete(p.peek, "ho"), [])
+assert.eq(complete(launch, "ho"), [])
+assert.eq(complete("break_at", "ho"), [])
+`
+	err := execScript(t, "complete.star", src, sessionOptions{extra: map[string]builtinFn{"complete": complete}})
+	if err != nil {
+		t.Fatal(script.FormatError(err))
+	}
+}
