@@ -29,15 +29,24 @@ var keywords = []string{
 // called at completion time. Callable values (methods, functions)
 // complete with a trailing "(". Attribute look-ups run through Options.Run.
 //
-// Complete reads the REPL's globals without locking them: call it from the
-// goroutine that runs the REPL (a line editor calls it from within
-// Prompt), or when no REPL runs.
+// The argument of help( completes without "(": help(p.peek) documents the
+// method, help(p.peek()) would call it.
+//
+// Within a string literal that is the first argument of a call, such as
+// p.break_at("ho, the string completes with Options.CompleteString, given
+// the value of the chain before "(" (computed as above) and the text
+// typed after the quote.
 func (s *Session) Complete(line string, pos int) (head string, completions []string, tail string) {
 	runes := []rune(line)
 	pos = max(0, min(pos, len(runes)))
 	before, tail := string(runes[:pos]), string(runes[pos:])
 
-	expr := before[exprStart(before):]
+	if quote, ok := openString(before); ok {
+		return before[:quote+1], s.completeString(before[:quote], before[quote+1:]), tail
+	}
+
+	start := exprStart(before)
+	expr := before[start:]
 	word := expr[identSuffix(expr):]
 	head = before[:len(before)-len(word)]
 	if word != "" && isDigit(word[0]) {
@@ -49,7 +58,68 @@ func (s *Session) Complete(line string, pos int) (head string, completions []str
 	case len(chain) > 1 && strings.HasSuffix(chain, "."):
 		completions = s.completeAttr(chain[:len(chain)-1], word)
 	}
+	if callee(before[:start]) == "help" {
+		for i, c := range completions {
+			completions[i] = strings.TrimSuffix(c, "(")
+		}
+	}
 	return head, completions, tail
+}
+
+// completeString completes the string literal typed after before, the
+// text up to its opening quote, when it is the first argument of a call.
+func (s *Session) completeString(before, prefix string) []string {
+	if s.opts.CompleteString == nil || strings.ContainsRune(prefix, '\\') {
+		return nil
+	}
+	src := callee(before)
+	if src == "" {
+		return nil
+	}
+	expr, err := FileOptions().ParseExpr("<complete>", src, 0)
+	if err != nil {
+		return nil
+	}
+	env := s.completionEnv()
+	var names []string
+	s.run(func() {
+		defer func() { _ = recover() }() // a host value's failure is no completion
+		if fn, ok := evalPure(expr, env); ok {
+			names = s.opts.CompleteString(fn, prefix)
+		}
+	})
+	return names
+}
+
+// callee returns the chain of names, attributes and indexes that is called
+// by the "(" that ends before (spaces allowed after it), or "".
+func callee(before string) string {
+	before = strings.TrimRight(before, " \t")
+	if !strings.HasSuffix(before, "(") {
+		return ""
+	}
+	before = strings.TrimRight(before[:len(before)-1], " \t")
+	return before[exprStart(before):]
+}
+
+// openString reports whether line ends within a string literal, and the
+// index of its opening quote. It knows single and double quotes and
+// backslash escapes, enough for the one line being typed.
+func openString(line string) (quote int, ok bool) {
+	var in byte
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case in == 0 && (c == '"' || c == '\''):
+			in, quote = c, i
+		case in != 0 && c == '\\':
+			i++
+		case in != 0 && c == in:
+			in = 0
+		case in == 0 && c == '#':
+			return 0, false
+		}
+	}
+	return quote, in != 0
 }
 
 // completionEnv is the REPL's globals while a REPL runs, else the session's

@@ -3,6 +3,7 @@ package script
 import (
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.starlark.net/starlark"
@@ -68,12 +69,42 @@ func TestComplete(t *testing.T) {
 		{"x[0", -1, "x[", nil, ""},
 		{"p[0]", -1, "p[0]", nil, ""},
 		{"zzz", -1, "", nil, ""},
+		// The argument of help( gets no "(".
+		{"help(p.br", -1, "help(p.", []string{"break_at", "breakpoints"}, ""},
+		{"x = help( p.threads[0].st", -1, "x = help( p.threads[0].", []string{"step"}, ""},
+		{"help(pri", -1, "help(", []string{"print"}, ""},
+		{"print(p.br", -1, "print(p.", []string{"break_at(", "breakpoints("}, ""},
+		// A string as a call's first argument completes with the hook.
+		{`p.break_at("ho`, -1, `p.break_at("`, []string{"hot", "hotter"}, ""},
+		{`bp = p.break_at( 'm`, -1, `bp = p.break_at( '`, []string{"main"}, ""},
+		{`p.break_at("ho")`, 14, `p.break_at("`, []string{"hot", "hotter"}, `")`},
+		{`p.break_at("`, -1, `p.break_at("`, []string{"hot", "hotter", "main"}, ""},
+		{`p.breakpoints("ho`, -1, `p.breakpoints("`, nil, ""},
+		{`p.break_at(x, "ho`, -1, `p.break_at(x, "`, nil, ""},
+		{`p.break_at("a\"b`, -1, `p.break_at("`, nil, ""},
+		{`nosuch("ho`, -1, `nosuch("`, nil, ""},
+		{`boom()("ho`, -1, `boom()("`, nil, ""},
+		// Within another string, nothing completes; after one, as usual.
+		{`print("p.br`, -1, `print("`, nil, ""},
+		{`"a(" + p.br`, -1, `"a(" + p.`, []string{"break_at(", "breakpoints("}, ""},
 	}
 	called := false
 	runs := 0
 	s := NewSession(Options{
 		Predeclared: completeEnv(&called),
 		Run:         func(fn func()) { runs++; fn() },
+		CompleteString: func(fn starlark.Value, prefix string) []string {
+			if b, ok := fn.(*starlark.Builtin); !ok || b.Name() != "break_at" {
+				return nil
+			}
+			var names []string
+			for _, name := range []string{"hot", "hotter", "main"} {
+				if strings.HasPrefix(name, prefix) {
+					names = append(names, name)
+				}
+			}
+			return names
+		},
 	})
 	for _, test := range tests {
 		pos := test.pos

@@ -37,8 +37,14 @@ const (
 // the bracket closes). An expression prints its repr unless it is None,
 // and its value is kept in _. Errors print their backtrace and the loop
 // goes on. Lines are numbered from the start of the REPL's input, as in a
-// file: a statement piped in reports its real line. Globals stay mutable from one input to the next, and load()
-// binds names globally.
+// file: a statement piped in reports its real line. Globals stay mutable
+// from one input to the next, and load() binds names globally.
+//
+// Besides the predeclared names, the REPL has exit(code=None) and quit(),
+// which leave it; dir(), which with no argument lists the globals; and,
+// when the host predeclares a help function that returns a string, a help
+// that prints the text instead (with no argument, followed by the host
+// values the globals hold: the process p...).
 //
 // Each input runs in a fresh thread, so a Session.Cancel during an input
 // (cmd/stardbg calls it on SIGINT) prints "interrupted" and returns to the
@@ -48,14 +54,19 @@ const (
 // Results and (unless Options.Print or Stdout is set) print output go to out;
 // errors, with their backtraces, go to errs. At the end of input or on exit(),
 // REPL returns how many inputs failed (a syntax error, an error, an
-// interruption) and a nil error; it returns the Prompter's error if it fails
-// otherwise.
+// interruption) and a nil error; on exit(code), an *ExitError with the code.
+// It returns the Prompter's error if it fails otherwise.
 func (s *Session) REPL(p Prompter, out, errs io.Writer) (failed int, err error) {
 	globals := make(starlark.StringDict, len(s.env)+1)
 	for name, v := range s.env {
 		globals[name] = v
 	}
 	globals["exit"] = starlark.NewBuiltin("exit", exit)
+	globals["quit"] = starlark.NewBuiltin("quit", exit)
+	globals["dir"] = replDir(globals)
+	if help, ok := s.env["help"].(starlark.Callable); ok {
+		globals["help"] = replHelp(help, globals, out)
+	}
 	s.mu.Lock()
 	s.replEnv = globals
 	s.mu.Unlock()
@@ -95,6 +106,10 @@ func (s *Session) REPL(p Prompter, out, errs io.Writer) (failed int, err error) 
 			err := s.evalChunk(f, globals, out, errs)
 			switch {
 			case errors.Is(err, errExit):
+				var xe exitError
+				if errors.As(err, &xe) && xe.code != nil {
+					return failed, &ExitError{Code: *xe.code}
+				}
 				return failed, nil
 			case err != nil:
 				failed++

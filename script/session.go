@@ -74,6 +74,13 @@ type Options struct {
 	// session before it runs, to set the host's thread-local state.
 	InitThread func(*starlark.Thread)
 
+	// CompleteString, if set, completes a string that Complete finds typed
+	// as the first argument of a call: fn is the value called (computed
+	// without calling anything) and prefix what was typed after the quote.
+	// It returns the full strings that may follow the quote (function names
+	// for p.break_at("ho), or nil. Complete calls it through Run.
+	CompleteString func(fn starlark.Value, prefix string) []string
+
 	// Dir is the root directory of load(): modules resolve relative to the
 	// directory of the loading script and may not escape Dir. If empty,
 	// ExecFile uses the directory of its file, and the REPL the current

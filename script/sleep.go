@@ -1,7 +1,6 @@
 package script
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -48,15 +47,4 @@ func sleep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	case <-wake:
 		return nil, fmt.Errorf("%s: %w", b.Name(), Cancelled(thread))
 	}
-}
-
-// errExit is the error by which exit() ends the REPL.
-var errExit = errors.New("exit")
-
-// exit() ends the REPL (it is predeclared there only).
-func exit(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
-		return nil, err
-	}
-	return nil, errExit
 }

@@ -57,6 +57,8 @@ func (d *debugger) startSession(extra starlark.StringDict, out io.Writer, print 
 		Run:         d.eng.Do,
 		MaxSteps:    maxSteps,
 		InitThread:  func(th *starlark.Thread) { builtins.SetEnv(th, d.env) },
+		// Completes p.break_at("ho with the process's functions.
+		CompleteString: builtins.CompleteString,
 	})
 }
 
@@ -124,9 +126,12 @@ func exitCode(w io.Writer, why stopReason, err error) int {
 		return exitFail // reported before the clean-up, with the backtraces
 	}
 	var se *core.StartError
+	var xe *script.ExitError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &xe):
+		return xe.Code // exit(N) at the REPL
 	case errors.As(err, &se) && err == error(se):
 		// exec or attach could not start its process: no script ran.
 		fmt.Fprintf(w, "stardbg: %v\n", se)

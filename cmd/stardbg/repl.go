@@ -11,6 +11,7 @@ import (
 	"github.com/peterh/liner"
 	"golang.org/x/sys/unix"
 
+	"stardbg/builtins"
 	"stardbg/script"
 )
 
@@ -21,11 +22,16 @@ launch() or attach() one. 'stardbg' with no arguments does the same, and
 
 An expression prints its value, kept in _; a statement that opens a block
 (def, if, for, while) goes on over "... " lines until a blank line; an error
-prints its backtrace and the loop goes on. TAB completes names and
-attributes: p.br<TAB> gives p.break_at( and TAB again p.breakpoints(. Ctrl-C clears the line at the
-prompt, and while a statement runs (p.run()) stops the targets and returns
-to the prompt with them stopped. Ctrl-D or exit() leaves: launched
-processes are killed, attached ones detached.
+prints its backtrace, with the line in the session's input, and the loop goes
+on. help() gives an overview of the API, help(x) documents x (help(p.run)),
+and dir() lists the globals.
+
+TAB completes names, attributes and the functions of the process in
+p.break_at("ho<TAB>: p.br<TAB> gives p.break, and TAB again lists
+p.break_at( and p.breakpoints(. Ctrl-C clears the line at the prompt, and
+while a statement runs (p.run()) stops the targets and returns to the prompt
+with them stopped. Ctrl-D, exit() or quit() leaves, and exit(N) makes N the
+exit code: launched processes are killed, attached ones detached.
 
 History is kept in $XDG_STATE_HOME/stardbg/history (by default
 ~/.local/state/stardbg/history), shared by sessions. When standard input is
@@ -60,10 +66,12 @@ func runREPL(d *debugger, st *stopper, std stdio) error {
 	var p script.Prompter
 	interactive := isTerminal(std.in) && isTerminal(std.out)
 	if interactive {
+		fmt.Fprintln(std.out, banner(d))
 		l := liner.NewLiner()
 		defer l.Close()
 		l.SetCtrlCAborts(true)
 		l.SetWordCompleter(d.sess.Complete)
+		l.SetTabCompletionStyle(liner.TabPrints)
 		h := loadHistory(l)
 		defer func() {
 			if err := h.save(); err != nil {
@@ -91,6 +99,26 @@ func runREPL(d *debugger, st *stopper, std stdio) error {
 		return inputsFailed(failed)
 	}
 	return err
+}
+
+// banner introduces an interactive REPL: which process p is, and how to
+// get help and leave.
+func banner(d *debugger) string {
+	var b strings.Builder
+	if p, ok := d.sess.Predeclared()["p"].(*builtins.Process); ok {
+		d.eng.Do(func() {
+			c := p.Core()
+			how := "attached"
+			if c.Launched() {
+				how = "launched"
+			}
+			fmt.Fprintf(&b, "p is process %d, %s (%s, %s).\n", c.Pid(), c.Exe(), how, c.State())
+		})
+	} else {
+		b.WriteString(`No process yet: p = launch(["./prog", "arg"]) or p = attach(PID).` + "\n")
+	}
+	b.WriteString("help() gives an overview, help(x) documents x, TAB completes, exit() or Ctrl-D leaves.")
+	return b.String()
 }
 
 // inputsFailed ends a REPL fed by a pipe in which inputs failed: each error

@@ -131,13 +131,50 @@ func TestREPLTerminal(t *testing.T) {
 	env := []string{"TERM=xterm", "XDG_STATE_HOME=" + state}
 
 	tm := startTerminal(t, env, "exec", sleeper, "0", "1")
-	tm.expect(">>> ")
+	// A banner says which process p is and how to get help.
+	banner := regexp.MustCompile(`p is process (\d+), (.*) \(launched, stopped\)\.\r\n` +
+		`help\(\) gives an overview, help\(x\) documents x, TAB completes, exit\(\) or Ctrl-D leaves\.\r\n`).
+		FindStringSubmatch(tm.expect(">>> "))
+	if banner == nil || banner[2] != sleeper {
+		t.Fatalf("no banner naming the process %s: %q", sleeper, banner)
+	}
+	pidText := banner[1]
 
-	// TAB completes an attribute; Ctrl-C then clears the line.
+	// help() prints an overview of the API, then what p is.
+	tm.send("help()\r")
+	tm.expect("\r\nBuiltins:\r\n")
+	tm.expect("\r\n  launch(argv, ")
+	tm.expect("'stardbg doc'")
+	tm.expect("docs/reference.md")
+	tm.expect("\r\nAt this prompt:\r\n  p    <process " + pidText + " stopped>\r\n")
+	tm.expect(">>> ")
+	// help(x) prints the text, not a quoted string.
+	tm.send("help(p.peek)\r")
+	if out := tm.expect(">>> "); !strings.Contains(out, "\r\npeek(addr, n) -> bytes\r\n\r\nReads n bytes") {
+		t.Errorf("help(p.peek) does not print its text:\n%q", out)
+	}
+
+	// TAB completes an attribute as far as the candidates agree, and a
+	// second TAB lists them; Ctrl-C then clears the line.
 	tm.send("p.br\t")
-	tm.expect("p.break_at(")
+	tm.expect("p.break")
+	tm.send("\t")
+	tm.expect("break_at(")
+	tm.expect("breakpoints(")
+	tm.expect(">>> p.break")
 	tm.send("\x03")
 	tm.expect("^C")
+	tm.expect(">>> ")
+	// A method completes without "(" as the argument of help.
+	tm.send("help(p.peek_s\t")
+	tm.expect("help(p.peek_str")
+	tm.send(")\r")
+	tm.expect("\r\npeek_str(addr, ")
+	tm.expect(">>> ")
+	// A string as break_at's argument completes to the process's functions.
+	tm.send(`p.break_at("no` + "\t")
+	tm.expect(`p.break_at("now`)
+	tm.send("\x03")
 	tm.expect(">>> ")
 
 	// A block goes on over "... " lines until a blank line.
@@ -150,6 +187,11 @@ func TestREPLTerminal(t *testing.T) {
 	tm.send("double(21)\r")
 	tm.expect("42\r\n")
 	tm.expect(">>> ")
+	// dir() lists the globals: the predeclared ones, the REPL's, the user's.
+	tm.send("dir()\r")
+	if out := tm.expect(">>> "); !regexp.MustCompile(`\["_", "assert", .*"dir", "double", "exit", .*"launch", .*"p", .*"quit",`).MatchString(out) {
+		t.Errorf("dir() does not list the globals:\n%q", out)
+	}
 
 	// Ctrl-C while a statement waits on the target stops the target and
 	// returns to the prompt, with the process stopped.
@@ -176,7 +218,7 @@ func TestREPLTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHistory := "def double(x):\n    return x * 2\ndouble(21)\np.run()\np.state\nexit()\n"
+	wantHistory := "help()\nhelp(p.peek)\nhelp(p.peek_str)\ndef double(x):\n    return x * 2\ndouble(21)\ndir()\np.run()\np.state\nexit()\n"
 	if string(history) != wantHistory {
 		t.Errorf("history file:\n%s\nwant:\n%s", history, wantHistory)
 	}
@@ -195,6 +237,35 @@ func TestREPLTerminal(t *testing.T) {
 	tm.send("\x04")
 	if code := tm.wait(); code != 0 {
 		t.Fatalf("Ctrl-D gave exit code %d", code)
+	}
+}
+
+// TestREPLExitCode leaves a REPL with no process by exit(N) and quit().
+func TestREPLExitCode(t *testing.T) {
+	env := []string{"TERM=xterm", "XDG_STATE_HOME=" + t.TempDir()}
+	tm := startTerminal(t, env, "repl")
+	tm.expect(`No process yet: p = launch(["./prog", "arg"]) or p = attach(PID).`)
+	tm.expect(">>> ")
+	tm.send("exit(3)\r")
+	if code := tm.wait(); code != 3 {
+		t.Errorf("exit(3) gave exit code %d", code)
+	}
+	tm = startTerminal(t, env, "repl")
+	tm.expect(">>> ")
+	tm.send("undefined\r")
+	tm.expect("undefined: undefined")
+	tm.send("quit()\r")
+	if code := tm.wait(); code != 0 {
+		t.Errorf("quit() gave exit code %d", code)
+	}
+	// From a pipe too; exit(N) overrides the failed inputs' exit code 1.
+	for _, tc := range []struct {
+		input string
+		code  int
+	}{{"quit()\nnot_run()\n", 0}, {"nope\nexit(0)\n", 0}, {"exit(5)\n", 5}, {"nope\nexit()\n", exitFail}} {
+		if r := stardbg(t, strings.NewReader(tc.input), "repl"); r.code != tc.code || strings.Contains(r.stderr, "not_run") {
+			t.Errorf("input %q: exit code %d, want %d\n%v", tc.input, r.code, tc.code, r)
+		}
 	}
 }
 
