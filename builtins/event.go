@@ -88,9 +88,8 @@ var eventFields = fields[*Event]{
 		return orNone(t, t != nil), nil
 	}, "new_thread: the thread a \"thread_create\" event made, else None."},
 	"addr": {func(e *Event) (starlark.Value, error) {
-		k := e.ev.Kind
-		return orNone(starlark.MakeUint64(e.ev.Addr), k == core.EventWatch || k == core.EventSignal && e.ev.Addr != 0), nil
-	}, "addr: a watchpoint's address, or the faulting address of SIGSEGV, SIGBUS, SIGILL or SIGFPE, else None."},
+		return orNone(starlark.MakeUint64(e.ev.Addr), e.ev.HasAddr), nil
+	}, "addr: a watchpoint's address, or the faulting address of SIGSEGV, SIGBUS, SIGILL or SIGFPE raised by the program's own instruction (0 for a NULL pointer), else None (also for one sent by kill)."},
 	"old": {func(e *Event) (starlark.Value, error) {
 		return orNone(starlark.MakeUint64(e.ev.Old), e.ev.Kind == core.EventWatch), nil
 	}, "old: for a \"watchpoint\" event, the watched value before the access (unsigned, little-endian), else None."},

@@ -47,6 +47,7 @@ type Event struct {
 	Status     int         // exit code (EventExited) or thread exit status
 	NewThread  *Thread     // EventThreadCreate
 	Addr       uint64      // the faulting address of SIGSEGV, SIGBUS, SIGILL, SIGFPE; a watchpoint's address
+	HasAddr    bool        // Addr is meaningful (0 for a NULL dereference): a watchpoint, or a fault the kernel raised
 	Old, New   uint64      // EventWatch: the watched value before and after the access
 	Tid        int         // the thread's tid (kept after the thread is gone)
 

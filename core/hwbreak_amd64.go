@@ -337,7 +337,7 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 		copy(n[:], cur)
 		bp.watchOld, bp.watchNew = binary.LittleEndian.Uint64(o[:]), binary.LittleEndian.Uint64(n[:])
 		copy(s.last, cur)
-		ev.Kind, ev.Addr = EventWatch, s.addr
+		ev.Kind, ev.Addr, ev.HasAddr = EventWatch, s.addr, true
 		ev.Old, ev.New = bp.watchOld, bp.watchNew
 	}
 	p.inCallback = true

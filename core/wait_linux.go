@@ -273,8 +273,13 @@ func (p *Process) signal(t *Thread, sig unix.Signal) {
 		ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
 		switch sig {
 		case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
-			if si, err := getSiginfo(t.tid); err == nil {
-				ev.Addr = siginfoAddr(&si)
+			// si_addr means something only in a fault the kernel raised for
+			// an instruction (si_code > 0): not in a signal sent by kill or
+			// tgkill (si_code <= 0), nor in SI_KERNEL, which a general
+			// protection fault gives with si_addr 0.
+			const siKernel = 0x80
+			if si, err := getSiginfo(t.tid); err == nil && si.Code > 0 && si.Code != siKernel {
+				ev.Addr, ev.HasAddr = siginfoAddr(&si), true
 			}
 		}
 		p.observe(ev)
