@@ -357,28 +357,35 @@ func (sf *structFormat) unpackValue(it structItem, field []byte) starlark.Value 
 }
 
 // putUint stores the low len(field) bytes of x in the format's byte order.
+// Fields of numbers are 1, 2, 4 or 8 bytes long.
 func (sf *structFormat) putUint(field []byte, x uint64) {
-	for i := range field {
-		b := byte(x >> (8 * i))
-		if sf.order == binary.BigEndian {
-			field[len(field)-1-i] = b
-		} else {
-			field[i] = b
-		}
+	switch len(field) {
+	case 1:
+		field[0] = byte(x)
+	case 2:
+		sf.order.PutUint16(field, uint16(x))
+	case 4:
+		sf.order.PutUint32(field, uint32(x))
+	case 8:
+		sf.order.PutUint64(field, x)
+	default:
+		panic(fmt.Sprintf("pack: a number field of %d bytes", len(field)))
 	}
 }
 
 // uint loads an unsigned integer of len(field) bytes in the format's byte order.
 func (sf *structFormat) uint(field []byte) uint64 {
-	var x uint64
-	for i := range field {
-		b := field[i]
-		if sf.order == binary.BigEndian {
-			b = field[len(field)-1-i]
-		}
-		x |= uint64(b) << (8 * i)
+	switch len(field) {
+	case 1:
+		return uint64(field[0])
+	case 2:
+		return uint64(sf.order.Uint16(field))
+	case 4:
+		return uint64(sf.order.Uint32(field))
+	case 8:
+		return sf.order.Uint64(field)
 	}
-	return x
+	panic(fmt.Sprintf("unpack: a number field of %d bytes", len(field)))
 }
 
 // float16Bits converts f to IEEE 754 half precision, rounding to nearest
