@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -35,7 +37,8 @@ const (
 // As in Python, a statement that opens a block (def, if, for, while) or
 // leaves a bracket open continues on "... " lines until a blank line (or
 // the bracket closes). An expression prints its repr unless it is None,
-// and its value is kept in _. Errors print their backtrace and the loop
+// and its value is kept in _; a list of host values (a backtrace's frames)
+// prints one element per line. Errors print their backtrace and the loop
 // goes on. Lines are numbered from the start of the REPL's input, as in a
 // file: a statement piped in reports its real line. Globals stay mutable
 // from one input to the next, and load() binds names globally.
@@ -196,9 +199,32 @@ func (s *Session) evalChunk(f *syntax.File, globals starlark.StringDict, out, er
 		}
 	case v != nil && v != starlark.None:
 		globals["_"] = v
-		fmt.Fprintln(out, v)
+		fmt.Fprintln(out, display(v))
 	}
 	return err
+}
+
+// display is how the REPL shows the value of an expression: its repr, but
+// a list or tuple of host values (the frames of a backtrace, threads) one
+// element per line, each as str() shows it.
+func display(v starlark.Value) string {
+	var elems []starlark.Value
+	switch v := v.(type) {
+	case *starlark.List:
+		for i := range v.Len() {
+			elems = append(elems, v.Index(i))
+		}
+	case starlark.Tuple:
+		elems = v
+	}
+	if len(elems) == 0 || slices.ContainsFunc(elems, isPlain) {
+		return v.String()
+	}
+	lines := make([]string, len(elems))
+	for i, e := range elems {
+		lines[i] = e.String()
+	}
+	return strings.Join(lines, "\n")
 }
 
 // soleExpr returns the expression of a file made of one expression

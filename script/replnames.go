@@ -131,13 +131,17 @@ var plainTypes = []string{
 	"module", "struct", "time.time", "time.duration",
 }
 
+// isPlain reports whether v is a value of the language's own types, not
+// the host's.
+func isPlain(v starlark.Value) bool { return slices.Contains(plainTypes, v.Type()) }
+
 // hostValues describes the REPL: the globals that hold host values, one
 // per line with its value, and the REPL's own names.
 func hostValues(globals starlark.StringDict) string {
 	var b strings.Builder
 	for _, name := range globals.Keys() {
 		v := globals[name]
-		if name == "_" || slices.Contains(plainTypes, v.Type()) {
+		if name == "_" || isPlain(v) {
 			continue
 		}
 		repr := v.String()

@@ -135,3 +135,37 @@ of x's fields and methods: dir(p), dir(t.regs).
 		t.Errorf("transcript:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A list of host values, as a backtrace is, prints one element per line;
+// other lists print their repr.
+func TestREPLDisplay(t *testing.T) {
+	s := NewSession(Options{Predeclared: starlark.StringDict{
+		"f0": hostValue("#0  0x1000 in hot at hot.c:3"),
+		"f1": hostValue("#1  0x2000 in main at hot.c:9"),
+	}})
+	var out bytes.Buffer
+	p := &fakePrompter{out: &out, inputs: []any{`[f0, f1]`, `(f1,)`, `_`, `[f0, 1]`, `[]`, `print([f0, f1])`, `[[f0]]`}}
+	if _, err := s.REPL(p, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := `>>> [f0, f1]
+#0  0x1000 in hot at hot.c:3
+#1  0x2000 in main at hot.c:9
+>>> (f1,)
+#1  0x2000 in main at hot.c:9
+>>> _
+#1  0x2000 in main at hot.c:9
+>>> [f0, 1]
+[#0  0x1000 in hot at hot.c:3, 1]
+>>> []
+[]
+>>> print([f0, f1])
+[#0  0x1000 in hot at hot.c:3, #1  0x2000 in main at hot.c:9]
+>>> [[f0]]
+[[#0  0x1000 in hot at hot.c:3]]
+>>> ^D
+`
+	if got := out.String(); got != want {
+		t.Errorf("transcript:\n%s\nwant:\n%s", got, want)
+	}
+}

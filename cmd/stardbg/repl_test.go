@@ -203,6 +203,11 @@ func TestREPLTerminal(t *testing.T) {
 	tm.send("p.state\r")
 	tm.expect(`"stopped"`)
 	tm.expect(">>> ")
+	// A backtrace shows one frame per line, as gdb's bt does.
+	tm.send("p.main_thread.backtrace()\r")
+	tm.expect("\r\n#0  0x")
+	tm.expect("\r\n#1  0x")
+	tm.expect(">>> ")
 
 	tm.send("exit()\r")
 	if code := tm.wait(); code != 0 {
@@ -218,7 +223,7 @@ func TestREPLTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHistory := "help()\nhelp(p.peek)\nhelp(p.peek_str)\ndef double(x):\n    return x * 2\ndouble(21)\ndir()\np.run()\np.state\nexit()\n"
+	wantHistory := "help()\nhelp(p.peek)\nhelp(p.peek_str)\ndef double(x):\n    return x * 2\ndouble(21)\ndir()\np.run()\np.state\np.main_thread.backtrace()\nexit()\n"
 	if string(history) != wantHistory {
 		t.Errorf("history file:\n%s\nwant:\n%s", history, wantHistory)
 	}
@@ -229,6 +234,8 @@ func TestREPLTerminal(t *testing.T) {
 	tm.expect(">>> ")
 	tm.send("\x1b[A")
 	tm.expect("exit()")
+	tm.send("\x1b[A")
+	tm.expect("p.main_thread.backtrace()")
 	tm.send("\x1b[A")
 	tm.expect("p.state")
 	tm.send("\r")
