@@ -45,6 +45,10 @@ func (e *Event) String() string {
 	case core.EventThreadCreate:
 		s += fmt.Sprintf(" new_thread=%d", e.ev.NewThread.Tid())
 	}
+	// The address of a watchpoint or a fault, in hex, when the event has one.
+	if a, _ := eventFields["addr"].get(e); a != starlark.None {
+		s += fmt.Sprintf(" addr=%#x", e.ev.Addr)
+	}
 	return s + ">"
 }
 func (e *Event) Type() string          { return "event" }
