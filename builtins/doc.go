@@ -12,6 +12,8 @@ import (
 	"go.starlark.net/lib/time"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"stardbg/script"
 )
 
 // Predeclared returns the debugger's names for a new interpreter. The values
@@ -156,16 +158,32 @@ func Topics() []Topic {
 	return ts
 }
 
-// topLevelNames are the builtins of globals and the names of topNames, sorted.
+// replNames are the names only the REPL adds (exit, quit), which package
+// script documents; its dir() is the language's, documented in langNames.
+var replNames = func() map[string]string {
+	docs := script.REPLDocs()
+	for n := range docs {
+		if _, ok := langNames[n]; ok {
+			delete(docs, n)
+		}
+	}
+	return docs
+}()
+
+// topLevelNames are the builtins of globals and the names of topNames and
+// replNames, sorted.
 func topLevelNames() []string {
-	return slices.Sorted(slices.Values(append(globals.names(), sortedKeys(topNames)...)))
+	return slices.Sorted(slices.Values(slices.Concat(globals.names(), sortedKeys(topNames), sortedKeys(replNames))))
 }
 
 func topLevelDoc(name string) string {
 	if m, ok := globals[name]; ok {
 		return m.doc
 	}
-	return topNames[name]
+	if doc, ok := topNames[name]; ok {
+		return doc
+	}
+	return replNames[name]
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -21,7 +21,8 @@ var langNames = map[string]string{
 	"bytes": "bytes(x) -> bytes\n\nThe UTF-8 bytes of a string, the bytes of an iterable of ints in [0, 256), or x itself if it is bytes.",
 	"chr":   "chr(i) -> string\n\nThe string of the Unicode code point i: chr(65) == \"A\".",
 	"dict":  "dict(pairs=[], **kwargs) -> dict\n\nA new dict from an iterable of (key, value) pairs, a dict, and keywords.",
-	"dir":   "dir(x) -> list of string\n\nThe names of the fields and methods of x, sorted: dir(p), dir(t.regs).",
+	"dir": "dir(x) -> list of string\n\nThe names of the fields and methods of x, sorted: dir(p), dir(t.regs). " +
+		"At the REPL, dir() with no argument lists the globals.",
 	"enumerate": "enumerate(x, start=0) -> list of (int, value)\n\nThe elements of x with their indexes: " +
 		"for i, f in enumerate(t.backtrace()).",
 	"fail": "fail(*args, sep=\" \")\n\nStops the script with an error whose message is the args joined by sep, " +

@@ -5,10 +5,11 @@ import "stardbg/core"
 const regsSummary = `The general-purpose registers of a stopped thread, live: reading t.regs.rax
 or t.regs["rax"] reads the register now, and t.regs.rax = 0 writes it (ints
 in [-2**63, 2**64); negative ones are stored in two's complement). Values
-read are unsigned 64-bit ints. dir(t.regs) lists the names, in the kernel's
-user_regs_struct order. There are no sub-registers (eax, ax, al): mask the
-full one, t.regs.rax & 0xffffffff. The segment selectors (cs, ss, ds, es,
-fs, gs) are read-only. t.fpregs has the x87, SSE and AVX registers.`
+read are unsigned 64-bit ints. dir(t.regs) lists the names; below they are in
+the kernel's user_regs_struct order. There are no sub-registers (eax, ax,
+al): mask the full one, t.regs.rax & 0xffffffff. The segment selectors (cs,
+ss, ds, es, fs, gs) are read-only. t.fpregs has the x87, SSE and AVX
+registers.`
 
 // regDocs describes each register of core.RegNames; TestDocCoversEverything
 // fails when one is missing.

@@ -17,6 +17,9 @@ import (
 func TestDocCoversEverything(t *testing.T) {
 	sess := script.NewSession(script.Options{Predeclared: Predeclared()})
 	names := []string{"argv", "p"}
+	for name := range script.REPLDocs() {
+		names = append(names, name)
+	}
 	for name, v := range sess.Predeclared() {
 		names = append(names, name)
 		if m, ok := v.(*starlarkstruct.Module); ok {

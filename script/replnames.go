@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -38,6 +39,10 @@ Leaves the REPL, as exit() does.`,
 With no argument, the names of the REPL's globals, sorted; with x, the names
 of x's fields and methods: dir(p), dir(t.regs).`,
 }
+
+// REPLDocs returns the documentation of the names the REPL adds, for the
+// host's reference (stardbg doc, docs/reference.md).
+func REPLDocs() map[string]string { return maps.Clone(replDocs) }
 
 // exitError is the error of exit(code) and quit(code).
 type exitError struct{ code *int }
