@@ -276,6 +276,33 @@ func TestREPLExitCode(t *testing.T) {
 	}
 }
 
+// TestREPLAttachBanner checks the banner of a REPL on an attached process.
+func TestREPLAttachBanner(t *testing.T) {
+	sleeper := testtarget.Build(t, "c/sleeper", testtarget.Default)
+	target := exec.Command(sleeper, "0", "1") // runs until killed
+	out, err := target.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := target.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		target.Process.Kill()
+		target.Wait()
+	})
+	expectLine(t, lines(out), "ready ")
+	pid := strconv.Itoa(target.Process.Pid)
+
+	tm := startTerminal(t, []string{"TERM=xterm", "XDG_STATE_HOME=" + t.TempDir()}, "attach", pid)
+	tm.expect("p is process " + pid + ", " + sleeper + " (attached, stopped).\r\n")
+	tm.expect(">>> ")
+	tm.send("exit()\r")
+	if code := tm.wait(); code != 0 {
+		t.Errorf("exit() gave exit code %d", code)
+	}
+}
+
 // TestREPLPipe feeds the REPL from a pipe: no prompts, expression values
 // and print output on stdout, errors on stderr and the loop going on, exit
 // code 1 because an input failed.
