@@ -23,15 +23,18 @@ var (
 	_ starlark.Comparable = (*Frame)(nil)
 )
 
-// String is gdb's backtrace line, without the arguments:
+// String is gdb's backtrace line, without the arguments (see FrameLine).
+func (fr *Frame) String() string { return FrameLine(fr.n, fr.f) }
+
+// FrameLine renders frame number n as a line of gdb's backtrace, without
+// the arguments:
 //
 //	#0  0x000055d1c0c011c9 in hot at hotthreads.c:26
 //	#1  0x00007f3b2a494ac3 in start_thread from libc.so.6
 //	#2  0x00007f3b2a526850 in libc.so.6+0x126850
 //	#3  0x0000000000001234 in ??
-func (fr *Frame) String() string {
-	f := fr.f
-	s := fmt.Sprintf("#%-2d %s in ", fr.n, hexAddr(f.PC))
+func FrameLine(n int, f sym.Frame) string {
+	s := fmt.Sprintf("#%-2d %s in ", n, hexAddr(f.PC))
 	switch {
 	case f.Function != "" && f.File != "" && f.Line > 0:
 		return s + fmt.Sprintf("%s at %s:%d", f.Function, path.Base(f.File), f.Line)

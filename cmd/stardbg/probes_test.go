@@ -199,7 +199,7 @@ def test_never_runs():
 	if r.code != exitFail || !maps.Equal(got, want) || last != "0 passed, 1 failed" {
 		t.Fatalf("results %v, last line %q; want %v, \"0 passed, 1 failed\", exit 1\n%v", got, last, want, r)
 	}
-	for _, re := range []string{`stardbg: timeout after 1s\n`, `(?m)^process \d+ \(.*sleep\):\n  thread \d+ \(sleep\):\n    #0 +0x[0-9a-f]+ \S*nanosleep`} {
+	for _, re := range []string{`stardbg: timeout after 1s\n`, `(?m)^process \d+ \(.*sleep\):\n  thread \d+ \(sleep\):\n    #0  0x[0-9a-f]{16} in \S*nanosleep`} {
 		if !regexp.MustCompile(re).MatchString(r.stderr) {
 			t.Errorf("stderr does not match %q\n%v", re, r)
 		}

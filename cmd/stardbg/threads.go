@@ -5,8 +5,8 @@ import (
 	"io"
 	"time"
 
+	"stardbg/builtins"
 	"stardbg/core"
-	"stardbg/core/sym"
 )
 
 // maxFrames bounds each backtrace of dumpThreads.
@@ -36,25 +36,9 @@ func dumpThreads(w io.Writer, d *debugger) {
 					continue
 				}
 				for i, f := range frames {
-					fmt.Fprintf(w, "    #%-2d %s\n", i, formatFrame(f))
+					fmt.Fprintf(w, "    %s\n", builtins.FrameLine(i, f))
 				}
 			}
 		}
 	})
-}
-
-// formatFrame renders a frame as "0x401136 hot hotloop.c:23", or with the
-// module when the line is unknown: "0x7f... clock_nanosleep (libc.so.6)".
-func formatFrame(f sym.Frame) string {
-	fn := f.Function
-	if fn == "" {
-		fn = "??"
-	}
-	s := fmt.Sprintf("%#x %s", f.PC, fn)
-	if f.File != "" {
-		s += fmt.Sprintf(" %s:%d", f.File, f.Line)
-	} else if f.Module != "" {
-		s += " (" + f.Module + ")"
-	}
-	return s
 }

@@ -35,10 +35,10 @@ p.run()
 		`process ` + pid + ` \(` + regexp.QuoteMeta(sleeper) + `\):\n`,
 		// the main thread and two more, each with its frames
 		`(?s)(  thread \d+ \(sleeper\):\n(    #\d+ +0x[0-9a-f]+ \S+.*?\n)+){3}`,
-		// frames are "pc function file:line" or "pc function (module)"
-		`    #\d +0x[0-9a-f]+ nap_loop \S*sleeper\.c:\d+\n`,
-		`    #\d +0x[0-9a-f]+ main \S*sleeper\.c:\d+\n`,
-		`    #0 +0x[0-9a-f]+ \S*nanosleep \(libc\S*\)\n`,
+		// frames are gdb's: "#N  pc in function at file:line" or "... from module"
+		`    #\d  0x[0-9a-f]{16} in nap_loop at sleeper\.c:\d+\n`,
+		`    #\d  0x[0-9a-f]{16} in main at sleeper\.c:\d+\n`,
+		`    #0  0x[0-9a-f]{16} in \S*nanosleep from libc\S*\n`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stderr) {
 			t.Errorf("stderr does not match %q\n%v", re, r)
