@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -47,9 +46,11 @@ func startErr(b *starlark.Builtin, err error) error {
 }
 
 func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var argvV, envV, cwdV, stdinV, stdoutV, stderrV starlark.Value = nil, starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "argv", &argvV, "env?", &envV, "cwd?", &cwdV,
-		"stdin?", &stdinV, "stdout?", &stdoutV, "stderr?", &stderrV); err != nil {
+	var argvV, cwdV starlark.Value = nil, starlark.None
+	var environ envArg
+	var stdin, stdout, stderr stdioArg
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "argv", &argvV, "env?", &environ, "cwd?", &cwdV,
+		"stdin?", &stdin, "stdout?", &stdout, "stderr?", &stderr); err != nil {
 		return nil, err
 	}
 	env, err := controlEnv(thread, b)
@@ -63,23 +64,7 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if len(argv) == 0 || argv[0] == "" {
 		return nil, errorf(b, "argv must name a program")
 	}
-	cfg := core.LaunchConfig{Path: argv[0], Args: argv}
-	if envV != starlark.None {
-		d, ok := envV.(*starlark.Dict)
-		if !ok {
-			return nil, errorf(b, "env must be a dict or None, got %s", envV.Type())
-		}
-		cfg.Env = []string{}
-		for _, kv := range d.Items() {
-			k, kok := starlark.AsString(kv[0])
-			v, vok := starlark.AsString(kv[1])
-			if !kok || !vok {
-				return nil, errorf(b, "env keys and values must be strings, got %s: %s", kv[0].Type(), kv[1].Type())
-			}
-			cfg.Env = append(cfg.Env, k+"="+v)
-		}
-		sort.Strings(cfg.Env)
-	}
+	cfg := core.LaunchConfig{Path: argv[0], Args: argv, Env: environ}
 	if cwdV != starlark.None {
 		s, ok := starlark.AsString(cwdV)
 		if !ok {
@@ -87,44 +72,30 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		}
 		cfg.Dir = s
 	}
-	if strings.Contains(argv[0], "/") || cfg.Dir == "" {
-		cfg.Path = argv[0]
-	} else if lp, err := exec.LookPath(argv[0]); err == nil {
-		cfg.Path = lp
+	if !strings.Contains(argv[0], "/") && cfg.Dir != "" {
+		if lp, err := exec.LookPath(argv[0]); err == nil {
+			cfg.Path = lp
+		}
 	}
-	var opened []*os.File
-	defer func() {
-		for _, f := range opened {
-			f.Close()
-		}
-	}()
-	stdio := []*starlark.Value{&stdinV, &stdoutV, &stderrV}
-	names := []string{"stdin", "stdout", "stderr"}
-	files := []**os.File{&cfg.Stdin, &cfg.Stdout, &cfg.Stderr}
-	defaults := []*os.File{env.Stdin, env.Stdout, env.Stderr}
-	for i, v := range stdio {
-		if *v == starlark.None {
-			*files[i] = defaults[i]
-			continue
-		}
-		path, ok := starlark.AsString(*v)
-		if !ok {
-			return nil, errorf(b, "%s must be None, \"null\" or a file path, got %s", names[i], (*v).Type())
-		}
-		if path == "null" {
-			path = os.DevNull
-		}
-		var f *os.File
-		if i == 0 {
-			f, err = os.Open(path)
-		} else {
-			f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		}
+	for _, s := range []struct {
+		name  string
+		arg   stdioArg
+		write bool
+		def   *os.File
+		dst   **os.File
+	}{
+		{"stdin", stdin, false, env.Stdin, &cfg.Stdin},
+		{"stdout", stdout, true, env.Stdout, &cfg.Stdout},
+		{"stderr", stderr, true, env.Stderr, &cfg.Stderr},
+	} {
+		f, opened, err := s.arg.open(s.write, s.def)
 		if err != nil {
-			return nil, errorf(b, "%s: %v", names[i], err)
+			return nil, errorf(b, "%s: %v", s.name, err)
 		}
-		opened = append(opened, f)
-		*files[i] = f
+		if opened {
+			defer f.Close() // the child has its own copy
+		}
+		*s.dst = f
 	}
 	cp, err := env.Engine.Launch(cfg)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	"go.starlark.net/starlark"
-	"golang.org/x/sys/unix"
 
 	"stardbg/core"
 )
@@ -252,22 +251,4 @@ func (p *Process) readCString(addr uint64, max int) ([]byte, error) {
 		out = append(out, buf...)
 	}
 	return out, nil
-}
-
-func signalArg(b *starlark.Builtin, v starlark.Value) (sig unix.Signal, err error) {
-	switch v := v.(type) {
-	case starlark.String:
-		s, err := core.ParseSignal(string(v))
-		if err != nil {
-			return 0, wrapErr(b, err)
-		}
-		return s, nil
-	case starlark.Int:
-		n, ok := v.Int64()
-		if !ok || n < 1 || n > 64 {
-			return 0, errorf(b, "signal number %v is out of range [1, 64]", v)
-		}
-		return unix.Signal(n), nil
-	}
-	return 0, errorf(b, "signal must be a name or a number, got %s", v.Type())
 }

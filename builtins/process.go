@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
+	"golang.org/x/sys/unix"
 
 	"stardbg/core"
 	"stardbg/script"
@@ -375,27 +376,19 @@ func (p *Process) forgetThread(tid int) {
 }
 
 func processHandleSignal(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var name starlark.Value
+	var sig signalArg
 	stop, deliver := true, true
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "stop?", &stop, "deliver?", &deliver); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &sig, "stop?", &stop, "deliver?", &deliver); err != nil {
 		return nil, err
 	}
-	sig, err := signalArg(b, name)
-	if err != nil {
-		return nil, err
-	}
-	recv[*Process](b).p.SetSignalAction(sig, core.SignalAction{Stop: stop, Deliver: deliver})
+	recv[*Process](b).p.SetSignalAction(unix.Signal(sig), core.SignalAction{Stop: stop, Deliver: deliver})
 	return starlark.None, nil
 }
 
 func processSendSignal(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var name starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+	var sig signalArg
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &sig); err != nil {
 		return nil, err
 	}
-	sig, err := signalArg(b, name)
-	if err != nil {
-		return nil, err
-	}
-	return starlark.None, wrapErr(b, recv[*Process](b).p.SendSignal(sig))
+	return starlark.None, wrapErr(b, recv[*Process](b).p.SendSignal(unix.Signal(sig)))
 }

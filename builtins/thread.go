@@ -48,11 +48,11 @@ func (t *Thread) SetField(name string, v starlark.Value) error {
 		t.t.SetSignal(0)
 		return nil
 	}
-	sig, err := signalArg(starlark.NewBuiltin("thread.signal", nil), v)
-	if err != nil {
-		return err
+	var sig signalArg
+	if err := sig.Unpack(v); err != nil {
+		return fmt.Errorf("thread.signal: %w", err)
 	}
-	t.t.SetSignal(sig)
+	t.t.SetSignal(unix.Signal(sig))
 	return nil
 }
 
@@ -162,12 +162,8 @@ func threadArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 }
 
 func threadSendSignal(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var name starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
-		return nil, err
-	}
-	sig, err := signalArg(b, name)
-	if err != nil {
+	var sig signalArg
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &sig); err != nil {
 		return nil, err
 	}
 	return starlark.None, wrapErr(b, recv[*Thread](b).t.SendSignal(unix.Signal(sig)))
