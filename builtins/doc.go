@@ -114,8 +114,8 @@ var topNames = map[string]string{
 	"sleep": sleepDoc,
 }
 
-// memberNames are the fields and methods, in the order of fieldNames
-// then sorted.
+// memberNames are the fields and methods sorted together; with an order,
+// the fields in that order, then the methods sorted.
 func (g docGroup) memberNames() []string {
 	if g.order == nil {
 		return slices.Sorted(slices.Values(append(sortedKeys(g.fields), sortedKeys(g.methods)...)))

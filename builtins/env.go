@@ -1,5 +1,7 @@
 // Package builtins is the Starlark API of stardbg: launch, attach and the process,
-// thread, regs, breakpoint and event values that scripts drive targets with.
+// thread, regs, breakpoint and event values that scripts drive targets with, the
+// frame and mapping values that describe them, and the documentation of every
+// name a script can use (help, stardbg doc, docs/reference.md).
 //
 // It adapts package core to Starlark and nothing more: it does not know about
 // terminals, flags or the REPL (cmd/stardbg), and it prints only through the
