@@ -9,7 +9,8 @@ import (
 )
 
 // TestCompleteString completes function names for break_at and lookup,
-// as the REPL does for p.break_at("ho<TAB>, on the tracer thread.
+// as the REPL does for p.break_at("ho<TAB>, on the tracer thread, and the
+// documented names for help("process.pe<TAB>.
 func TestCompleteString(t *testing.T) {
 	complete := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var fn starlark.Value
@@ -32,6 +33,8 @@ assert.eq(complete(p.break_at, "no_such_function"), [])
 assert.eq(complete(p.peek, "ho"), [])
 assert.eq(complete(launch, "ho"), [])
 assert.eq(complete("break_at", "ho"), [])
+assert.eq(complete(help, "process.peek_"), ["process.peek_int", "process.peek_str"])
+assert.true("launch" in complete(help, ""))
 `
 	err := execScript(t, "complete.star", src, sessionOptions{extra: map[string]builtinFn{"complete": complete}})
 	if err != nil {

@@ -26,12 +26,13 @@ prints its backtrace, with the line in the session's input, and the loop goes
 on. help() gives an overview of the API, help(x) documents x (help(p.run)),
 and dir() lists the globals.
 
-TAB completes names, attributes and the functions of the process in
-p.break_at("ho<TAB>: p.br<TAB> gives p.break, and TAB again lists
-p.break_at( and p.breakpoints(. Ctrl-C clears the line at the prompt, and
-while a statement runs (p.run()) stops the targets and returns to the prompt
-with them stopped. Ctrl-D, exit() or quit() leaves, and exit(N) makes N the
-exit code: launched processes are killed, attached ones detached.
+TAB completes names, attributes, the functions of the process in
+p.break_at("ho<TAB> and the documented names in help("process.pe<TAB>:
+p.br<TAB> gives p.break, and TAB again lists p.break_at( and p.breakpoints(.
+Ctrl-C clears the line at the prompt, and while a statement runs (p.run())
+stops the targets and returns to the prompt with them stopped. Ctrl-D, exit()
+or quit() leaves, and exit(N) makes N the exit code: launched processes are
+killed, attached ones detached.
 
 History is kept in $XDG_STATE_HOME/stardbg/history (by default
 ~/.local/state/stardbg/history), shared by sessions. When standard input is
