@@ -19,9 +19,11 @@
 //
 //	0    the script finished, or every test passed
 //	1    the script or a test failed (a Starlark error, fail(), a failed assert,
-//	     an error in a breakpoint callback), or --timeout expired
+//	     an error in a breakpoint callback), or --timeout (or stardbg test's
+//	     --total-timeout) expired
 //	2    usage error: bad flags, missing script, unknown command
 //	3    the target could not be started or attached
+//	5    stardbg test ran no test (-run matched none, or there was none)
 //	130  interrupted by SIGINT (143 for SIGTERM)
 //
 // Whatever ends a run, stardbg restores every breakpoint, detaches from the
@@ -116,6 +118,6 @@ Run 'stardbg COMMAND --help' for the details of a command.
 
 Exit codes: 0 ok; 1 the script or a test failed, or --timeout expired;
 2 usage error; 3 the target could not be started or attached;
-130 interrupted (SIGINT); 143 terminated (SIGTERM).
+5 stardbg test ran no test; 130 interrupted (SIGINT); 143 terminated (SIGTERM).
 `)
 }

@@ -63,10 +63,17 @@ func (r result) String() string {
 // stardbg runs the binary with args and stdin (nil for none) to the end.
 func stardbg(t *testing.T, stdin io.Reader, args ...string) result {
 	t.Helper()
+	return stardbgIn(t, "", stdin, args...)
+}
+
+// stardbgIn is stardbg started in directory dir ("" for the test's).
+func stardbgIn(t *testing.T, dir string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Stdin = stdin
+	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -79,11 +79,12 @@ func TestProbes(t *testing.T) {
 		t.Errorf("last line %q, want \"5 passed, 4 failed\"", last)
 	}
 	// A failure is followed by its error and backtrace, indented, then
-	// what the test printed.
+	// what the test printed. A file runs in its own directory, so the
+	// backtrace names it relative to that.
 	for _, re := range []string{
-		`FAIL  testdata/probes/fail_test.star:test_assert_fails  \d+\.\d\ds\n    Traceback \(most recent call last\):\n      testdata/probes/fail_test.star:7:14: in test_assert_fails\n    Error: assert.eq: 2 != 3\n`,
-		`FAIL  testdata/probes/fail_test.star:test_callback_error  .*\n(    .*\n)*      testdata/probes/fail_test.star:\d+:\d+: in lambda\n    Error: floored division by zero\n`,
-		`FAIL  testdata/probes/broken_test.star  .*\n    testdata/probes/broken_test.star:\d+:\d+: syntax error: got end of file`,
+		`FAIL  testdata/probes/fail_test.star:test_assert_fails  \d+\.\d\ds\n    Traceback \(most recent call last\):\n      fail_test.star:7:14: in test_assert_fails\n    Error: assert.eq: 2 != 3\n`,
+		`FAIL  testdata/probes/fail_test.star:test_callback_error  .*\n(    .*\n)*      fail_test.star:\d+:\d+: in lambda\n    Error: floored division by zero\n`,
+		`FAIL  testdata/probes/broken_test.star  .*\n    broken_test.star:\d+:\d+: syntax error: got end of file`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("stdout does not match %q\n%v", re, r)
@@ -177,31 +178,140 @@ func TestProbesPass(t *testing.T) {
 	}
 }
 
-// TestProbesTimeout checks that --timeout bounds the whole run of stardbg
-// test: the test that hangs fails with a backtrace of its target, and the
-// tests after it do not run.
-func TestProbesTimeout(t *testing.T) {
-	dir := t.TempDir()
-	probe := filepath.Join(dir, "hang_test.star")
+// hangProbe writes a probe file whose first test hangs and whose second
+// passes, and returns its path.
+func hangProbe(t *testing.T) string {
+	t.Helper()
+	probe := filepath.Join(t.TempDir(), "hang_test.star")
 	err := os.WriteFile(probe, []byte(`def test_hangs():
     p = launch(["sleep", "1000"])
     p.run()
 
-def test_never_runs():
+def test_after():
     pass
 `), 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := stardbg(t, nil, "test", "--timeout", "1s", dir)
+	return probe
+}
+
+// TestProbesTimeout checks that --timeout bounds each test of stardbg test:
+// the test that hangs fails with a backtrace of its target printed once,
+// under its FAIL line, and the test after it still runs and is reported, in
+// the summary line and in the JUnit report.
+func TestProbesTimeout(t *testing.T) {
+	probe := hangProbe(t)
+	junitPath := filepath.Join(t.TempDir(), "junit.xml")
+	r := stardbg(t, nil, "test", "--timeout", "1s", "--junit", junitPath, probe)
+	got, last := results(t, r.stdout)
+	id := filepath.ToSlash(probe)
+	want := map[string]string{id + ":test_hangs": "FAIL", id + ":test_after": "ok"}
+	if r.code != exitFail || !maps.Equal(got, want) || last != "1 passed, 1 failed" {
+		t.Fatalf("results %v, last line %q; want %v, \"1 passed, 1 failed\", exit 1\n%v", got, last, want, r)
+	}
+	backtrace := `(?m)^    process \d+ \(.*sleep\):\n      thread \d+ \(sleep\):\n        #0  0x[0-9a-f]{16} in \S*nanosleep`
+	for _, re := range []string{`(?m)^    stardbg: --timeout 1s expired; the targets' threads:$`, backtrace} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("stdout does not match %q\n%v", re, r)
+		}
+	}
+	if n := strings.Count(r.stdout+r.stderr, "#0 "); n != 1 {
+		t.Errorf("the backtrace is printed %d times, want once\n%v", n, r)
+	}
+	data, err := os.ReadFile(junitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report junitReport
+	if err := xml.Unmarshal(data, &report); err != nil {
+		t.Fatalf("JUnit report: %v\n%s", err, data)
+	}
+	if report.Tests != 2 || report.Failures != 1 || len(report.Suites) != 1 || len(report.Suites[0].Cases) != 2 {
+		t.Fatalf("JUnit report: %d tests, %d failures; want 2 tests, 1 failure\n%s", report.Tests, report.Failures, data)
+	}
+	if f := report.Suites[0].Cases[0].Failure; f == nil || !strings.Contains(f.Text, "nanosleep") {
+		t.Errorf("JUnit: test_hangs's failure has no backtrace of the target: %+v", f)
+	}
+}
+
+// TestProbesTotalTimeout checks that --total-timeout bounds the whole run:
+// the test that was running fails with its backtrace, and no more tests run.
+func TestProbesTotalTimeout(t *testing.T) {
+	probe := hangProbe(t)
+	r := stardbg(t, nil, "test", "--total-timeout", "1s", probe)
 	got, last := results(t, r.stdout)
 	want := map[string]string{filepath.ToSlash(probe) + ":test_hangs": "FAIL"}
 	if r.code != exitFail || !maps.Equal(got, want) || last != "0 passed, 1 failed" {
 		t.Fatalf("results %v, last line %q; want %v, \"0 passed, 1 failed\", exit 1\n%v", got, last, want, r)
 	}
-	for _, re := range []string{`stardbg: timeout after 1s\n`, `(?m)^process \d+ \(.*sleep\):\n  thread \d+ \(sleep\):\n    #0  0x[0-9a-f]{16} in \S*nanosleep`} {
-		if !regexp.MustCompile(re).MatchString(r.stderr) {
-			t.Errorf("stderr does not match %q\n%v", re, r)
+	for _, re := range []string{`(?m)^    stardbg: --total-timeout 1s expired; the targets' threads:\n    process \d+ \(.*sleep\):\n`} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("stdout does not match %q\n%v", re, r)
 		}
+	}
+	if !strings.Contains(r.stderr, "stardbg test: --total-timeout 1s expired\n") {
+		t.Errorf("stderr does not say that --total-timeout expired\n%v", r)
+	}
+}
+
+// TestProbesNoTests checks that a run with no test to run is not a pass:
+// -run that matches nothing, or paths with no probe, exit 5 with a message.
+func TestProbesNoTests(t *testing.T) {
+	empty := t.TempDir()
+	for _, tt := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"-run", "^test_nothing_is_called_so$", "testdata/probes/pass_test.star"},
+			`stardbg test: -run "^test_nothing_is_called_so$" matches no test in testdata/probes/pass_test.star`},
+		{[]string{empty}, "stardbg test: no *_test.star files in " + empty},
+		{[]string{writeFile(t, "none_test.star", "x = 1\n")}, "stardbg test: no test_* functions in "},
+	} {
+		r := stardbg(t, nil, append([]string{"test"}, tt.args...)...)
+		if r.code != exitNoTests || !strings.Contains(r.stderr, tt.stderr) {
+			t.Errorf("stardbg test %q: exit %d, want %d with %q on stderr\n%v", tt.args, r.code, exitNoTests, tt.stderr, r)
+		}
+	}
+}
+
+// TestProbesWorkingDirectory checks that each probe file runs in its own
+// directory, whatever directory stardbg test starts in: a probe launches
+// "./prog" next to it, and reads what it wrote to a relative path.
+func TestProbesWorkingDirectory(t *testing.T) {
+	root := t.TempDir()
+	for _, sub := range []string{"a", "b"} {
+		dir := filepath.Join(root, sub)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		prog := "#!/bin/sh\npwd > where.txt\n"
+		if err := os.WriteFile(filepath.Join(dir, "prog"), []byte(prog), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		probe := `def test_here():
+    p = launch(["./prog"])
+    assert.eq(p.run().kind, "exited")
+    assert.eq(p.exit_code, 0)
+`
+		if err := os.WriteFile(filepath.Join(dir, "here_test.star"), []byte(probe), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := t.TempDir()
+	r := stardbgIn(t, start, nil, "test", "--junit", "junit.xml", root)
+	got, last := results(t, r.stdout)
+	if r.code != exitOK || last != "2 passed, 0 failed" || len(got) != 2 {
+		t.Fatalf("stardbg test started in another directory: %v", r)
+	}
+	for _, sub := range []string{"a", "b"} {
+		dir := filepath.Join(root, sub)
+		b, err := os.ReadFile(filepath.Join(dir, "where.txt"))
+		if err != nil || strings.TrimSpace(string(b)) != dir {
+			t.Errorf("prog in %s ran in %q (%v), want its own directory", sub, b, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(start, "junit.xml")); err != nil {
+		t.Errorf("--junit junit.xml is not where stardbg started: %v", err)
 	}
 }

@@ -129,6 +129,34 @@ func (s *stopper) watch(d *debugger) {
 	}
 }
 
+// limit bounds the run of the interpreter being watched (one test) by d:
+// when d expires the interpreter is cancelled as by --timeout, but the run
+// goes on. It returns the function that ends the bound and reports whether
+// it expired. A d of 0 bounds nothing.
+func (s *stopper) limit(d time.Duration) (expired func() bool) {
+	if d <= 0 {
+		return func() bool { return false }
+	}
+	var mu sync.Mutex
+	fired := false
+	t := time.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		mu.Lock()
+		fired = true
+		mu.Unlock()
+		if s.d != nil {
+			s.d.cancel(stopTimeout.cancel())
+		}
+	})
+	return func() bool {
+		t.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		return fired
+	}
+}
+
 // release forgets the interpreter, before the command cleans it up.
 func (s *stopper) release() {
 	s.mu.Lock()

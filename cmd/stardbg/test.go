@@ -25,24 +25,41 @@ fresh interpreter with its own engine: the file is executed anew, then the
 function is called; the processes it launched are killed and those it
 attached detached afterwards, whatever happened.
 
+Each file runs with its own directory as the working directory, as go test
+runs a package's tests in the package's directory: launch(["./prog"]) in a
+probe finds prog next to the probe file, whatever directory CI starts in,
+and backtraces name the file relative to it.
+
 It prints one line per test, "ok  FILE:TEST  TIME" or "FAIL  FILE:TEST  TIME"
 followed by the error and its Starlark backtrace, indented; a file that
 fails to load is one failure, "FAIL  FILE  TIME". The last line is
 "N passed, N failed". print() output is shown under failed tests (and under
-every test with -v).
+every test with -v). A breakpoint that never fired and is still pending when
+its process ends is reported on stderr as a warning.
 
-Exit status: 0 if every test passed; 1 if any failed, or if --timeout
-expired (the test that was running fails, with a backtrace of its targets'
-threads on stderr, and no more tests run); 2 for a usage error or a PATH
-that does not exist; 130 on SIGINT, 143 on SIGTERM.`
+--timeout bounds each test: a test that runs past it fails, with a backtrace
+of its targets' threads under its FAIL line (and in the JUnit report), and
+the next tests still run. --total-timeout bounds the whole run: the test
+that was running fails the same way, and no more tests run.
+
+Exit status: 0 if every test passed; 1 if any failed, or if --total-timeout
+expired; 2 for a usage error or a PATH that does not exist; 5 if no test ran
+(no *_test.star file, no test_* function, or -run matched none, as pytest);
+130 on SIGINT, 143 on SIGTERM.`
+
+// exitNoTests is stardbg test's exit code when no test ran: pytest's.
+const exitNoTests = 5
 
 func testCmd(args []string, std stdio) int {
 	f := newFlags("test", "stardbg test [flags] [PATH...]", testAbout)
 	pattern := f.String("run", "", "run only the tests whose `REGEX` matches FILE:TEST or the test's name")
 	junitPath := f.String("junit", "", "write a JUnit XML report to `FILE`")
 	verbose := f.Bool("v", false, "print the print() output of passing tests too")
+	total := f.Duration("total-timeout", 0, "give up after `DURATION` for the whole run: the test that runs fails, no more tests run, exit 1")
 	var rf runFlags
-	rf.register(f.FlagSet, "the whole run, all tests together, not each test")
+	rf.register(f.FlagSet, "each test")
+	f.Lookup("timeout").Usage = "fail a test that runs longer than `DURATION` (\"30s\", \"2m\"): its targets are stopped,\n" +
+		"a backtrace of each of their threads is printed under its FAIL line, and the next tests still run"
 	paths, status, done := f.parseInterspersed(args, std)
 	if done {
 		return status
@@ -64,17 +81,17 @@ func testCmd(args []string, std stdio) int {
 	}
 	if len(files) == 0 {
 		fmt.Fprintf(std.err, "stardbg test: no *_test.star files in %s\n", strings.Join(paths, " "))
-		return exitFail
+		return exitNoTests
 	}
 	log, err := openEventLog(rf.events, std.err)
 	if err != nil {
 		fmt.Fprintf(std.err, "stardbg: %v\n", err)
 		return exitUsage
 	}
-	st := newStopper(rf.timeout, false)
+	st := newStopper(*total, false)
 	defer st.close()
 
-	r := &testRunner{std: std, rf: &rf, filter: filter, verbose: *verbose, st: st, log: log}
+	r := &testRunner{std: std, rf: &rf, total: *total, filter: filter, verbose: *verbose, st: st, log: log}
 	start := time.Now()
 	for _, file := range files {
 		if st.reason() != notStopped {
@@ -89,6 +106,14 @@ func testCmd(args []string, std stdio) int {
 	if r.failed > 0 {
 		code = exitFail
 	}
+	if r.passed+r.failed == 0 && st.reason() == notStopped {
+		if filter != nil {
+			fmt.Fprintf(std.err, "stardbg test: -run %q matches no test in %s\n", *pattern, strings.Join(paths, " "))
+		} else {
+			fmt.Fprintf(std.err, "stardbg test: no test_* functions in %s\n", strings.Join(paths, " "))
+		}
+		code = exitNoTests
+	}
 	if *junitPath != "" {
 		if err := writeJUnit(*junitPath, r.results, elapsed); err != nil {
 			fmt.Fprintf(std.err, "stardbg test: --junit: %v\n", err)
@@ -98,7 +123,12 @@ func testCmd(args []string, std stdio) int {
 	if err := log.close(); err != nil {
 		fmt.Fprintf(std.err, "stardbg: event log: %v\n", err)
 	}
-	if why := st.reason(); why != notStopped {
+	switch why := st.reason(); why {
+	case notStopped:
+	case stopTimeout:
+		fmt.Fprintf(std.err, "stardbg test: --total-timeout %v expired\n", *total)
+		return exitFail
+	default:
 		return exitCode(std.err, why, nil)
 	}
 	return code
@@ -151,7 +181,8 @@ func findProbes(paths []string) ([]string, error) {
 // A testRunner runs probe files one test at a time and reports them.
 type testRunner struct {
 	std     stdio
-	rf      *runFlags
+	rf      *runFlags // rf.timeout bounds each test
+	total   time.Duration
 	filter  *regexp.Regexp
 	verbose bool
 	st      *stopper
@@ -179,11 +210,18 @@ func (res *testResult) id() string {
 	return res.file + ":" + res.name
 }
 
-// runFile runs the tests of one file. The first interpreter executes the
-// file to find its tests and runs the first; each other test gets a fresh
-// interpreter that executes the file again.
+// runFile runs the tests of one file, in the file's directory. The first
+// interpreter executes the file to find its tests and runs the first; each
+// other test gets a fresh interpreter that executes the file again.
 func (r *testRunner) runFile(file string) {
 	file = filepath.ToSlash(file)
+	restore, err := chdir(filepath.Dir(file))
+	if err != nil {
+		r.report(testResult{file: file, err: err, detail: err.Error()})
+		return
+	}
+	defer restore()
+	base := filepath.Base(file)
 	var names []string
 	for i := 0; i == 0 || i < len(names); i++ {
 		if r.st.reason() != notStopped {
@@ -194,13 +232,15 @@ func (r *testRunner) runFile(file string) {
 		d := newDebugger(r.std, r.log)
 		d.startSession(nil, nil, func(msg string) { fmt.Fprintln(&out, msg) }, r.rf.maxSteps)
 		r.st.watch(d)
+		expired := r.st.limit(r.rf.timeout)
 		start := time.Now()
-		globals, err := d.sess.ExecFile(file, nil)
+		globals, err := d.sess.ExecFile(base, nil)
 		if i == 0 && err == nil {
 			names = r.selected(file, script.TestNames(globals))
 		}
 		if err == nil || i > 0 {
 			if len(names) == 0 { // nothing to run in this file
+				expired()
 				r.st.release()
 				r.cleanUp(d)
 				return
@@ -214,15 +254,22 @@ func (r *testRunner) runFile(file string) {
 				err = fmt.Errorf("%s is not a function in this run of %s", res.name, file)
 			}
 		}
+		timedOut := expired()
 		r.st.release()
 		res.err = err
 		if err != nil {
 			res.detail = script.FormatError(err)
-			if r.st.reason() == stopTimeout {
+			var limit string
+			switch {
+			case r.st.reason() == stopTimeout:
+				limit = fmt.Sprintf("--total-timeout %v", r.total)
+			case timedOut:
+				limit = fmt.Sprintf("--timeout %v", r.rf.timeout)
+			}
+			if limit != "" {
 				var threads bytes.Buffer
-				fmt.Fprintf(&threads, "stardbg: timeout after %v\n", r.rf.timeout)
+				fmt.Fprintf(&threads, "stardbg: %s expired; the targets' threads:\n", limit)
 				dumpThreads(&threads, d)
-				r.std.err.Write(threads.Bytes())
 				res.detail += "\n" + threads.String()
 			}
 		}
@@ -234,6 +281,23 @@ func (r *testRunner) runFile(file string) {
 			return // the file does not load: no test to run
 		}
 	}
+}
+
+// chdir makes dir the working directory and returns the function that
+// makes the previous one current again.
+func chdir(dir string) (restore func(), err error) {
+	prev, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chdir(dir); err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := os.Chdir(prev); err != nil {
+			panic(fmt.Sprintf("stardbg test: back to %s: %v", prev, err))
+		}
+	}, nil
 }
 
 // selected returns the names of the tests that -run selects.
