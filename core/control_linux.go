@@ -25,24 +25,18 @@ func (t *Thread) Step() (*Event, error) {
 			return
 		}
 		if len(p.events) > 0 {
-			ev = p.popEvent()
+			ev, err = p.next()
 			return
 		}
 		p.stopping = true
-		stepped := false
+		var stepped bool
 		if s := t.stop.over; s != nil && p.bps.sites[s.addr] == s {
-			if s.emuOK && p.emulateAt(t, s) {
-				stepped = true
-			} else {
-				t.stop.over = nil
-				if _, err = p.writeMem(s.addr, []byte{s.orig}); err == nil {
-					stepped = p.singleStep(t)
-					if p.bps.sites[s.addr] == s && p.live() == nil {
-						p.writeMem(s.addr, []byte{0xCC})
-					}
-				}
+			var serr error
+			if stepped, serr = p.stepOver(t); serr != nil {
+				p.fail(t, serr) // returned below, in place of the step
 			}
 		} else {
+			t.stop.over = nil
 			stepped = p.singleStep(t)
 		}
 		if stepped {
@@ -59,7 +53,7 @@ func (t *Thread) Step() (*Event, error) {
 			err = fmt.Errorf("thread %d: step did not complete", t.tid)
 			return
 		}
-		ev = p.popEvent()
+		ev, err = p.next()
 	})
 	return ev, err
 }
@@ -92,7 +86,9 @@ func (p *Process) detach() error {
 			if t.state == tsStopped && t.sigstopSent {
 				pending = true
 				t.stop.over = nil
-				t.resume(false)
+				if err := t.resume(false); err != nil && first == nil {
+					first = err
+				}
 			}
 		}
 		if !pending || p.live() != nil {

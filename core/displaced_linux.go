@@ -295,7 +295,13 @@ func (p *Process) displacedStep(t *Thread, s *site) bool {
 	}
 	t.regsValid = false
 	if err := t.loadRegs(); err != nil {
-		return true
+		// It cannot be moved back from the scratch page.
+		if errors.Is(err, unix.ESRCH) {
+			t.state = tsRunning // SIGKILLed: only its exit is to come
+		} else {
+			p.fail(t, fmt.Errorf("after a displaced step over the breakpoint at %#x: %w", s.addr, err))
+		}
+		return false
 	}
 	if rip := t.regs.Rip; rip >= slot && rip < slot+slotSize {
 		t.regs.Rip = s.addr + (rip - slot)
@@ -330,7 +336,11 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 		who = -1
 	}
 	for {
-		if err := t.resume(true); err != nil || t.state != tsRunning {
+		if err := t.resume(true); err != nil {
+			p.fail(t, err)
+			return false
+		}
+		if t.state != tsRunning {
 			return false
 		}
 		wpid, ws, err := wait4(who, false)

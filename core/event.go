@@ -51,7 +51,8 @@ type Event struct {
 	Old, New   uint64      // EventWatch: the watched value before and after the access
 	Tid        int         // the thread's tid (kept after the thread is gone)
 
-	observed bool // the engine's observer has seen it
+	observed bool  // the engine's observer has seen it
+	err      error // not an event: a failure the next Wait returns (see Process.fail)
 }
 
 func (ev *Event) String() string {

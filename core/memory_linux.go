@@ -97,6 +97,11 @@ func (p *Process) readMem(addr uint64, b []byte) (int, error) {
 	if addr+uint64(len(b)) < addr {
 		return 0, &MemoryError{Op: "read", Pid: p.pid, Addr: addr, Err: unix.EFAULT}
 	}
+	if p.memFault != nil {
+		if err := p.memFault(false, addr, b); err != nil {
+			return 0, &MemoryError{Op: "read", Pid: p.pid, Addr: addr, Err: err}
+		}
+	}
 	n := 0
 	if len(b) > smallRead {
 		local := []unix.Iovec{{Base: &b[0]}}
@@ -184,6 +189,11 @@ func (p *Process) stoppedTid() int {
 func (p *Process) writeMem(addr uint64, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
+	}
+	if p.memFault != nil {
+		if err := p.memFault(true, addr, b); err != nil {
+			return 0, &MemoryError{Op: "write", Pid: p.pid, Addr: addr, Err: err}
+		}
 	}
 	n := 0
 	if f, err := p.memFile(); err == nil {

@@ -60,16 +60,17 @@ type Process struct {
 	hooks      Hooks
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
-	held       []*Thread      // threads stopped for the running callback: see hold
-	vforks     int            // vfork children sharing our memory: breakpoints are out
-	noEmulate  bool           // do not emulate step-overs (tests, benchmarks)
-	noDisplace bool           // do not step over out of line (tests, benchmarks)
-	emuMem     emu.Memory     // emuMemory{p}, boxed once: the hit path must not allocate
-	hw         [numHW]*hwSlot // debug registers DR0-DR3
-	hwUsed     bool           // hw was set once: a SIGTRAP may come from DR6
-	emuWatch   *hwSlot        // a watchpoint an emulated access touched
-	scratch    []scratchPage  // pages for displaced stepping
-	gadget     uint64         // a syscall instruction, for injected system calls
+	held       []*Thread                                     // threads stopped for the running callback: see hold
+	vforks     int                                           // vfork children sharing our memory: breakpoints are out
+	noEmulate  bool                                          // do not emulate step-overs (tests, benchmarks)
+	noDisplace bool                                          // do not step over out of line (tests, benchmarks)
+	emuMem     emu.Memory                                    // emuMemory{p}, boxed once: the hit path must not allocate
+	hw         [numHW]*hwSlot                                // debug registers DR0-DR3
+	hwUsed     bool                                          // hw was set once: a SIGTRAP may come from DR6
+	emuWatch   *hwSlot                                       // a watchpoint an emulated access touched
+	scratch    []scratchPage                                 // pages for displaced stepping
+	gadget     uint64                                        // a syscall instruction, for injected system calls
+	memFault   func(write bool, addr uint64, b []byte) error // tests: an access to fail, with this error
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and
@@ -289,7 +290,7 @@ func (p *Process) Continue() error {
 		if len(p.events) > 0 {
 			return // the next Wait reports the pending stop at once
 		}
-		err = p.resumeAll()
+		p.resumeAll()
 	})
 	return err
 }

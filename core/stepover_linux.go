@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -12,7 +14,7 @@ import (
 func (p *Process) resumeThread(t *Thread) {
 	s := t.stop.over
 	if s == nil || p.bps.sites[s.addr] != s {
-		t.resume(false)
+		p.run(t)
 		return
 	}
 	switch {
@@ -32,7 +34,7 @@ func (p *Process) resumeThread(t *Thread) {
 		return
 	}
 	if !p.steppedOntoWatch(t) {
-		t.resume(false)
+		p.run(t)
 	}
 }
 
@@ -56,58 +58,60 @@ func (p *Process) emulate(t *Thread, s *site) bool {
 // resumeAll resumes every stopped thread of an all-stopped process. First each
 // thread standing on a breakpoint steps over it, while all the others are still
 // stopped; then all of them run. Threads held for a callback are left to
-// releaseHeld, which handles what they reported first.
-func (p *Process) resumeAll() error {
+// releaseHeld, which handles what they reported first. What goes wrong stops
+// the process again, for the next Wait to report (see fail).
+func (p *Process) resumeAll() {
 	p.stopping = true
 	for _, t := range p.threadList() {
 		if t.state == tsStopped && t.stop.over != nil && !t.stop.held {
-			p.stepOver(t)
+			if _, err := p.stepOver(t); err != nil {
+				p.fail(t, err)
+			}
+			p.signalsArrived(t)
 			p.steppedOntoWatch(t) // counted; a stop is reported below
 		}
 	}
 	p.stopping = false
 	if len(p.events) > 0 {
-		return nil // a step ended in something to report: stay stopped
+		return // a step ended in something to report: stay stopped
 	}
-	var first error
 	for _, t := range p.threadList() {
 		if t.state == tsStopped && !t.stop.held { // held ones: releaseHeld
-			if err := t.resume(false); err != nil && first == nil {
-				first = err
+			if err := t.resume(false); err != nil {
+				p.fail(t, err) // stops again those resumed already
+				return
 			}
 		}
 	}
-	return first
 }
 
-// stepOver executes the instruction under t's breakpoint. All other threads must
-// be stopped when the emulator cannot do it.
-func (p *Process) stepOver(t *Thread) {
+// stepOver executes the instruction under t's breakpoint (t.stop.over), every
+// other thread being stopped: emulated, or else single-stepped in place with
+// the original byte back in the text for that one step. It is the step-over of
+// resumeAll and of Thread.Step. stepped says that the instruction ran; false
+// when it faulted or the thread exited, which is handled already, or when
+// there is no breakpoint to step over. An int3 that cannot be taken out (t
+// stays on it) or put back (the breakpoint is lost) is an error.
+func (p *Process) stepOver(t *Thread) (stepped bool, err error) {
 	s := t.stop.over
-	t.stop.over = nil
 	if s == nil || p.bps.sites[s.addr] != s {
-		return
+		t.stop.over = nil
+		return false, nil
 	}
-	if s.emuOK && p.emulateAt(t, s) {
-		return
+	if s.emuOK && p.emulate(t, s) {
+		return true, nil
 	}
 	if _, err := p.writeMem(s.addr, []byte{s.orig}); err != nil {
-		return
+		return false, fmt.Errorf("cannot take out the breakpoint at %#x to step over it: %w", s.addr, err)
 	}
-	p.singleStep(t)
-	if p.bps.sites[s.addr] == s && p.state != Exited && p.state != Killed {
-		p.writeMem(s.addr, []byte{0xCC})
+	t.stop.over = nil
+	stepped = p.singleStep(t)
+	if p.bps.sites[s.addr] == s && p.live() == nil {
+		if _, err := p.writeMem(s.addr, []byte{0xCC}); err != nil {
+			return stepped, fmt.Errorf("breakpoint at %#x lost: its int3 could not be put back after a step over it: %w", s.addr, err)
+		}
 	}
-	p.signalsArrived(t)
-}
-
-func (p *Process) emulateAt(t *Thread, s *site) bool {
-	t.stop.over = s
-	ok := p.emulate(t, s)
-	if !ok {
-		t.stop.over = nil
-	}
-	return ok
+	return stepped, nil
 }
 
 // singleStep executes one instruction of t in place, others stopped (see

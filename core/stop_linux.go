@@ -175,3 +175,63 @@ func (p *Process) act(t *Thread) {
 		}
 	}
 }
+
+// fail stops the process for an error that t's stop, step or resume met (an
+// int3 that cannot be taken out or put back, a thread that cannot be resumed):
+// the next Wait or Thread.Step returns it, as a *ThreadError. An error that
+// only says the process was killed is not one: its exit is reported instead. Inside a
+// callback it is only queued; the code that ran the callback stops the
+// process when it returns (settle).
+func (p *Process) fail(t *Thread, err error) {
+	if p.killed(t) {
+		return // only its exit is to come, and its process's
+	}
+	ev := &Event{Process: p, Thread: t, Tid: t.tid, err: &ThreadError{Pid: p.pid, Tid: t.tid, Err: err}}
+	if p.inCallback {
+		p.events = append(p.events, ev)
+		return
+	}
+	p.report(ev)
+}
+
+// killed says whether t failed because it was killed: it has exited, or it
+// has left its ptrace-stop (only SIGKILL makes a stopped tracee do that), or
+// it stands in the exit stop SIGKILL led it to. Its next status, which wait4
+// reports, is then its exit, so it counts as running.
+func (p *Process) killed(t *Thread) bool {
+	switch t.state {
+	case tsGone, tsExiting:
+		return true
+	case tsRunning:
+		return false
+	}
+	const exitStop = int32(unix.SIGTRAP) | unix.PTRACE_EVENT_EXIT<<8 // si_code at PTRACE_EVENT_EXIT
+	si, err := getSiginfo(t.tid)
+	if errors.Is(err, unix.ESRCH) || err == nil && si.Code == exitStop {
+		t.state = tsRunning
+		return true
+	}
+	return false
+}
+
+// settle ends the handling of t's stop once its callbacks have run: ev, when
+// not nil, is reported; otherwise t runs on, unless the process is to stop,
+// for a failure a callback met (fail) among others.
+func (p *Process) settle(t *Thread, ev *Event) {
+	switch {
+	case ev != nil:
+		p.report(ev)
+	case p.shouldRun():
+		p.resumeThread(t)
+	case len(p.events) > 0 && !p.stopping && p.live() == nil:
+		p.stopAll()
+	}
+}
+
+// run resumes t; a thread that cannot be resumed stops the process with the
+// error, instead of staying stopped with nothing to report.
+func (p *Process) run(t *Thread) {
+	if err := t.resume(false); err != nil {
+		p.fail(t, err)
+	}
+}

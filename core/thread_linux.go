@@ -108,6 +108,7 @@ func (t *Thread) flushRegs() error {
 	}
 	t.regsDirty = false
 	if err := unix.PtraceSetRegs(t.tid, &t.regs); err != nil {
+		t.regsValid = false // it has the registers it had: read them again
 		return os.NewSyscallError("ptrace(PTRACE_SETREGS)", err)
 	}
 	return nil

@@ -13,7 +13,7 @@ func (p *Process) wait(timeout time.Duration) (*Event, error) {
 		return nil, ErrInCallback
 	}
 	if len(p.events) > 0 {
-		return p.popEvent(), nil
+		return p.next()
 	}
 	if err := p.live(); err != nil {
 		return nil, err
@@ -49,7 +49,16 @@ func (p *Process) wait(timeout time.Duration) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.popEvent(), nil
+	return p.next()
+}
+
+// next pops the first queued event, or the failure queued in its place.
+func (p *Process) next() (*Event, error) {
+	ev := p.popEvent()
+	if ev.err != nil {
+		return nil, ev.err
+	}
+	return ev, nil
 }
 
 func (p *Process) popEvent() *Event {
@@ -69,9 +78,10 @@ func (p *Process) shouldRun() bool {
 	return p.state == Running && !p.stopping && len(p.events) == 0
 }
 
-// observe shows ev to the engine's observer, unless it saw it already.
+// observe shows ev to the engine's observer, unless it saw it already. A
+// failure (see fail) is not an event: Wait returns it as an error.
 func (p *Process) observe(ev *Event) {
-	if ev.observed {
+	if ev.observed || ev.err != nil {
 		return
 	}
 	ev.observed = true
@@ -253,14 +263,10 @@ func (p *Process) hit(t *Thread, s *site) {
 		}
 	}
 	p.inCallback = false
-	if stopBp != nil {
-		if stopEv == nil {
-			stopEv = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp}
-		}
-		p.report(stopEv)
-	} else if p.shouldRun() {
-		p.resumeThread(t)
+	if stopBp != nil && stopEv == nil {
+		stopEv = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp}
 	}
+	p.settle(t, stopEv)
 }
 
 // signal applies the signal policy to a signal t received.
