@@ -168,3 +168,20 @@ func TestResumeFails(t *testing.T) {
 		t.Fatalf("%d hits, want 100", hits)
 	}
 }
+
+// A watchpoint whose value cannot be read after the access stops the program
+// with that error, where its event used to carry a made-up new value of 0.
+func TestWatchReadFails(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/hotloop", testtarget.CO0)
+	p := launch(t, newEngine(t), bin, "100")
+	counter := symAddr(t, p.Process, bin, "counter_global")
+	if _, err := p.Watch(counter, 8, WatchReadWrite, nil); err != nil {
+		t.Fatal(err)
+	}
+	var armed atomic.Bool
+	armed.Store(true)
+	failMem(p.Process, &armed, func(write bool, addr uint64, _ []byte) bool { return !write && addr == counter })
+	p.Continue()
+	waitFailure(t, p.Process, errInjected, "cannot read the watched value")
+}

@@ -331,7 +331,12 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 	ev := &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: bp}
 	if s.kind != WatchExec {
 		cur := make([]byte, s.size)
-		p.readMem(s.addr, cur)
+		if _, err := p.readMem(s.addr, cur); err != nil {
+			// The access happened, but what it did cannot be told (nor
+			// whether bp.Cond would count it).
+			p.fail(t, fmt.Errorf("watchpoint %d: cannot read the watched value: %w", bp.ID, err))
+			return
+		}
 		var o, n [8]byte
 		copy(o[:], s.last)
 		copy(n[:], cur)
@@ -355,11 +360,10 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 		p.skipPlanted(t, s.addr, before) // one the callback planted where t stands
 		t.stop.hwAt, t.stop.hwSite = s.addr, p.bps.sites[s.addr]
 	}
-	if stop {
-		p.report(ev)
-	} else if p.shouldRun() {
-		p.resumeThread(t)
+	if !stop {
+		ev = nil
 	}
+	p.settle(t, ev)
 }
 
 func pokeUser(tid int, off uintptr, v uint64) error {
