@@ -61,10 +61,11 @@
 // moves). A resume sets kind to none and clears over.
 //
 // An error on these paths (an int3 that cannot be taken out or put back, a
-// thread that cannot be resumed) is never dropped: the process is stopped and
-// the next Wait (or Thread.Step) returns it, as a *ThreadError naming the
-// thread. An error that only says that the process was killed is not one:
-// its exit is reported.
+// thread that cannot be resumed, a child of fork or vfork that would keep
+// our int3s, a new thread that cannot be given the debug registers) is never
+// dropped: the process is stopped and the next Wait (or Thread.Step) returns
+// it, as a *ThreadError naming the thread. An error that only says that the
+// process was killed is not one: its exit is reported.
 //
 // core knows nothing about Starlark or terminals; symbols live in core/sym.
 package core

@@ -185,3 +185,23 @@ func TestWatchReadFails(t *testing.T) {
 	p.Continue()
 	waitFailure(t, p.Process, errInjected, "cannot read the watched value")
 }
+
+// A vfork child (posix_spawn and system make them) must not run into our
+// int3s: when they cannot be taken out of the memory it shares with its
+// parent, the program stops with the error instead of letting it run.
+func TestVforkWriteFails(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	p := launch(t, newEngine(t), bin, "spawn", "10")
+	hot := symAddr(t, p.Process, bin, "hot")
+	if _, err := p.SetBreakpoint(hot, func(*Thread, *Breakpoint) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	var armed atomic.Bool
+	armed.Store(true)
+	failMem(p.Process, &armed, func(write bool, addr uint64, b []byte) bool {
+		return write && addr == hot && b[0] != 0xCC
+	})
+	p.Continue()
+	waitFailure(t, p.Process, errInjected, "keeps a breakpoint")
+}

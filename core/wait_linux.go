@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -314,11 +315,15 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 	case unix.PTRACE_EVENT_CLONE:
 		msg, err := unix.PtraceGetEventMsg(t.tid)
 		if err != nil {
-			break
+			p.fail(t, fmt.Errorf("a new thread cannot be followed: %w", os.NewSyscallError("ptrace(PTRACE_GETEVENTMSG)", err)))
+			return
 		}
 		nt := p.newThreadStopped(int(msg))
 		if nt != nil && p.hwActive() {
-			p.applyHWThread(nt)
+			if err := p.applyHWThread(nt); err != nil {
+				p.fail(nt, fmt.Errorf("hardware breakpoints cannot be set in the new thread: %w", err))
+				return
+			}
 		}
 		if nt != nil {
 			ev := &Event{Kind: EventThreadCreate, Process: p, Thread: t, NewThread: nt}
@@ -346,9 +351,15 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		p.execed(t)
 		return
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
-		p.forked(t, cause == unix.PTRACE_EVENT_VFORK)
+		if err := p.forked(t, cause == unix.PTRACE_EVENT_VFORK); err != nil {
+			p.fail(t, err)
+			return
+		}
 	case unix.PTRACE_EVENT_VFORK_DONE:
-		p.vforkDone()
+		if err := p.vforkDone(); err != nil {
+			p.fail(t, err)
+			return
+		}
 	}
 	if p.shouldRun() {
 		p.resumeThread(t)
