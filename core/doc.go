@@ -62,10 +62,12 @@
 //
 // An error on these paths (an int3 that cannot be taken out or put back, a
 // thread that cannot be resumed, a child of fork or vfork that would keep
-// our int3s, a new thread that cannot be given the debug registers) is never
-// dropped: the process is stopped and the next Wait (or Thread.Step) returns
-// it, as a *ThreadError naming the thread. An error that only says that the
-// process was killed is not one: its exit is reported.
+// our int3s, a new thread that cannot be given the debug registers, a
+// breakpoint that cannot be planted again after an exec or where a library or
+// an IFUNC resolver put its code) is never dropped: the process is stopped
+// and the next Wait (or Thread.Step) returns it, as a *ThreadError naming the
+// thread. An error that only says that the process was killed is not one: its
+// exit is reported.
 //
 // core knows nothing about Starlark or terminals; symbols live in core/sym.
 package core

@@ -205,3 +205,28 @@ func TestVforkWriteFails(t *testing.T) {
 	p.Continue()
 	waitFailure(t, p.Process, errInjected, "keeps a breakpoint")
 }
+
+// A breakpoint set by name that cannot be planted again in the program an
+// exec started is the error of the Wait after the exec event. (Only writes at
+// hot's offset in a page fail: a load bias is a number of pages.)
+func TestExecPlaceFails(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/execer", testtarget.CO0)
+	p := launch(t, newEngine(t), bin, "5")
+	var armed atomic.Bool
+	hits := 0
+	if _, err := p.BreakAt("hot", func(*Thread, *Breakpoint) bool {
+		hits++
+		armed.Store(hits == 5) // the last call before the exec
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	hot := symAddr(t, p.Process, bin, "hot")
+	failMem(p.Process, &armed, func(write bool, addr uint64, b []byte) bool {
+		return write && addr%4096 == hot%4096 && b[0] == 0xCC
+	})
+	p.Continue()
+	waitKind(t, p.Process, EventExec)
+	waitFailure(t, p.Process, errInjected, "breakpoint 1 at hot")
+}

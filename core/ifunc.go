@@ -1,23 +1,30 @@
 package core
 
-import "stardbg/core/sym"
+import (
+	"encoding/binary"
+	"fmt"
+
+	"stardbg/core/sym"
+)
 
 // catchResolver plants a one-shot breakpoint on an IFUNC resolver and another on
 // its return address: the resolver's result (rax) is where the program will go.
-func (p *Process) catchResolver(bp *Breakpoint, resolver uint64) {
+// What cannot be done at a hit stops the process with the error (see fail):
+// the breakpoint would be missing.
+func (p *Process) catchResolver(bp *Breakpoint, resolver uint64) error {
 	for _, r := range p.libs.resolver {
 		if r.Data == bp && r.hasAddr(resolver) {
-			return
+			return nil
 		}
 	}
 	entry := &Breakpoint{Internal: true, Data: bp, p: p, enabled: true}
 	entry.OnHit = func(t *Thread, _ *Breakpoint) bool {
 		var ret [8]byte
 		if _, err := p.readMem(t.regs.Rsp, ret[:]); err != nil {
+			p.fail(t, fmt.Errorf("breakpoint %d: the return address of IFUNC resolver %#x cannot be read: %w", bp.ID, resolver, err))
 			return false
 		}
-		retAddr := uint64(ret[0]) | uint64(ret[1])<<8 | uint64(ret[2])<<16 | uint64(ret[3])<<24 |
-			uint64(ret[4])<<32 | uint64(ret[5])<<40 | uint64(ret[6])<<48 | uint64(ret[7])<<56
+		retAddr := binary.LittleEndian.Uint64(ret[:])
 		sp := t.regs.Rsp
 		exit := &Breakpoint{Internal: true, p: p, enabled: true}
 		exit.OnHit = func(t *Thread, _ *Breakpoint) bool {
@@ -33,23 +40,29 @@ func (p *Process) catchResolver(bp *Breakpoint, resolver uint64) {
 						loc.Function, loc.Module = s.Name, s.Module
 					}
 				}
-				p.place(bp, []sym.Location{loc})
+				if err := p.place(bp, []sym.Location{loc}); err != nil {
+					p.fail(t, fmt.Errorf("breakpoint %d: %w", bp.ID, err))
+				}
 			}
 			return false
 		}
 		p.dropInternal(entry)
-		p.addInternal(exit, retAddr)
+		if err := p.addInternal(exit, retAddr); err != nil {
+			p.fail(t, fmt.Errorf("breakpoint %d: the return of IFUNC resolver %#x cannot be caught: %w", bp.ID, resolver, err))
+		}
 		return false
 	}
-	p.addInternal(entry, resolver)
+	return p.addInternal(entry, resolver)
 }
 
-func (p *Process) addInternal(bp *Breakpoint, addr uint64) {
-	if p.plant(addr, bp) == nil {
-		bp.addrs = []uint64{addr}
-		p.libs.resolver = append(p.libs.resolver, bp)
-		p.bps.list = append(p.bps.list, bp)
+func (p *Process) addInternal(bp *Breakpoint, addr uint64) error {
+	if err := p.plant(addr, bp); err != nil {
+		return err
 	}
+	bp.addrs = []uint64{addr}
+	p.libs.resolver = append(p.libs.resolver, bp)
+	p.bps.list = append(p.bps.list, bp)
+	return nil
 }
 
 func (p *Process) dropInternal(bp *Breakpoint) {

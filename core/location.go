@@ -94,7 +94,9 @@ func (p *Process) breakAt(spec string, pending bool, onHit func(*Thread, *Breakp
 		if tab, err = p.symbols(); err != nil {
 			return
 		}
-		p.watchLibraries(tab)
+		if err = p.watchLibraries(tab); err != nil {
+			return
+		}
 		locs, rerr := tab.ResolveSpec(s)
 		if rerr != nil {
 			if err = p.mayPend(tab, s, rerr, pending); err != nil {
@@ -117,7 +119,9 @@ func (p *Process) breakAt(spec string, pending bool, onHit func(*Thread, *Breakp
 func (p *Process) place(bp *Breakpoint, locs []sym.Location) error {
 	for _, loc := range locs {
 		if loc.Pending {
-			p.catchResolver(bp, loc.Addr)
+			if err := p.catchResolver(bp, loc.Addr); err != nil {
+				return err
+			}
 			continue
 		}
 		if bp.hasAddr(loc.Addr) {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 
 	"stardbg/core/sym"
 )
@@ -32,29 +33,32 @@ func (p *Process) mayPend(tab *sym.Table, s sym.Spec, rerr error, pending bool) 
 
 // watchLibraries plants the engine's breakpoint on the dynamic linker's
 // rendezvous function, once.
-func (p *Process) watchLibraries(tab *sym.Table) {
+func (p *Process) watchLibraries(tab *sym.Table) error {
 	if p.libs.watch != nil || p.libs.static {
-		return
+		return nil
 	}
 	addr, ok := tab.RendezvousAddr()
 	if !ok {
 		p.libs.static = true // no libraries will come
-		return
+		return nil
 	}
 	w := &Breakpoint{Internal: true, p: p, enabled: true}
-	w.OnHit = func(*Thread, *Breakpoint) bool { p.librariesChanged(); return false }
-	if p.plant(addr, w) == nil {
-		w.addrs = []uint64{addr}
-		p.libs.watch = w
-		p.bps.list = append(p.bps.list, w)
+	w.OnHit = func(t *Thread, _ *Breakpoint) bool { p.librariesChanged(t); return false }
+	if err := p.plant(addr, w); err != nil {
+		return fmt.Errorf("libraries loaded later cannot be followed: %w", err)
 	}
+	w.addrs = []uint64{addr}
+	p.libs.watch = w
+	p.bps.list = append(p.bps.list, w)
+	return nil
 }
 
 // librariesChanged runs at every hit of the rendezvous breakpoint: once the
 // list of libraries is consistent, breakpoints in unloaded libraries are dropped
 // without touching their memory (it is gone), and every location is resolved
-// again so that pending ones land in the new libraries.
-func (p *Process) librariesChanged() {
+// again so that pending ones land in the new libraries. What cannot be done
+// stops the process with the error (see fail): a breakpoint would be missing.
+func (p *Process) librariesChanged(t *Thread) {
 	tab := p.syms
 	if tab == nil {
 		return
@@ -64,6 +68,7 @@ func (p *Process) librariesChanged() {
 	}
 	_, removed, err := tab.Refresh()
 	if err != nil {
+		p.fail(t, fmt.Errorf("the dynamic linker changed the libraries, but they cannot be read: %w", err))
 		return
 	}
 	for _, bp := range append([]*Breakpoint(nil), p.bps.list...) {
@@ -82,10 +87,27 @@ func (p *Process) librariesChanged() {
 				}
 			}
 		}
-		if locs, err := tab.ResolveSpec(*bp.spec); err == nil {
-			p.place(bp, locs)
+		if err := p.resolveAgain(tab, bp); err != nil {
+			p.fail(t, err)
 		}
 	}
+}
+
+// resolveAgain plants bp where its location spec names places now; a spec
+// that names nothing stays pending.
+func (p *Process) resolveAgain(tab *sym.Table, bp *Breakpoint) error {
+	locs, err := tab.ResolveSpec(*bp.spec)
+	var nf *sym.NotFoundError
+	if errors.As(err, &nf) {
+		return nil
+	}
+	if err == nil {
+		err = p.place(bp, locs)
+	}
+	if err != nil {
+		return fmt.Errorf("breakpoint %d at %s: %w", bp.ID, bp.spec, err)
+	}
+	return nil
 }
 
 // Pending reports whether the breakpoint waits for a library: it has a

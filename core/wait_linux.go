@@ -482,13 +482,25 @@ func (p *Process) execed(t *Thread) {
 		p.mem.Close()
 		p.mem = nil
 	}
-	if tab, err := p.symbols(); err == nil {
-		p.watchLibraries(tab)
+	// The exec is reported first; a breakpoint that cannot be placed in the
+	// new program is the failure the next Wait returns.
+	var failed []error
+	if tab, err := p.symbols(); err != nil {
+		if len(keep) > 0 {
+			failed = append(failed, fmt.Errorf("breakpoints cannot be placed in the new program: %w", err))
+		}
+	} else {
+		if err := p.watchLibraries(tab); err != nil {
+			failed = append(failed, err)
+		}
 		for _, bp := range keep {
-			if locs, err := tab.ResolveSpec(*bp.spec); err == nil {
-				p.place(bp, locs)
+			if err := p.resolveAgain(tab, bp); err != nil {
+				failed = append(failed, err)
 			}
 		}
 	}
 	p.report(&Event{Kind: EventExec, Process: p, Thread: t})
+	for _, err := range failed {
+		p.fail(t, err)
+	}
 }
