@@ -59,14 +59,16 @@ func exit(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if code == starlark.None {
 		return nil, exitError{}
 	}
-	n, err := starlark.AsInt32(code)
-	if err != nil {
+	i, ok := code.(starlark.Int)
+	if !ok {
 		return nil, fmt.Errorf("%s: for parameter code: got %s, want int", b.Name(), code.Type())
 	}
-	if n < 0 || n > 255 {
-		return nil, fmt.Errorf("%s: exit code %d out of range [0, 255]", b.Name(), n)
+	n, ok := i.Int64()
+	if !ok || n < 0 || n > 255 {
+		return nil, fmt.Errorf("%s: exit code %s out of range [0, 255]", b.Name(), i)
 	}
-	return nil, exitError{&n}
+	c := int(n)
+	return nil, exitError{&c}
 }
 
 // replDir is dir(): with no argument the REPL's globals, else the

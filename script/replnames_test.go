@@ -20,11 +20,12 @@ func TestREPLExit(t *testing.T) {
 		{[]any{`exit(3)`, `not read`}, 3, ""},
 		{[]any{`quit(0)`, `not read`}, 0, ""},
 		{[]any{`def leave():`, `    exit(7)`, ``, `leave()`, `not read`}, 7, ""},
-		{[]any{`exit(256)`, `exit("x")`, `exit(1, 2)`, `exit(-1)`, `1`}, -1,
+		{[]any{`exit(256)`, `exit("x")`, `exit(1, 2)`, `exit(-1)`, `exit(1 << 70)`, `1`}, -1,
 			"Traceback (most recent call last):\n  <stdin>:1:5: in <expr>\nError: exit: exit code 256 out of range [0, 255]\n" +
 				"Traceback (most recent call last):\n  <stdin>:2:5: in <expr>\nError: exit: for parameter code: got string, want int\n" +
 				"Traceback (most recent call last):\n  <stdin>:3:5: in <expr>\nError: exit: got 2 arguments, want at most 1\n" +
 				"Traceback (most recent call last):\n  <stdin>:4:5: in <expr>\nError: exit: exit code -1 out of range [0, 255]\n" +
+				"Traceback (most recent call last):\n  <stdin>:5:5: in <expr>\nError: exit: exit code 1180591620717411303424 out of range [0, 255]\n" +
 				"1\n"},
 	}
 	for _, test := range tests {
