@@ -137,7 +137,8 @@ func TestAttachWithoutPermission(t *testing.T) {
 func TestLaunchBadFiles(t *testing.T) {
 	defer watchdog(t, 2*time.Minute)()
 	dir := t.TempDir()
-	elf, err := os.ReadFile(testtarget.Build(t, "c/hotloop", testtarget.Default))
+	hotloop := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	elf, err := os.ReadFile(hotloop)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,12 @@ func TestLaunchBadFiles(t *testing.T) {
 		{"ELF without its last byte", write("short", elf[:len(elf)-1], 0o755), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := e.Launch(LaunchConfig{Path: tc.path, Stdout: nil})
+			out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Close()
+			p, err := e.Launch(LaunchConfig{Path: tc.path, Stdout: out})
 			var se *StartError
 			if err != nil {
 				if !errors.As(err, &se) || se.Op != "launch" || !strings.Contains(err.Error(), tc.want) {
@@ -185,6 +191,16 @@ func TestLaunchBadFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Logf("the program started and: %v", ev)
+				if ev.Kind == EventExited && ev.Status == 0 {
+					// What the kernel ran whole computed what hotloop does.
+					got, err := os.ReadFile(out.Name())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := runPlain(t, hotloop); string(got) != want {
+						t.Fatalf("it exited 0 and printed %q, want %q", got, want)
+					}
+				}
 				if ev.Kind == EventExited || ev.Kind == EventKilled {
 					break
 				}

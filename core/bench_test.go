@@ -1,6 +1,7 @@
 package core
 
 import (
+	"os"
 	"strconv"
 	"testing"
 
@@ -22,7 +23,12 @@ func benchHits(b *testing.B, target, fn string, classic bool) {
 	bin := testtarget.Build(b, target, testtarget.Default)
 	e := NewEngine()
 	defer e.Close()
-	p, err := e.Launch(LaunchConfig{Path: bin, Args: []string{bin, strconv.Itoa(b.N)}, Stdout: nil})
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer null.Close()
+	p, err := e.Launch(LaunchConfig{Path: bin, Args: []string{bin, strconv.Itoa(b.N)}, Stdout: null})
 	if err != nil {
 		b.Fatal(err)
 	}
