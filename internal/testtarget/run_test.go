@@ -197,6 +197,10 @@ var runCases = []runCase{
 			t.Errorf("sleeper 0.3 ended after %v", r.elapsed)
 		}
 	}},
+	{"c/sleeper", []string{"stdin", "2"}, func(t *testing.T, r run) { // stdin is /dev/null: it ends at once
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("ready pid=%d threads=2", r.pid), "patch_me=1")
+	}},
 	{"c/execer", []string{"5"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "before calls=5", "after calls=10 sum=145")

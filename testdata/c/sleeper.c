@@ -1,16 +1,21 @@
 // sleeper: a quiet, long-running process for attach tests. The main thread
 // and K more threads sleep in nanosleep (10ms) and call hot() after every
 // sleep, until SECS seconds have passed; then main prints patch_me, which a
-// debugger may have changed.
+// debugger may have changed. With SECS "stdin", the main thread reads its
+// stdin instead, and the K threads stop once it reaches end of file: a test
+// ends the program when it is done with it, however slow the machine.
 //
 // usage:  sleeper [SECS [K]]     SECS defaults to 2 (fractions allowed,
-//                                <= 0 means forever), K to 4
+//                                <= 0 means forever, "stdin" until EOF),
+//                                K to 4
 // output:
 //   ready pid=P threads=K        once all threads have started
 //   patch_me=V                   at exit; V is 1 unless a debugger changed it
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +24,7 @@
 long patch_me = 1;
 static double deadline; // 0 means forever
 static volatile long sink;
+static volatile int eof; // stdin reached its end in "stdin" mode
 
 NOINLINE long hot(long i)
 {
@@ -38,7 +44,7 @@ NOINLINE void *nap_loop(void *arg)
 	struct timespec step = {0, 10 * 1000 * 1000};
 
 	(void)arg;
-	for (long i = 0; deadline == 0 || now() < deadline; i++) {
+	for (long i = 0; !eof && (deadline == 0 || now() < deadline); i++) {
 		nanosleep(&step, NULL); // @nanosleep
 		sink = hot(i);
 	}
@@ -47,7 +53,8 @@ NOINLINE void *nap_loop(void *arg)
 
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 2;
+	int until_eof = argc > 1 && strcmp(argv[1], "stdin") == 0;
+	double secs = argc > 1 && !until_eof ? atof(argv[1]) : 2;
 	long k = argc > 2 ? atol(argv[2]) : 4;
 	pthread_t *threads;
 
@@ -56,7 +63,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sleeper: need K >= 0\n");
 		return 2;
 	}
-	if (secs > 0)
+	if (secs > 0 && !until_eof)
 		deadline = now() + secs;
 	threads = calloc(k + 1, sizeof *threads);
 	for (long t = 0; t < k; t++) {
@@ -66,7 +73,19 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("ready pid=%ld threads=%ld\n", (long)getpid(), k);
-	nap_loop(NULL);
+	if (until_eof) {
+		char buf[64];
+
+		for (;;) {
+			ssize_t n = read(0, buf, sizeof buf);
+
+			if (n == 0 || (n < 0 && errno != EINTR))
+				break;
+		}
+		eof = 1;
+	} else {
+		nap_loop(NULL);
+	}
 	for (long t = 0; t < k; t++)
 		pthread_join(threads[t], NULL);
 	printf("patch_me=%ld\n", patch_me); // @print-patch
