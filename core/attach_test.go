@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +14,16 @@ import (
 	"stardbg/internal/testtarget"
 )
 
-// startPlain starts a target outside the debugger and waits for its "ready" line.
-func startPlain(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Reader) {
+// startSleeper starts sleeper in its "stdin" mode with k threads, waits for its
+// ready line, and returns its stdin: closing it ends the program, so that it
+// runs as long as the test needs it on any machine.
+func startSleeper(t *testing.T, bin string, k int) (*exec.Cmd, *bufio.Reader, io.WriteCloser) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, "stdin", strconv.Itoa(k))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -30,12 +37,12 @@ func startPlain(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Rea
 	if err != nil || !strings.HasPrefix(line, "ready") {
 		t.Fatalf("target said %q, %v", line, err)
 	}
-	return cmd, r
+	return cmd, r, stdin
 }
 
 func TestAttachReadDetach(t *testing.T) {
 	bin := testtarget.Build(t, "c/sleeper", testtarget.CO0)
-	cmd, stdout := startPlain(t, bin, "3", "4")
+	cmd, stdout, stdin := startSleeper(t, bin, 4)
 	e := newEngine(t)
 	p, err := e.Attach(cmd.Process.Pid)
 	if err != nil {
@@ -78,6 +85,7 @@ func TestAttachReadDetach(t *testing.T) {
 		t.Fatalf("state %v after detach", p.State())
 	}
 	testtarget.TextIntact(t, cmd.Process.Pid, bin)
+	stdin.Close() // the program may end now
 	rest, _ := io.ReadAll(stdout)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("target after detach: %v (output %q)", err, rest)
@@ -172,7 +180,7 @@ func TestLaunchMainExited(t *testing.T) {
 // are unmapped, and the target runs on to its normal end.
 func TestDetachUnmapsScratch(t *testing.T) {
 	bin := testtarget.Build(t, "c/sleeper", testtarget.CO0)
-	cmd, stdout := startPlain(t, bin, "3", "4")
+	cmd, stdout, stdin := startSleeper(t, bin, 4)
 	e := newEngine(t)
 	p, err := e.Attach(cmd.Process.Pid)
 	if err != nil {
@@ -221,6 +229,7 @@ func TestDetachUnmapsScratch(t *testing.T) {
 		t.Fatalf("scratch pages still mapped after detach: %#x", got)
 	}
 	testtarget.TextIntact(t, cmd.Process.Pid, bin)
+	stdin.Close() // the program may end now
 	rest, _ := io.ReadAll(stdout)
 	if err := cmd.Wait(); err != nil || !strings.Contains(string(rest), "patch_me=1") {
 		t.Fatalf("target after detach: %v (output %q)", err, rest)

@@ -206,7 +206,7 @@ func TestCloseWhileRunning(t *testing.T) {
 		t.Run(strconv.Itoa(round), func(t *testing.T) {
 			t.Parallel()
 			defer watchdog(t, 5*time.Minute)()
-			cmd, stdout := startPlain(t, sleeper, "6", "4") // long enough to hit hot under load
+			cmd, stdout, stdin := startSleeper(t, sleeper, 4)
 			e := NewEngine()
 			defer e.Close()
 			att, err := e.Attach(cmd.Process.Pid)
@@ -266,6 +266,7 @@ func TestCloseWhileRunning(t *testing.T) {
 				t.Fatalf("launched process %d still exists after Close", lp.Pid())
 			}
 			testtarget.TextIntact(t, cmd.Process.Pid, sleeper)
+			stdin.Close() // the program may end now
 			rest, _ := io.ReadAll(stdout)
 			if err := cmd.Wait(); err != nil {
 				t.Fatalf("attached program after Close: %v (output %q)", err, rest)
