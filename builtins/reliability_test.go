@@ -116,7 +116,7 @@ func TestScriptFaultReleasesTargets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sp, err := spawn([]string{sleeper, "2", "4"})
+			sp, err := spawn([]string{sleeper, "stdin", "4"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func socketInodes(t *testing.T) map[string]bool {
 // socket of the system is its.
 func TestNoSockets(t *testing.T) {
 	src := `
-pid = spawn([target("c/sleeper"), "0.3", "1"])
+pid = spawn([target("c/sleeper"), "stdin", "1"])
 a = attach(pid)
 a.break_at("hot")
 assert.eq(a.run().kind, "breakpoint")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,14 +156,20 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 }
 
 type spawnedProc struct {
-	cmd  *exec.Cmd
-	out  bytes.Buffer
-	done chan struct{}
+	cmd   *exec.Cmd
+	stdin io.WriteCloser // closed by wait: sleeper "stdin" ends then
+	out   bytes.Buffer
+	done  chan struct{}
 }
 
 // spawn starts a program outside the debugger and waits for its "ready" line.
 func spawn(argv []string) (*spawnedProc, error) {
 	sp := &spawnedProc{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{})}
+	stdin, err := sp.cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	sp.stdin = stdin
 	pipe, err := sp.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -182,8 +189,10 @@ func spawn(argv []string) (*spawnedProc, error) {
 	return sp, nil
 }
 
-// wait returns the exit status (128+signal when killed, -1 on timeout).
+// wait closes the program's stdin and returns its exit status (128+signal
+// when killed, -1 on timeout).
 func (sp *spawnedProc) wait(d time.Duration) int {
+	sp.stdin.Close()
 	select {
 	case <-sp.done:
 	case <-time.After(d):

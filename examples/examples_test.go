@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,10 +129,11 @@ func TestThreads(t *testing.T) {
 }
 
 // startReady starts a program and waits for its first line, which starts with
-// ready.
-func startReady(t *testing.T, bin, ready string, args ...string) (*exec.Cmd, *bufio.Reader) {
+// ready. Closing the returned stdin ends sleeper in its "stdin" mode.
+func startReady(t *testing.T, bin, ready string, args ...string) (*exec.Cmd, *bufio.Reader, io.WriteCloser) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
+	stdin, _ := cmd.StdinPipe()
 	pipe, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -141,14 +143,15 @@ func startReady(t *testing.T, bin, ready string, args ...string) (*exec.Cmd, *bu
 	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, ready) {
 		t.Fatalf("%s said %q, %v", bin, line, err)
 	}
-	return cmd, r
+	return cmd, r, stdin
 }
 
 func TestPatch(t *testing.T) {
 	bin := testtarget.Build(t, "c/sleeper", testtarget.Default)
-	cmd, r := startReady(t, bin, "ready", "1", "2")
+	cmd, r, stdin := startReady(t, bin, "ready", "stdin", "2")
 	out := mustRun(t, "run", "patch.star", strconv.Itoa(cmd.Process.Pid), "patch_me", "7")
 	find(t, out, `patch_me at 0x[0-9a-f]+: 1 -> 7`)
+	stdin.Close() // sleeper ends now
 	rest, _ := bufio.NewReader(r).ReadString(0)
 	if err := cmd.Wait(); err != nil || !strings.Contains(rest, "patch_me=7") {
 		t.Fatalf("after the patch the program said %q (%v)", rest, err)
@@ -157,7 +160,7 @@ func TestPatch(t *testing.T) {
 
 func TestPatchFunction(t *testing.T) {
 	bin := testtarget.Build(t, "c/mainexit", testtarget.Default)
-	cmd, r := startReady(t, bin, "workers=3", "3000000")
+	cmd, r, _ := startReady(t, bin, "workers=3", "3000000")
 	out := mustRun(t, "run", "patch.star", strconv.Itoa(cmd.Process.Pid), "hot()", "0")
 	find(t, out, `hot\(\) at 0x[0-9a-f]+ now returns 0`)
 	rest, _ := bufio.NewReader(r).ReadString(0)

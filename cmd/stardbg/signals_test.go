@@ -113,9 +113,13 @@ p.run()
 // in the ELF file, no 0xCC anywhere, and stardbg must exit 130.
 func TestSignalDetachesAttached(t *testing.T) {
 	sleeper := testtarget.Build(t, "c/sleeper", testtarget.Default)
-	// The sleeper must outlive attaching, the breakpoint hits and the
-	// clean-up, then print its last line.
-	target := exec.Command(sleeper, "4", "3")
+	// The sleeper runs until its stdin is closed, after the clean-up has been
+	// checked; then it prints its last line.
+	target := exec.Command(sleeper, "stdin", "3")
+	stdin, err := target.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := target.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +151,7 @@ p.wait_stop()
 	}
 
 	checkText(t, pid, sleeper, "hot")
+	stdin.Close()
 	if line := expectLine(t, targetOut, "patch_me="); line != "patch_me=1" {
 		t.Errorf("target printed %q, want patch_me=1", line)
 	}
