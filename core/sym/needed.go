@@ -69,10 +69,7 @@ func (t *Table) Needed() []*Module {
 // first, as the dynamic linker loads it, and returns the paths of the
 // libraries found that are not in loaded (by name or path).
 func neededPaths(files *Files, exePath string, exe *objFile, env map[string]string, loaded map[string]bool) []string {
-	var libPath []string
-	for _, d := range strings.FieldsFunc(env["LD_LIBRARY_PATH"], func(r rune) bool { return r == ':' || r == ';' }) {
-		libPath = append(libPath, d)
-	}
+	libPath := strings.FieldsFunc(env["LD_LIBRARY_PATH"], func(r rune) bool { return r == ':' || r == ';' })
 	exeRPath := dynPaths(exe, elf.DT_RPATH, exePath)
 	var cache map[string]string // read on first need
 	seen := map[string]bool{}
