@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -149,4 +150,33 @@ func TestManyThreads(t *testing.T) {
 		s.expect(t, "joined=1000 reason=eof")
 		s.exited(t)
 	})
+}
+
+// TestTracedChild checks that tracedchild's child is traced by its parent
+// once it says ready, and that the parent ends when the child does.
+func TestTracedChild(t *testing.T) {
+	s := startTarget(t, testtarget.Build(t, "c/tracedchild", testtarget.Default))
+	var tracer, traced int
+	select {
+	case line := <-s.lines:
+		if _, err := fmt.Sscanf(line, "ready tracer=%d traced=%d", &tracer, &traced); err != nil {
+			t.Fatalf("tracedchild said %q: %v", line, err)
+		}
+	case <-time.After(lineTimeout):
+		t.Fatalf("no ready line within %v", lineTimeout)
+	}
+	if tracer != s.cmd.Process.Pid {
+		t.Errorf("tracer=%d, want the parent %d", tracer, s.cmd.Process.Pid)
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", traced))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("TracerPid:\t%d\n", tracer); !strings.Contains(string(status), want) {
+		t.Fatalf("the child's status lacks %q:\n%s", want, status)
+	}
+	if err := syscall.Kill(traced, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	s.exited(t)
 }

@@ -270,7 +270,7 @@ func TestDlopenerPluginPath(t *testing.T) {
 
 // TestEveryTargetRuns makes sure no target is left out of the tests here.
 func TestEveryTargetRuns(t *testing.T) {
-	tested := map[string]bool{"c/manythreads": true} // see interactive_test.go
+	tested := map[string]bool{"c/manythreads": true, "c/tracedchild": true} // see interactive_test.go
 	for _, c := range runCases {
 		tested[c.name] = true
 	}
