@@ -75,7 +75,7 @@ func Markdown() string {
 		contents = append(contents, fmt.Sprintf("[%s](#%s)", g.name, g.name))
 	}
 	contents = append(contents, "[The Starlark language](#the-starlark-language)")
-	fmt.Fprintf(&b, "Contents: %s.\n\n", strings.Join(contents, " · "))
+	fmt.Fprintf(&b, "%s\n\n", wrapParagraph("Contents: "+strings.Join(contents, " · ")+".", docWidth))
 
 	b.WriteString("## Builtins\n\n")
 	for _, n := range topLevelNames() {
@@ -108,7 +108,7 @@ func writeNameList(b *strings.Builder, label string, names []string) {
 	for i, n := range names {
 		quoted[i] = "`" + n + "`"
 	}
-	fmt.Fprintf(b, "%s: %s\n\n", label, strings.Join(quoted, ", "))
+	fmt.Fprintf(b, "%s\n\n", wrapParagraph(label+": "+strings.Join(quoted, ", "), docWidth))
 }
 
 // writeEntry writes a topic's heading and doc; a first paragraph that is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -21,6 +22,11 @@ func TestReference(t *testing.T) {
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, regenerate)
+	}
+	for i, line := range strings.Split(out.String(), "\n") {
+		if len(line) > 90 {
+			t.Errorf("line %d of the reference has %d columns: %q", i+1, len(line), line)
+		}
 	}
 	if !bytes.Equal(got, out.Bytes()) {
 		t.Errorf("docs/reference.md is not what stardbg doc --markdown prints (the doc strings changed).\n%s", regenerate)
