@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // The libraries a dynamically linked program needs are known on disk before
@@ -54,8 +55,17 @@ func (t *Table) Needed() []*Module {
 			}
 		}
 	}
+	inodes := map[uint64]bool{}
+	for _, m := range t.mods {
+		inodes[m.Inode] = m.Inode != 0
+	}
 	var out []*Module
 	for _, p := range neededPaths(t.files, exe.Path, exe.obj, env, loaded) {
+		if fi, err := os.Stat(p); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && inodes[st.Ino] {
+				continue // mapped under another name (a symbolic link's target)
+			}
+		}
 		obj, err := t.files.open(p)
 		if err != nil {
 			continue

@@ -102,11 +102,19 @@ func TestNeededSearchPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(libDir, "libplugin.so"), data, 0o755); err != nil {
+	// libplugin.so is a symbolic link, as libraries often are: the file
+	// mapped has another name.
+	if err := os.WriteFile(filepath.Join(libDir, "libplugin.so.1.0"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("libplugin.so.1.0", filepath.Join(libDir, "libplugin.so")); err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.Join(dir, "main.c")
-	os.WriteFile(src, []byte("int plugin_fn(int);\nint main(void) { return plugin_fn(1) != 8; }\n"), 0o644)
+	os.WriteFile(src, []byte(`#include <unistd.h>
+int plugin_fn(int);
+int main(int argc, char **argv) { char c; if (argc > 1) read(0, &c, 1); return plugin_fn(1) != 8; }
+`), 0o644)
 	build := func(name string, flags ...string) string {
 		out := filepath.Join(dir, name)
 		args := append([]string{"-o", out, src, "-L" + libDir, "-lplugin"}, flags...)
@@ -151,6 +159,22 @@ func TestNeededSearchPath(t *testing.T) {
 			sameLibs(t, neededPaths(testFiles, c.bin, obj, env, map[string]bool{filepath.Base(obj.interp): true}), want)
 		})
 	}
+
+	t.Run("loaded", func(t *testing.T) {
+		// Once the libraries are mapped, none is needed any more, also
+		// one mapped under the name its symbolic link points to.
+		cmd := startWaiting(t, runpath)
+		tab, err := NewTable(testFiles, cmd.Process.Pid, "", openMem(t, cmd.Process.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tab.moduleNamed("libplugin.so.1.0") == nil {
+			t.Fatalf("libplugin.so.1.0 is not mapped: %v", tab.Modules())
+		}
+		for _, m := range tab.Needed() {
+			t.Errorf("%s (%s) is needed, but it is mapped", m.Name, m.Path)
+		}
+	})
 
 	t.Run("process", func(t *testing.T) {
 		tr := startTracedEnv(t, plain, []string{"LD_LIBRARY_PATH=" + libDir})
