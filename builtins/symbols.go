@@ -115,7 +115,10 @@ func processSymbol(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if s == nil {
 		return starlark.None, nil
 	}
-	file, line, _ := t.PCToLine(addr)
+	file, line, _, err := t.PCToLine(addr)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
 	return starlarkstruct.FromStringDict(starlark.String("symbol"), starlark.StringDict{
 		"name":   starlark.String(s.Name),
 		"offset": starlark.MakeUint64(s.Offset),

@@ -168,7 +168,9 @@ func (bp *Breakpoint) location() string {
 func (p *Process) describe(addr uint64, loc sym.Location) string {
 	if loc.Function == "" || loc.File == "" {
 		if tab, err := p.symbols(); err == nil {
-			file, line, fn := tab.PCToLine(addr)
+			// A description: a line table that cannot be read leaves
+			// the file out (lookups report it).
+			file, line, fn, _ := tab.PCToLine(addr)
 			if loc.Function == "" {
 				loc.Function = fn
 				if s := tab.PCToFunc(addr); s != nil && s.Offset != 0 {

@@ -123,7 +123,9 @@ func location(ev *core.Event) *eventLocation {
 	if err != nil {
 		return loc
 	}
-	loc.File, loc.Line, loc.Function = tab.PCToLine(pc)
+	// The log shows what is known: a line table that cannot be read
+	// leaves the file out, as the thread's own lookups report.
+	loc.File, loc.Line, loc.Function, _ = tab.PCToLine(pc)
 	if m := tab.ModuleAt(pc); m != nil {
 		loc.Module = m.Name
 	}

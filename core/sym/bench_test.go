@@ -105,7 +105,7 @@ func BenchmarkLineToPC(b *testing.B) {
 	// of a small inlined function has one per copy, and costs that many times
 	// more).
 	for _, pc := range pcs[:512] {
-		if f, l, _ := tab.PCToLine(pc); f != "" {
+		if f, l, _, _ := tab.PCToLine(pc); f != "" {
 			name := filepath.Base(filepath.Dir(f)) + "/" + filepath.Base(f)
 			if locs, err := tab.LineToPC(name, l); err == nil && len(locs) == 1 {
 				lines = append(lines, fl{name, l})

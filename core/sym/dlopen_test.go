@@ -114,6 +114,6 @@ func TestRendezvousDlopen(t *testing.T) {
 }
 
 func lineAt(tab *Table, pc uint64) int {
-	_, line, _ := tab.PCToLine(pc)
+	_, line, _, _ := tab.PCToLine(pc)
 	return line
 }

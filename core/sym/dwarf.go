@@ -45,16 +45,21 @@ type lineTable struct {
 	funcs  []dwarfFunc         // by lo
 }
 
-// lineTable returns the file's DWARF line table, or nil if it has none.
+// lineTable returns the file's DWARF line table, or nil if it has no DWARF.
+// DWARF that cannot be read is a *DebugInfoError.
 func (o *objFile) lineTable() (*lineTable, error) {
 	o.linesOnce.Do(func() {
-		d, err := o.f.DWARF()
-		if err != nil {
-			o.linesErr = err
+		if o.f.Section(".debug_info") == nil && o.f.Section(".zdebug_info") == nil {
 			return
 		}
-		lo, hi := o.linkRange()
-		o.lines, o.linesErr = parseLines(d, lo, hi)
+		d, err := o.f.DWARF()
+		if err == nil {
+			lo, hi := o.linkRange()
+			o.lines, err = parseLines(d, lo, hi)
+		}
+		if err != nil {
+			o.lines, o.linesErr = nil, &DebugInfoError{Path: o.path, Table: "DWARF", Err: err}
+		}
 	})
 	return o.lines, o.linesErr
 }

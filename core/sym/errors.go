@@ -44,6 +44,22 @@ func (e *NotFoundError) Error() string {
 	return b.String()
 }
 
+// A DebugInfoError says that a file's line or function tables are there but
+// cannot be read (corrupt DWARF, a damaged .gopclntab). The lookups that
+// need them return it, rather than answer as if the file had no line
+// information.
+type DebugInfoError struct {
+	Path  string // the ELF file
+	Table string // "DWARF" or ".gopclntab"
+	Err   error
+}
+
+func (e *DebugInfoError) Error() string {
+	return fmt.Sprintf("%s: %s cannot be read: %v", e.Path, e.Table, e.Err)
+}
+
+func (e *DebugInfoError) Unwrap() error { return e.Err }
+
 // A SpecError says why a location spec could not be parsed.
 type SpecError struct {
 	Spec   string

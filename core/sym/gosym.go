@@ -16,11 +16,15 @@ type goTable struct {
 	byBase map[string][]string // base name -> full file names
 }
 
-// goTable returns the Go table of the file, or nil for a non-Go file.
+// goTable returns the Go table of the file, or nil for a non-Go file. A
+// .gopclntab that cannot be read is a *DebugInfoError.
 func (o *objFile) goTable() (*goTable, error) {
 	o.goOnce.Do(func() {
-		if o.isGo {
-			o.gotab, o.goErr = parseGo(o.f)
+		if !o.isGo {
+			return
+		}
+		if o.gotab, o.goErr = parseGo(o.f); o.goErr != nil {
+			o.gotab, o.goErr = nil, &DebugInfoError{Path: o.path, Table: ".gopclntab", Err: o.goErr}
 		}
 	})
 	return o.gotab, o.goErr
@@ -46,6 +50,11 @@ func parseGo(f *elf.File) (*goTable, error) {
 	tab, err := gosym.NewTable(symtab, gosym.NewLineTable(pcln, text))
 	if err != nil {
 		return nil, err
+	}
+	if len(tab.Funcs) == 0 {
+		// gosym reads a header it does not know as Go 1.1's, and finds
+		// nothing in it: a Go program has functions.
+		return nil, errors.New("no function in .gopclntab (an unknown format, or damaged)")
 	}
 	g := &goTable{tab: tab, byName: map[string][]*gosym.Func{}, byBase: map[string][]string{}}
 	for i := range tab.Funcs {

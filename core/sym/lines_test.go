@@ -76,8 +76,8 @@ func TestLineToPCMatchesGDB(t *testing.T) {
 				if got[0].Body != w.addr {
 					t.Errorf("LookupFunc(%s).Body = %#x, gdb's break %s is at %#x", fn, got[0].Body, fn, w.addr)
 				}
-				if _, line, _ := tab.PCToLine(got[0].Body); line != w.line {
-					t.Errorf("PCToLine(LookupFunc(%s).Body) line = %d, gdb says %d", fn, line, w.line)
+				if _, line, _, err := tab.PCToLine(got[0].Body); line != w.line || err != nil {
+					t.Errorf("PCToLine(LookupFunc(%s).Body) line = %d, %v; gdb says %d", fn, line, err, w.line)
 				}
 			}
 		})
@@ -146,9 +146,9 @@ func TestGoLines(t *testing.T) {
 				if err != nil || len(locs) != 1 {
 					t.Fatalf("LineToPC(main.go:%d) = %s, %v", line, fmtLocs(locs), err)
 				}
-				file, l, fn := tab.PCToLine(locs[0].Addr)
-				if !strings.HasSuffix(file, "gochain/main.go") || l != line || !strings.HasPrefix(fn, "main.") {
-					t.Errorf("PCToLine(%#x) = %s:%d %s, want gochain/main.go:%d in main.*", locs[0].Addr, file, l, fn, line)
+				file, l, fn, err := tab.PCToLine(locs[0].Addr)
+				if !strings.HasSuffix(file, "gochain/main.go") || l != line || !strings.HasPrefix(fn, "main.") || err != nil {
+					t.Errorf("PCToLine(%#x) = %s:%d %s, %v; want gochain/main.go:%d in main.*", locs[0].Addr, file, l, fn, err, line)
 				}
 			}
 			// A line without code moves to the next one that has code.

@@ -47,18 +47,22 @@ func (t *Table) Resolve(spec string) ([]Location, error) {
 func (t *Table) ResolveSpec(s Spec) ([]Location, error) {
 	switch s.Kind {
 	case SpecAddr:
-		return []Location{t.locationAt(s.Addr)}, nil
+		loc, err := t.locationAt(s.Addr)
+		if err != nil {
+			return nil, err
+		}
+		return []Location{loc}, nil
 	case SpecLine:
 		return t.LineToPC(s.File, s.Line)
 	case SpecScoped:
 		// Go names hold single colons too: "type:.eq.main.T", "go:buildid".
-		if locs := t.lookupFunc(t.orderedModules(), s.String(), ""); len(locs) > 0 {
-			return locs, nil
+		if locs, err := t.lookupFunc(t.orderedModules(), s.String(), ""); len(locs) > 0 || err != nil {
+			return locs, err
 		}
 		return t.lookupScoped(s.Scope, s.Func, s.String())
 	case SpecFunc:
-		if locs := t.lookupFunc(t.orderedModules(), s.Func, ""); len(locs) > 0 {
-			return locs, nil
+		if locs, err := t.lookupFunc(t.orderedModules(), s.Func, ""); len(locs) > 0 || err != nil {
+			return locs, err
 		}
 		return nil, &NotFoundError{Spec: s.String(), What: "function or file:line", Suggestions: suggest(s.Func, t.funcNames(nil))}
 	}
@@ -69,8 +73,8 @@ func (t *Table) ResolveSpec(s Spec) ([]Location, error) {
 // module, or only in the modules named by "lib:name" (libc:malloc,
 // libc.so.6:malloc) or defined in the source file of "file.c:name".
 func (t *Table) LookupFunc(name string) ([]Location, error) {
-	if locs := t.lookupFunc(t.orderedModules(), name, ""); len(locs) > 0 {
-		return locs, nil
+	if locs, err := t.lookupFunc(t.orderedModules(), name, ""); len(locs) > 0 || err != nil {
+		return locs, err
 	}
 	if i := singleColon(name); i >= 0 {
 		s, err := ParseLocation(name)
@@ -105,13 +109,13 @@ func (t *Table) lookupScoped(scope, fn, spec string) ([]Location, error) {
 		}
 	}
 	if len(mods) > 0 {
-		if locs := t.lookupFunc(mods, fn, ""); len(locs) > 0 {
-			return locs, nil
+		if locs, err := t.lookupFunc(mods, fn, ""); len(locs) > 0 || err != nil {
+			return locs, err
 		}
 		return nil, &NotFoundError{Spec: spec, What: "function", Suggestions: suggest(fn, t.funcNames(mods))}
 	}
-	if locs := t.lookupFunc(t.orderedModules(), fn, scope); len(locs) > 0 {
-		return locs, nil
+	if locs, err := t.lookupFunc(t.orderedModules(), fn, scope); len(locs) > 0 || err != nil {
+		return locs, err
 	}
 	if !t.hasSourceFile(scope) {
 		return nil, &NotFoundError{Spec: spec, What: "module or source file", Suggestions: suggest(scope, t.scopeNames())}
@@ -120,8 +124,9 @@ func (t *Table) lookupScoped(scope, fn, spec string) ([]Location, error) {
 }
 
 // lookupFunc returns the functions called name in mods, only those
-// defined in a source file matching file when file is not "".
-func (t *Table) lookupFunc(mods []*Module, name, file string) []Location {
+// defined in a source file matching file when file is not "". A table it
+// needs that cannot be read is an error (see DebugInfoError).
+func (t *Table) lookupFunc(mods []*Module, name, file string) ([]Location, error) {
 	var locs []Location
 	for _, m := range mods {
 		n := len(locs)
@@ -129,12 +134,24 @@ func (t *Table) lookupFunc(mods []*Module, name, file string) []Location {
 			if s.kind == SymObject {
 				continue
 			}
-			locs = append(locs, t.funcLocation(m, s))
+			loc, err := t.funcLocation(m, s)
+			if err != nil {
+				return nil, err
+			}
+			locs = append(locs, loc)
 		}
 		if len(locs) == n {
-			if g, _ := m.obj.goTable(); g != nil {
+			g, err := m.obj.goTable()
+			if err != nil {
+				return nil, err
+			}
+			if g != nil {
 				for _, fn := range g.byName[name] {
-					locs = append(locs, t.funcLocation(m, &elfSym{name: fn.Name, value: fn.Entry, size: fn.End - fn.Entry}))
+					loc, err := t.funcLocation(m, &elfSym{name: fn.Name, value: fn.Entry, size: fn.End - fn.Entry})
+					if err != nil {
+						return nil, err
+					}
+					locs = append(locs, loc)
 				}
 			}
 		}
@@ -148,11 +165,11 @@ func (t *Table) lookupFunc(mods []*Module, name, file string) []Location {
 		}
 		locs = out
 	}
-	return locs
+	return locs, nil
 }
 
 // funcLocation places symbol s of module m.
-func (t *Table) funcLocation(m *Module, s *elfSym) Location {
+func (t *Table) funcLocation(m *Module, s *elfSym) (Location, error) {
 	loc := Location{Addr: m.Bias + s.value, Function: s.name, Module: m.Name}
 	if s.kind == SymIFunc {
 		loc.IFunc = true
@@ -163,34 +180,44 @@ func (t *Table) funcLocation(m *Module, s *elfSym) Location {
 		}
 	}
 	loc.Body = loc.Addr
+	var err error
 	if im := t.ModuleAt(loc.Addr); im != nil && m.mapped() {
-		loc.File, loc.Line = im.pcToLine(loc.Addr - im.Bias)
+		if loc.File, loc.Line, err = im.pcToLine(loc.Addr - im.Bias); err != nil {
+			return loc, err
+		}
 		if !loc.Pending && !im.Go {
-			if lt, _ := im.obj.lineTable(); lt != nil {
+			lt, err := im.obj.lineTable()
+			if err != nil {
+				return loc, err
+			}
+			if lt != nil {
 				body, _ := im.skipPrologue(lt, loc.Addr-im.Bias)
 				loc.Body = body + im.Bias
 			}
 		}
-	} else {
-		loc.File, loc.Line = m.pcToLine(s.value)
+	} else if loc.File, loc.Line, err = m.pcToLine(s.value); err != nil {
+		return loc, err
 	}
 	if loc.File == "" {
 		loc.File = s.file
 	}
-	return loc
+	return loc, nil
 }
 
 // locationAt describes runtime address addr.
-func (t *Table) locationAt(addr uint64) Location {
+func (t *Table) locationAt(addr uint64) (Location, error) {
 	loc := Location{Addr: addr, Body: addr}
 	if m := t.ModuleAt(addr); m != nil {
 		loc.Module = m.Name
-		loc.File, loc.Line = m.pcToLine(addr - m.Bias)
+		var err error
+		if loc.File, loc.Line, err = m.pcToLine(addr - m.Bias); err != nil {
+			return loc, err
+		}
 	}
 	if s := t.PCToFunc(addr); s != nil {
 		loc.Function = s.Name
 	}
-	return loc
+	return loc, nil
 }
 
 // LineToPC returns the addresses gdb chooses for "break file:line": for
@@ -210,11 +237,23 @@ func (t *Table) LineToPC(file string, line int) ([]Location, error) {
 	}
 	var srcs []source
 	for _, m := range t.orderedModules() {
-		if lt, _ := m.obj.lineTable(); lt != nil {
+		// A table that cannot be read may hold the file: say so, rather
+		// than that no module has it.
+		lt, err := m.obj.lineTable()
+		if err != nil {
+			return nil, err
+		}
+		if lt != nil {
 			if ids := lt.matchFiles(file); len(ids) > 0 {
 				srcs = append(srcs, source{m: m, lt: lt, ids: ids})
 			}
-		} else if g, _ := m.obj.goTable(); g != nil {
+			continue
+		}
+		g, err := m.obj.goTable()
+		if err != nil {
+			return nil, err
+		}
+		if g != nil {
 			if files := g.matchFiles(file); len(files) > 0 {
 				srcs = append(srcs, source{m: m, g: g, files: files})
 			}
@@ -314,7 +353,10 @@ func (t *Table) LineToPC(file string, line int) ([]Location, error) {
 			continue
 		}
 		seen[m.Bias+addr] = true
-		loc := t.locationAt(m.Bias + addr)
+		loc, err := t.locationAt(m.Bias + addr)
+		if err != nil {
+			return nil, err
+		}
 		loc.Line = l
 		locs = append(locs, loc)
 	}

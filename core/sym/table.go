@@ -267,34 +267,42 @@ func (m *Module) symbol(s *elfSym, pc uint64) *Symbol {
 
 // PCToLine returns the source file and line of runtime address pc, and the
 // name of the function that covers it. Any of them may be empty (or 0)
-// when unknown.
-func (t *Table) PCToLine(pc uint64) (file string, line int, fn string) {
+// when unknown. err is a *DebugInfoError when the module's line tables are
+// there but cannot be read (the function's name is still returned).
+func (t *Table) PCToLine(pc uint64) (file string, line int, fn string, err error) {
 	m := t.ModuleAt(pc)
 	if m == nil {
-		return "", 0, ""
+		return "", 0, "", nil
 	}
-	file, line = m.pcToLine(pc - m.Bias)
+	file, line, err = m.pcToLine(pc - m.Bias)
 	if s := t.PCToFunc(pc); s != nil {
 		fn = s.Name
 	}
-	return file, line, fn
+	return file, line, fn, err
 }
 
 // pcToLine returns the file and line of link-time address link. Go
 // binaries use .gopclntab, others DWARF.
-func (m *Module) pcToLine(link uint64) (string, int) {
-	if g, _ := m.obj.goTable(); g != nil {
-		file, line, fn := g.tab.PCToLine(link)
-		if fn != nil {
-			return file, line
+func (m *Module) pcToLine(link uint64) (string, int, error) {
+	g, err := m.obj.goTable()
+	if err != nil {
+		return "", 0, err
+	}
+	if g != nil {
+		if file, line, fn := g.tab.PCToLine(link); fn != nil {
+			return file, line, nil
 		}
 	}
-	if lt, _ := m.obj.lineTable(); lt != nil {
+	lt, err := m.obj.lineTable()
+	if err != nil {
+		return "", 0, err
+	}
+	if lt != nil {
 		if file, line, ok := lt.pcToLine(link); ok {
-			return file, line
+			return file, line, nil
 		}
 	}
-	return "", 0
+	return "", 0, nil
 }
 
 // LookupSym returns every symbol called name, code or data (a global

@@ -135,7 +135,9 @@ func (t *Table) Backtrace(regs *unix.PtraceRegs, mem Memory, max int) []Frame {
 func (t *Table) symbolize(f *Frame, pc uint64) {
 	if m := t.ModuleAt(pc); m != nil {
 		f.Module, f.ModuleAddr = m.Name, f.PC-m.Bias
-		f.File, f.Line = m.pcToLine(pc - m.Bias)
+		// A frame has no error of its own: one whose module's line table
+		// cannot be read shows no file (PCToLine says why).
+		f.File, f.Line, _ = m.pcToLine(pc - m.Bias)
 	}
 	if s := t.PCToFunc(pc); s != nil {
 		f.Function, f.Entry = s.Name, s.Entry

@@ -56,7 +56,7 @@ func TestBacktraceC(t *testing.T) {
 			want = append(want, frameWant{"main", "chain.c", lineOf(t, "chain.c", "main-call")})
 			checkFrames(t, tab, frames, want)
 			// Frame 0 stopped just past the int3.
-			if _, line, _ := tab.PCToLine(frames[0].PC - 1); line != lineOf(t, "chain.c", "f5-trap") {
+			if _, line, _, _ := tab.PCToLine(frames[0].PC - 1); line != lineOf(t, "chain.c", "f5-trap") {
 				t.Errorf("frame 0 stopped past line %d, want the int3 at line %d", line, lineOf(t, "chain.c", "f5-trap"))
 			}
 			// Outside main, the unwinder ends in libc's start-up code and stops.
