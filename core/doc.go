@@ -35,7 +35,8 @@
 //	                (req), else the thread runs on
 //	group-stop      job control in a seized process: runs on
 //	ptrace-event    clone, fork, vfork, exec, exit (cause): handled, then runs on
-//	step            a single-step is done: EventStep
+//	step            one instruction ran (single-stepped, or emulated): EventStep
+//	                when act sees it; a step-over goes on to the resume
 //	breakpoint      an int3 (site): rip is put back on it, over = site; the
 //	                callbacks run, then EventBreakpoint or it runs on
 //	hw-breakpoint   a debug register (hw); site is the int3 at its address then

@@ -48,7 +48,7 @@ func (p *Process) emulate(t *Thread, s *site) bool {
 		return false
 	}
 	t.regsDirty = true
-	t.stop.over = nil
+	t.stop.kind, t.stop.over = stopStep, nil
 	if p.emuWatch != nil {
 		t.stop.watch, p.emuWatch = p.emuWatch, nil
 	}

@@ -16,11 +16,11 @@ import (
 type stopKind uint8
 
 const (
-	stopNone       stopKind = iota // running; or stopped by the engine itself (created, stepped over a breakpoint)
+	stopNone       stopKind = iota // running; or stopped by the engine itself (a new thread)
 	stopOurs                       // our SIGSTOP or PTRACE_INTERRUPT; req is the Stop request it answers, if any
 	stopGroup                      // a group-stop of a seized process: the job-control signal was delivered already
 	stopEvent                      // a PTRACE_EVENT_* stop (clone, fork, exec, exit): cause
-	stopStep                       // the single-step it was resumed with is done
+	stopStep                       // one instruction ran: the single-step it was resumed with, or an emulated one
 	stopBreakpoint                 // the int3 of site: rip is back on its address and over is site
 	stopHW                         // hardware execution breakpoint hw; site is the int3 at its address then, if any
 	stopWatch                      // watchpoint hw saw an access
