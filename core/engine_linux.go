@@ -28,6 +28,7 @@ type Engine struct {
 	retries  int          // tracer threads given up because they had children
 	observer func(*Event) // see SetObserver
 	files    *sym.Files   // the ELF files of every process's symbol table
+	pin      pin          // the tracer thread's CPU pin
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended
@@ -68,7 +69,7 @@ func (e *Engine) loop(ready chan<- struct{}) {
 	e.g.Store(getg())
 	defer e.g.Store(0) // a later goroutine may reuse the g
 	if os.Getenv("STARDBG_PIN") != "0" {
-		pinToCurrentCPU()
+		e.pin.pinToCurrentCPU()
 	}
 	close(ready)
 	for {

@@ -58,10 +58,15 @@ func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
 	e.Do(func() {
 		// The fork must happen on the tracer thread: PTRACE_TRACEME makes the thread
 		// that forked the child its tracer.
+		// It runs with the tracer's CPU mask widened: see forkWide.
 		var proc *os.Process
-		proc, err = os.StartProcess(path, args, &os.ProcAttr{
-			Dir: cfg.Dir, Env: cfg.Env, Files: files,
-			Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: true},
+		err = e.pin.forkWide(func() error {
+			var serr error
+			proc, serr = os.StartProcess(path, args, &os.ProcAttr{
+				Dir: cfg.Dir, Env: cfg.Env, Files: files,
+				Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: true},
+			})
+			return serr
 		})
 		if err != nil {
 			err = &StartError{Op: "launch", Path: path, Err: cause(err)}

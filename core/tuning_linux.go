@@ -1,27 +1,62 @@
 package core
 
 import (
+	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// pinToCurrentCPU binds the calling thread (the tracer) to the CPU it runs on.
-// A trap wakes the tracer and PTRACE_CONT wakes the tracee: when they sit on
-// different CPUs every hit pays two cross-CPU wake-ups, which on a virtual
-// machine cost more than the ptrace work itself (a single-threaded target ran
-// at a quarter of the speed). Pinned, the scheduler's wake-affinity brings the
-// hitting thread to the tracer's CPU. Only the tracer thread is pinned: the
-// target's threads and the Go runtime's other threads run anywhere.
+// pin is the tracer thread's CPU affinity: where it is pinned (see
+// pinToCurrentCPU) and the mask it had before, which launched programs get
+// back (see forkWide). The tracer thread alone reads and writes it.
+type pin struct {
+	pinned bool
+	cpu    unix.CPUSet // the CPU the tracer is pinned to
+	wide   unix.CPUSet // the tracer's mask before pinning: stardbg's own
+}
+
+// pinToCurrentCPU binds the calling thread (the tracer) to the CPU it runs on,
+// after recording the mask it had. A trap wakes the tracer and PTRACE_CONT
+// wakes the tracee: when they sit on different CPUs every hit pays two
+// cross-CPU wake-ups, which on a virtual machine cost more than the ptrace
+// work itself. Pinned, the scheduler's wake-affinity brings the hitting thread
+// to the tracer's CPU when it can. Only the tracer thread is pinned: the
+// target's threads and the Go runtime's other threads run anywhere (the
+// runtime starts new threads from its template thread when the calling
+// thread is locked, so they do not inherit the pin).
 // STARDBG_PIN=0 in the environment turns it off.
-func pinToCurrentCPU() {
+func (pn *pin) pinToCurrentCPU() {
+	if err := unix.SchedGetaffinity(0, &pn.wide); err != nil {
+		return
+	}
 	var cpu uint32
 	if _, _, errno := unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), 0, 0); errno != 0 {
 		return
 	}
-	var set unix.CPUSet
-	set.Set(int(cpu))
-	unix.SchedSetaffinity(0, &set)
+	pn.cpu.Zero()
+	pn.cpu.Set(int(cpu))
+	if unix.SchedSetaffinity(0, &pn.cpu) == nil {
+		pn.pinned = true
+	}
+}
+
+// forkWide runs fork (which starts a program from the tracer thread) with the
+// tracer's mask widened back to what it was before pinning, so that the child,
+// which inherits the mask of the thread that forks it, may run on every CPU
+// stardbg may: a traced program is scheduled as an untraced one (nproc, a
+// thread pool sized by sched_getaffinity, GOMAXPROCS). Only the tracer thread
+// sets its own mask, and it forks only here, so nothing else sees the window.
+func (pn *pin) forkWide(fork func() error) error {
+	if !pn.pinned {
+		return fork()
+	}
+	if err := unix.SchedSetaffinity(0, &pn.wide); err != nil {
+		return os.NewSyscallError("sched_setaffinity", err)
+	}
+	err := fork()
+	unix.SchedSetaffinity(0, &pn.cpu)
+	return err
 }
 
 // quietSIGCHLD puts SIGCHLD back to its default disposition. The Go runtime

@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"stardbg/internal/testtarget"
 )
@@ -208,6 +211,20 @@ var runCases = []runCase{
 	{"c/execrace", nil, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "execd")
+	}},
+	{"c/affinity", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		var set unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &set); err != nil {
+			t.Fatal(err)
+		}
+		var list []string
+		for cpu := 0; cpu < 8*int(unsafe.Sizeof(set)); cpu++ {
+			if set.IsSet(cpu) {
+				list = append(list, strconv.Itoa(cpu))
+			}
+		}
+		r.wantLines(t, fmt.Sprintf("cpus=%d list=%s", set.Count(), strings.Join(list, ",")))
 	}},
 	{"c/bigmem", []string{"1"}, func(t *testing.T, r run) {
 		r.exited(t)
