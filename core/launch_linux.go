@@ -43,6 +43,9 @@ func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
 	} else if st.Mode()&0o111 == 0 {
 		return nil, &StartError{Op: "launch", Path: path, Err: fmt.Errorf("not executable (mode %v)", st.Mode().Perm())}
 	}
+	if elfClass32(path) {
+		return nil, &StartError{Op: "launch", Path: path, Err: Err32Bit}
+	}
 	args := cfg.Args
 	if len(args) == 0 {
 		args = []string{cfg.Path}
@@ -115,6 +118,9 @@ func (e *Engine) Attach(pid int) (*Process, error) {
 		if len(listTasks(pid)) <= 1 {
 			return nil, &StartError{Op: "attach", Pid: pid, Err: fmt.Errorf("process is a zombie")}
 		}
+	}
+	if elfClass32("/proc/" + strconv.Itoa(pid) + "/exe") {
+		return nil, &StartError{Op: "attach", Pid: pid, Err: Err32Bit}
 	}
 	var p *Process
 	var err error

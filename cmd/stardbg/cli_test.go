@@ -17,6 +17,7 @@ import (
 // stderr says why.
 func TestExitCodes(t *testing.T) {
 	hotloop := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	prog32 := testtarget.WriteI386(t, t.TempDir(), "exit7", testtarget.I386Exit7)
 	tests := []struct {
 		name   string
 		args   []string // "SCRIPT" is replaced by the path of script
@@ -71,6 +72,11 @@ p.run()`,
 			code: exitStart, stderr: `^stardbg: launch /nonexistent/prog: no such file or directory\n$`},
 		{name: "exec program not in PATH", args: []string{"exec", "-e", "pass", "no-such-program-stardbg"},
 			code: exitStart, stderr: `no-such-program-stardbg`},
+		{name: "exec 32-bit program", args: []string{"exec", "-e", "pass", prog32},
+			code: exitStart, stderr: `^stardbg: launch ` + regexp.QuoteMeta(prog32) + `: 32-bit programs are not supported\n$`},
+		{name: "launch 32-bit program", args: []string{"run", "SCRIPT", prog32},
+			script: `launch([argv[1]])`,
+			code:   exitStart, stderr: `(?m)^Error: launch: ` + regexp.QuoteMeta(prog32) + `: 32-bit programs are not supported$`},
 		{name: "attach missing pid", args: []string{"attach", "-e", "pass", strconv.Itoa(missingPid(t))},
 			code: exitStart, stderr: `^stardbg: attach \d+: no such process\n$`},
 		{name: "exec ok", args: []string{"exec", "-e", "print(p.exe, p.state)", hotloop, "5"},
