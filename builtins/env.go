@@ -38,8 +38,9 @@ type Env struct {
 	Warn func(msg string)
 
 	mu        sync.Mutex // guards procs: Interrupt reads it from other goroutines
-	procs     []*Process
+	procs     []*Process // live ones, and ended ones until the next launch or attach
 	byCore    map[*core.Process]*Process
+	ended     endedWarnings    // what Close will say about processes forgotten since
 	cur       *starlark.Thread // the thread of the builtin being run, for callbacks
 	callbacks int              // > 0 while a callback runs
 	cbErr     error            // raised by a callback; reported by wait_stop
@@ -84,6 +85,11 @@ func (env *Env) Processes() []*Process {
 // Warn first.
 func (env *Env) Close() error {
 	var errs []error
+	if env.Warn != nil {
+		for _, msg := range env.ended.take() {
+			env.Warn(msg)
+		}
+	}
 	for _, p := range env.Processes() {
 		if env.Warn != nil {
 			for _, msg := range p.pendingWarnings() {
@@ -97,6 +103,7 @@ func (env *Env) Close() error {
 	env.mu.Lock()
 	env.procs = nil
 	env.mu.Unlock()
+	clear(env.byCore)
 	return errors.Join(errs...)
 }
 
@@ -112,6 +119,7 @@ func (env *Env) wrap(cp *core.Process) *Process {
 	if p := env.byCore[cp]; p != nil {
 		return p
 	}
+	env.forgetEnded()
 	p := &Process{env: env, p: cp, threads: map[*core.Thread]*Thread{}, handlers: map[string]starlark.Callable{}}
 	env.byCore[cp] = p
 	env.mu.Lock()
@@ -182,4 +190,59 @@ func (env *Env) Attach(pid int) (*Process, error) {
 		return nil, err
 	}
 	return env.wrap(cp), nil
+}
+
+// forgetEnded drops the processes that have exited, been killed or been
+// detached from the env, so that a script that launches programs in a loop
+// runs in bounded memory: nothing the env does needs them any more (Close
+// has nothing to release, Interrupt nothing to stop). A script that still
+// holds one reads its state and exit status as before; the warnings Close
+// would have given about it are kept.
+func (env *Env) forgetEnded() {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	live := env.procs[:0]
+	for _, p := range env.procs {
+		switch p.p.State() {
+		case core.Exited, core.Killed, core.Detached:
+			if env.Warn != nil {
+				env.ended.add(p.pendingWarnings())
+			}
+			delete(env.byCore, p.p)
+		default:
+			live = append(live, p)
+		}
+	}
+	clear(env.procs[len(live):])
+	env.procs = live
+}
+
+// maxEndedWarnings bounds the warnings kept about forgotten processes.
+const maxEndedWarnings = 100
+
+// endedWarnings are the warnings about processes the env forgot (see
+// forgetEnded): the first maxEndedWarnings, and how many more there were.
+type endedWarnings struct {
+	msgs []string
+	more int
+}
+
+func (w *endedWarnings) add(msgs []string) {
+	for _, m := range msgs {
+		if len(w.msgs) < maxEndedWarnings {
+			w.msgs = append(w.msgs, m)
+		} else {
+			w.more++
+		}
+	}
+}
+
+// take returns the warnings, with a last line for those left out, and forgets them.
+func (w *endedWarnings) take() []string {
+	msgs := w.msgs
+	if w.more > 0 {
+		msgs = append(msgs, fmt.Sprintf("warning: %d more breakpoints never fired in processes that ended (only the first %d are listed)", w.more, maxEndedWarnings))
+	}
+	*w = endedWarnings{}
+	return msgs
 }

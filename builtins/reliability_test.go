@@ -33,6 +33,7 @@ type sessionOptions struct {
 	maxSteps uint64
 	extra    map[string]builtinFn       // more predeclared builtins
 	during   func(sess *script.Session) // run in a goroutine once the script runs
+	warn     func(msg string)           // the env's Warn
 }
 
 // execScript runs src (the file name when nil) as a script, with the test
@@ -43,6 +44,7 @@ func execScript(t *testing.T, name string, src any, o sessionOptions) error {
 	eng := core.NewEngine()
 	defer eng.Close()
 	env := NewEnv(eng)
+	env.Warn = o.warn
 	defer eng.Do(func() { env.Close() })
 	predeclared := Predeclared()
 	for name, fn := range testHelpers(t) {
