@@ -24,6 +24,10 @@ func (t *Thread) Step() (*Event, error) {
 		if err = t.stoppedErr(); err != nil {
 			return
 		}
+		if t.vforkChild != nil {
+			err = &ThreadError{Pid: p.pid, Tid: t.tid, Err: ErrVforkWait}
+			return
+		}
 		if len(p.events) > 0 {
 			ev, err = p.next()
 			return
@@ -148,6 +152,12 @@ func (p *Process) Kill() error {
 
 func (p *Process) kill() {
 	unix.Kill(p.pid, unix.SIGKILL)
+	// Children that share its memory go with it: they have our int3s.
+	for _, t := range p.threadList() {
+		if t.shares() {
+			unix.Kill(t.tgid, unix.SIGKILL)
+		}
+	}
 	// Reap the other threads first: the main thread's death is reported last.
 	for _, t := range p.threadList() {
 		if t.tid != p.pid {

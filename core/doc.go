@@ -23,6 +23,10 @@
 // that can do neither (system calls, some branches) stop every thread, take the byte
 // out, single-step and put it back, so no thread can run past the address unseen.
 //
+// A child that shares the memory (vfork until it execs or exits, clone(CLONE_VM))
+// runs the same int3s: it is traced with the threads, its hits counted, and let
+// go when it execs (fork_linux.go). A fork child is cleaned of them and let go.
+//
 // # Stop records
 //
 // Each thread carries one stop record (type stop, stop_linux.go): why it is
@@ -34,7 +38,8 @@
 //	ours            our SIGSTOP or PTRACE_INTERRUPT: reported if it answers Stop
 //	                (req), else the thread runs on
 //	group-stop      job control in a seized process: runs on
-//	ptrace-event    clone, fork, vfork, exec, exit (cause): handled, then runs on
+//	ptrace-event    clone, fork, vfork, exec, exit (cause): handled, then runs on;
+//	                a vfork parent stays stopped until its child is done
 //	step            one instruction ran (single-stepped, or emulated): EventStep
 //	                when act sees it; a step-over goes on to the resume
 //	breakpoint      an int3 (site): rip is put back on it, over = site; the
@@ -62,8 +67,8 @@
 // moves). A resume sets kind to none and clears over.
 //
 // An error on these paths (an int3 that cannot be taken out or put back, a
-// thread that cannot be resumed, a child of fork or vfork that would keep
-// our int3s, a new thread that cannot be given the debug registers, a
+// thread that cannot be resumed, a fork child that would keep our int3s, a
+// child that shared the memory of a process that ended or exec'd, a new thread that cannot be given the debug registers, a
 // breakpoint that cannot be planted again after an exec or where a library or
 // an IFUNC resolver put its code) is never dropped: the process is stopped
 // and the next Wait (or Thread.Step) returns it, as a *ThreadError naming the

@@ -17,6 +17,7 @@ var (
 	ErrInCallback   = errors.New("not allowed inside a breakpoint callback")
 	ErrNoBreakpoint = errors.New("no breakpoint")
 	ErrNotStopping  = errors.New("thread did not stop within a second (in execve, or in an uninterruptible sleep)")
+	ErrVforkWait    = errors.New("thread waits in vfork until its child, which shares its memory, execs or exits")
 )
 
 // ExitedError is the error of an operation on a process that has ended.

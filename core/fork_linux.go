@@ -8,14 +8,32 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Children of fork and vfork are not debugged: they are let go at once, without
-// the breakpoints they inherited (a forked child would die of the first int3 it
-// ran). A vfork child shares its parent's memory until it execs or exits, so for
-// that while the breakpoints are out of memory altogether; threads of the parent
-// that run meanwhile miss their hits.
+// Children of fork, vfork and clone without CLONE_THREAD. The kernel attaches
+// them to us (PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK) stopped before their
+// first instruction, with a copy of our int3s or in the very memory that has
+// them.
+//
+// A child with its own copy of the memory (fork) is cleaned of our int3s and
+// let go: it would die of the first one it ran.
+//
+// A child that shares the memory (vfork, such as posix_spawn's and system()'s,
+// until it execs or exits; clone(CLONE_VM) for its whole life) runs the same
+// int3s as the process. Taking them out would lose the hits of the other
+// threads, and putting one in meanwhile would kill the child; so the child is
+// traced as one of the process's threads (Thread.shares): its traps are
+// handled as theirs, hits counted and stepped over without the int3 leaving
+// the text, and it stops and runs with them. Only its end differs: when it
+// execs it has a fresh address space, with nothing of ours, and is let go;
+// when it exits it is reaped without a word, since it is not a thread of the
+// process, and its parent learns of it as it would untraced (SIGCHLD, wait).
+//
+// The thread that made a vfork child is kept in its PTRACE_EVENT_VFORK stop
+// until the child has exec'd or exited. Untraced, it would wait for the child
+// in the kernel, where no SIGSTOP reaches it: stopping the process would wait
+// forever for it behind a child that is stopped.
 
 // forked handles PTRACE_EVENT_FORK and PTRACE_EVENT_VFORK of t. An error
-// says that a child may have kept our int3s, or a vfork parent lost them.
+// says that a child may have kept our int3s.
 func (p *Process) forked(t *Thread, vfork bool) error {
 	msg, err := unix.PtraceGetEventMsg(t.tid)
 	if err != nil {
@@ -33,13 +51,10 @@ func (p *Process) forked(t *Thread, vfork bool) error {
 	if !ws.Stopped() {
 		return nil // it is already gone
 	}
-	if vfork {
-		p.vforks++
-		err = p.writeSites(false)
-	} else {
-		err = p.writeSitesChild(child)
+	if sharesMemory(t.tid, child, vfork) {
+		return p.addSharer(t, child, ws, vfork)
 	}
-	if err != nil {
+	if err = p.writeSitesChild(child); err != nil {
 		err = fmt.Errorf("child %d keeps a breakpoint: %w", child, err)
 	}
 	if derr := ptrace(unix.PTRACE_DETACH, child, 0, 0); derr != nil && derr != unix.ESRCH && err == nil {
@@ -48,34 +63,127 @@ func (p *Process) forked(t *Thread, vfork bool) error {
 	return err
 }
 
-// vforkDone runs when a vfork child has exec'd or exited: the breakpoints go
-// back in.
-func (p *Process) vforkDone() error {
-	if p.vforks > 0 {
-		p.vforks--
+// sharesMemory says whether task child has the memory of task tid. kcmp(2)
+// knows; where it is not available, a vfork child is taken to share it and a
+// fork child not (clone(CLONE_VM|SIGCHLD) is then treated as a fork).
+func sharesMemory(tid, child int, vfork bool) bool {
+	const kcmpVM = 1 // KCMP_VM
+	r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(tid), uintptr(child), kcmpVM, 0, 0, 0)
+	if errno != 0 {
+		return vfork
 	}
-	if p.vforks == 0 {
-		if err := p.writeSites(true); err != nil {
-			return fmt.Errorf("after a vfork child: %w", err)
+	return r == 0
+}
+
+// addSharer traces child, which shares p's memory, with p's threads; ws is its
+// first stop, seen already. A vfork child's parent thread t stays stopped
+// until the child is done with the memory (sharerDone).
+func (p *Process) addSharer(t *Thread, child int, ws unix.WaitStatus, vfork bool) error {
+	c := p.addThread(child, false)
+	c.tgid = child
+	c.state = tsStopped
+	if !(ws.StopSignal() == unix.SIGSTOP || ws.TrapCause() == unix.PTRACE_EVENT_STOP) {
+		// A signal came before the stop that attaches it: that one is to come.
+		p.mu.Lock()
+		c.sigstopSent = true
+		p.mu.Unlock()
+		if ws.TrapCause() == 0 {
+			c.pendingSig = ws.StopSignal()
 		}
+	}
+	if vfork {
+		t.vforkChild, c.vforkParent = c, t
+	}
+	if p.hwActive() {
+		if err := p.applyHWThread(c); err != nil {
+			return fmt.Errorf("hardware breakpoints cannot be set in child %d, which shares the memory: %w", child, err)
+		}
+	}
+	if p.shouldRun() {
+		p.resumeThread(c)
 	}
 	return nil
 }
 
-// writeSites writes every site's int3, or its original byte. It writes them
-// all, and returns the first error.
-func (p *Process) writeSites(int3 bool) error {
-	var first error
-	for addr, s := range p.bps.sites {
-		b := s.orig
-		if int3 {
-			b = 0xCC
+// sharerDone ends the wait of c's vfork parent thread, if it has one: c has
+// exec'd or exited. The parent thread runs on if the process does.
+func (p *Process) sharerDone(c *Thread) {
+	par := c.vforkParent
+	c.vforkParent = nil
+	if par == nil || par.vforkChild != c {
+		return
+	}
+	par.vforkChild = nil
+	if par.state == tsStopped && !par.stop.held && p.shouldRun() {
+		p.resumeThread(par)
+	}
+}
+
+// sharerGone forgets a child that shared the memory and exited: its exit is
+// its parent's, not a thread's of the process.
+func (p *Process) sharerGone(c *Thread) {
+	p.removeThread(c)
+	p.sharerDone(c)
+}
+
+// sharerExeced lets go a child that shared the memory and has exec'd: its
+// memory is new, with nothing of ours in it (the kernel clears the debug
+// registers too). A SIGSTOP we sent it and that it has not taken yet is
+// taken first, so that it does not stop the new program.
+func (p *Process) sharerExeced(c *Thread) {
+	p.removeThread(c)
+	p.sharerDone(c)
+	sig := 0
+	for {
+		p.mu.Lock()
+		pending := c.sigstopSent
+		p.mu.Unlock()
+		if !pending {
+			break
 		}
-		if _, err := p.writeMem(addr, []byte{b}); err != nil && first == nil {
-			first = fmt.Errorf("breakpoint at %#x: %w", addr, err)
+		if ptrace(unix.PTRACE_CONT, c.tid, 0, uintptr(sig)) != nil {
+			return
+		}
+		_, ws, err := wait4(c.tid, false)
+		if err != nil || !ws.Stopped() {
+			return // it is gone
+		}
+		sig = 0
+		switch {
+		case ws.StopSignal() == unix.SIGSTOP:
+			if _, req := p.consumeSigstop(c); req != 0 {
+				if o := p.anyThread(); o != nil {
+					p.report(&Event{Kind: req, Process: p, Thread: o})
+				}
+			}
+		case ws.TrapCause() == 0:
+			sig = int(ws.StopSignal()) // delivered as it would have been
 		}
 	}
-	return first
+	ptrace(unix.PTRACE_DETACH, c.tid, 0, uintptr(sig))
+}
+
+// hasOwnThread says whether p has a thread of its own left.
+func (p *Process) hasOwnThread() bool {
+	for _, t := range p.threads {
+		if !t.shares() {
+			return true
+		}
+	}
+	return false
+}
+
+// anyThread is a thread of p's own, the main one if it lives, or nil.
+func (p *Process) anyThread() *Thread {
+	if t := p.threads[p.pid]; t != nil {
+		return t
+	}
+	for _, t := range p.threadList() {
+		if !t.shares() {
+			return t
+		}
+	}
+	return nil
 }
 
 // writeSitesChild restores the original bytes in a stopped fork child, with
@@ -85,15 +193,94 @@ func (p *Process) writeSitesChild(child int) error {
 	for addr, s := range p.bps.sites {
 		aligned := addr &^ 7
 		var word uint64
-		err := ptrace(unix.PTRACE_PEEKDATA, child, uintptr(aligned), uintptr(unsafe.Pointer(&word)))
+		var err error
+		if p.memFault != nil {
+			err = p.memFault(true, addr, []byte{s.orig})
+		}
+		if err == nil {
+			err = ptrace(unix.PTRACE_PEEKDATA, child, uintptr(aligned), uintptr(unsafe.Pointer(&word)))
+		}
 		if err == nil {
 			wb := (*[8]byte)(unsafe.Pointer(&word))
 			wb[addr-aligned] = s.orig
 			err = ptrace(unix.PTRACE_POKEDATA, child, uintptr(aligned), uintptr(word))
 		}
 		if err != nil && first == nil {
-			first = fmt.Errorf("breakpoint at %#x: %w", addr, os.NewSyscallError("ptrace(PTRACE_POKEDATA)", err))
+			if errno, ok := err.(unix.Errno); ok {
+				err = os.NewSyscallError("ptrace(PTRACE_POKEDATA)", errno)
+			}
+			first = fmt.Errorf("breakpoint at %#x: %w", addr, err)
 		}
 	}
 	return first
+}
+
+// releaseSharers lets go the children that share p's memory when p ends or
+// execs while they live: the memory is theirs alone now. Each is stopped, our
+// int3s and debug registers are taken out of it, and it runs on untraced. The
+// first error is returned; the others are alike.
+func (p *Process) releaseSharers() error {
+	var first error
+	for _, c := range p.threadList() {
+		if c.shares() {
+			if err := p.releaseSharer(c); err != nil && first == nil {
+				first = fmt.Errorf("child %d, which shared the memory of process %d, keeps a breakpoint: %w", c.tid, p.pid, err)
+			}
+		}
+	}
+	return first
+}
+
+func (p *Process) releaseSharer(c *Thread) error {
+	p.removeThread(c)
+	p.sharerDone(c)
+	if c.state == tsExiting {
+		return nil // its exit is reaped as an unknown task's
+	}
+	// Stop it, if it runs, and take our SIGSTOP. A trap of one of our int3s
+	// puts it back on the instruction, which runs once the byte is restored.
+	fresh := false // it exec'd meanwhile: its memory has nothing of ours
+	for c.state != tsStopped || c.sigstopSent {
+		if c.state == tsStopped {
+			if err := c.resume(false); err != nil {
+				return err
+			}
+		}
+		if !c.sigstopSent {
+			if unix.Tgkill(c.tgid, c.tid, unix.SIGSTOP) != nil {
+				return nil // it is gone
+			}
+			c.sigstopSent = true
+		}
+		_, ws, err := wait4(c.tid, false)
+		if err != nil || !ws.Stopped() {
+			return nil // it is gone
+		}
+		c.state, c.regsValid, c.stop = tsStopped, false, stop{}
+		switch s := ws.StopSignal(); {
+		case s == unix.SIGSTOP:
+			c.sigstopSent = false
+		case s == unix.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_EXEC:
+			fresh = true
+		case s == unix.SIGTRAP && ws.TrapCause() == 0:
+			if !fresh && c.loadRegs() == nil && p.bps.sites[c.regs.Rip-1] != nil {
+				c.regs.Rip--
+				c.regsDirty = true
+			}
+		case ws.TrapCause() == 0:
+			c.pendingSig = s
+		}
+	}
+	var err error
+	if !fresh {
+		err = p.writeSitesChild(c.tid)
+		if p.hwActive() {
+			pokeUser(c.tid, offDebugReg+7*8, 0)
+		}
+	}
+	if ferr := c.flushRegs(); ferr != nil && err == nil {
+		err = ferr
+	}
+	ptrace(unix.PTRACE_DETACH, c.tid, 0, uintptr(c.pendingSig))
+	return err
 }

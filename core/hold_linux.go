@@ -28,7 +28,7 @@ func (p *Process) hold(t *Thread) error {
 		return nil
 	}
 	p.mu.Lock()
-	if !t.sigstopSent && !t.interrupted && unix.Tgkill(p.pid, t.tid, unix.SIGSTOP) == nil {
+	if !t.sigstopSent && !t.interrupted && unix.Tgkill(t.tgid, t.tid, unix.SIGSTOP) == nil {
 		t.sigstopSent = true
 	}
 	p.mu.Unlock()

@@ -61,7 +61,6 @@ type Process struct {
 	stopping   bool // stopAll in progress: events leave threads stopped
 	inCallback bool
 	held       []*Thread                                     // threads stopped for the running callback: see hold
-	vforks     int                                           // vfork children sharing our memory: breakpoints are out
 	noEmulate  bool                                          // do not emulate step-overs (tests, benchmarks)
 	noDisplace bool                                          // do not step over out of line (tests, benchmarks)
 	emuMem     emu.Memory                                    // emuMemory{p}, boxed once: the hit path must not allocate
@@ -131,10 +130,17 @@ func (p *Process) ExitSignal() (unix.Signal, bool) {
 // SetHooks installs the process's hooks.
 func (p *Process) SetHooks(h Hooks) { p.e.Do(func() { p.hooks = h }) }
 
-// Threads returns the live threads, sorted by tid.
+// Threads returns the live threads, sorted by tid. Children that share the
+// process's memory are traced with them, but are not among them.
 func (p *Process) Threads() []*Thread {
 	var ts []*Thread
-	p.e.Do(func() { ts = p.threadList() })
+	p.e.Do(func() {
+		for _, t := range p.threadList() {
+			if !t.shares() {
+				ts = append(ts, t)
+			}
+		}
+	})
 	return ts
 }
 
@@ -159,11 +165,7 @@ func (p *Process) Thread(tid int) *Thread {
 func (p *Process) MainThread() *Thread {
 	var t *Thread
 	p.e.Do(func() {
-		if t = p.threads[p.pid]; t == nil {
-			if ts := p.threadList(); len(ts) > 0 {
-				t = ts[0]
-			}
-		}
+		t = p.anyThread()
 	})
 	return t
 }
@@ -195,7 +197,7 @@ func (p *Process) stoppedLive() error {
 // addThread records a new thread; expectStop says a SIGSTOP is on its way to it
 // (set under the same lock, so that Stop never sends it another).
 func (p *Process) addThread(tid int, expectStop bool) *Thread {
-	t := &Thread{p: p, tid: tid, state: tsRunning, sigstopSent: expectStop}
+	t := &Thread{p: p, tid: tid, tgid: p.pid, state: tsRunning, sigstopSent: expectStop}
 	p.mu.Lock()
 	p.threads[tid] = t
 	p.mu.Unlock()
@@ -256,7 +258,7 @@ func (p *Process) requestStop(kind EventKind, gen uint64) {
 		if t.sigstopSent || t.interrupted {
 			continue
 		}
-		if unix.Tgkill(p.pid, tid, unix.SIGSTOP) == nil {
+		if unix.Tgkill(t.tgid, tid, unix.SIGSTOP) == nil {
 			t.sigstopSent = true
 		}
 	}

@@ -87,7 +87,7 @@ func (t *Thread) SendSignal(sig unix.Signal) error {
 	var err error
 	t.p.e.Do(func() {
 		if err = t.p.live(); err == nil {
-			err = unix.Tgkill(t.p.pid, t.tid, sig)
+			err = unix.Tgkill(t.tgid, t.tid, sig)
 		}
 	})
 	return err

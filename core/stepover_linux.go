@@ -12,6 +12,9 @@ import (
 // of line (displaced stepping). Only when neither can be done does it stop every
 // thread and single-step the original instruction in place (see resumeAll).
 func (p *Process) resumeThread(t *Thread) {
+	if t.vforkChild != nil {
+		return // until its vfork child is done: see fork_linux.go
+	}
 	s := t.stop.over
 	if s == nil || p.bps.sites[s.addr] != s {
 		p.run(t)
@@ -76,7 +79,7 @@ func (p *Process) resumeAll() {
 		return // a step ended in something to report: stay stopped
 	}
 	for _, t := range p.threadList() {
-		if t.state == tsStopped && !t.stop.held { // held ones: releaseHeld
+		if t.state == tsStopped && !t.stop.held && t.vforkChild == nil { // held ones: releaseHeld; vfork: sharerDone
 			if err := t.resume(false); err != nil {
 				p.fail(t, err) // stops again those resumed already
 				return
@@ -131,7 +134,7 @@ func (p *Process) signalsArrived(t *Thread) {
 	}
 	for _, sig := range arrived {
 		if t.pendingSig != 0 {
-			unix.Tgkill(p.pid, t.tid, sig)
+			unix.Tgkill(t.tgid, t.tid, sig)
 			continue
 		}
 		a := p.signals.action(sig)

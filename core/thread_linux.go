@@ -21,7 +21,14 @@ const (
 type Thread struct {
 	p     *Process
 	tid   int
+	tgid  int // its process: p.pid, or a child's that shares p's memory (see fork_linux.go)
 	state threadState
+
+	// A child that shares the memory and the thread of p that made it with
+	// vfork: that thread stays in its PTRACE_EVENT_VFORK stop while the
+	// child runs (see fork_linux.go).
+	vforkChild  *Thread // of the parent thread: the child it waits for
+	vforkParent *Thread // of the child: the thread that waits for it
 
 	sigstopSent bool // a SIGSTOP we sent is still to be reported (guarded by p.mu)
 	interrupted bool // a PTRACE_INTERRUPT is pending: its next stop is ours (guarded by p.mu)
@@ -41,9 +48,17 @@ func (t *Thread) Tid() int { return t.tid }
 // Process is the process t belongs to.
 func (t *Thread) Process() *Process { return t.p }
 
+// Pid is the process id of t's own process: its Process's, except for a child
+// that shares the process's memory (vfork until it execs, clone(CLONE_VM)),
+// which is traced with the process's threads.
+func (t *Thread) Pid() int { return t.tgid }
+
+// shares says whether t is a child that shares p's memory, not a thread of p.
+func (t *Thread) shares() bool { return t.tgid != t.p.pid }
+
 // Name is the thread's name from /proc (its comm).
 func (t *Thread) Name() string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", t.p.pid, t.tid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", t.tgid, t.tid))
 	if err != nil {
 		return ""
 	}

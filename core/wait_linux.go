@@ -125,7 +125,7 @@ func (p *Process) stopAll() {
 				continue
 			}
 			if !t.sigstopSent && !t.interrupted {
-				if unix.Tgkill(p.pid, tid, unix.SIGSTOP) == nil {
+				if unix.Tgkill(t.tgid, tid, unix.SIGSTOP) == nil {
 					t.sigstopSent = true
 				}
 			}
@@ -338,8 +338,10 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		}
 	case unix.PTRACE_EVENT_EXIT:
 		if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil {
-			p.lastExit = unix.WaitStatus(msg)
-			t.exitStatus = p.lastExit.ExitStatus()
+			if !t.shares() {
+				p.lastExit = unix.WaitStatus(msg)
+			}
+			t.exitStatus = unix.WaitStatus(msg).ExitStatus()
 		}
 		// The thread is on its way out: let it go, it never stops again.
 		t.state = tsExiting
@@ -348,17 +350,19 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		_ = ptrace(unix.PTRACE_CONT, t.tid, 0, 0)
 		return
 	case unix.PTRACE_EVENT_EXEC:
-		p.execed(t)
+		if t.shares() {
+			p.sharerExeced(t)
+		} else {
+			p.execed(t)
+		}
 		return
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
 		if err := p.forked(t, cause == unix.PTRACE_EVENT_VFORK); err != nil {
 			p.fail(t, err)
 			return
 		}
-	case unix.PTRACE_EVENT_VFORK_DONE:
-		if err := p.vforkDone(); err != nil {
-			p.fail(t, err)
-			return
+		if t.vforkChild != nil {
+			return // it stays stopped until the child is done (sharerDone)
 		}
 	}
 	if p.shouldRun() {
@@ -414,16 +418,24 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 	if t.state == tsGone {
 		return
 	}
+	if t.shares() {
+		p.sharerGone(t)
+		return
+	}
 	if !real {
 		ws = p.lastExit
 	}
 	leader := t.tid == p.pid
 	p.removeThread(t)
-	if leader || len(p.threads) == 0 {
+	if leader || !p.hasOwnThread() {
 		if !leader {
 			ws = p.lastExit
 		}
+		err := p.releaseSharers()
 		p.events = append(p.events, p.finish(ws))
+		if err != nil {
+			p.events = append(p.events, &Event{Process: p, err: err})
+		}
 		return
 	}
 	status := t.exitStatus
@@ -455,6 +467,11 @@ func (p *Process) execed(t *Thread) {
 			p.mu.Unlock()
 		}
 	}
+	// Children that shared the old memory keep it, with our int3s.
+	failed := []error{p.releaseSharers()}
+	if failed[0] == nil {
+		failed = nil
+	}
 	for _, o := range p.threadList() {
 		if o != t {
 			p.removeThread(o)
@@ -484,7 +501,6 @@ func (p *Process) execed(t *Thread) {
 	}
 	// The exec is reported first; a breakpoint that cannot be placed in the
 	// new program is the failure the next Wait returns.
-	var failed []error
 	if tab, err := p.symbols(); err != nil {
 		if len(keep) > 0 {
 			failed = append(failed, fmt.Errorf("breakpoints cannot be placed in the new program: %w", err))
