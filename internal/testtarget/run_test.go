@@ -193,6 +193,16 @@ var runCases = []runCase{
 			"spawn_status=0 system_status=0",
 			fmt.Sprintf("parent calls=200 sum=%d", hotSum(0, 200)))
 	}},
+	{"c/sharedvm", []string{"spawn", "2", "20"}, func(t *testing.T, r run) {
+		r.exited(t)
+		if kv := testtarget.KeyValues(r.stdout); kv["children"] != "40" || kv["failed"] != "0" || kv["calls"] == "" {
+			t.Errorf("output %q, want calls=N children=40 failed=0", r.stdout)
+		}
+	}},
+	{"c/sharedvm", []string{"clone", "100"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "calls=300 child_calls=100 child_status=0")
+	}},
 	{"c/sleeper", []string{"0.3", "2"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("ready pid=%d threads=2", r.pid), "patch_me=1")
