@@ -85,7 +85,9 @@ func TestStopDuringExec(t *testing.T) {
 	bin := testtarget.Build(t, "c/execrace", testtarget.CO0)
 	e := newEngine(t)
 	p := launch(t, e, bin)
+	execNow := symAddr(t, p.Process, bin, "exec_now")
 	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "mark"), func(*Thread, *Breakpoint) bool {
+		letExec(t, p.Process, execNow)
 		waitExecve(t, p.Process) // the other thread calls execve meanwhile
 		return true
 	}); err != nil {

@@ -192,6 +192,15 @@ func kv(t *testing.T, out, key string) string {
 	return v
 }
 
+// letExec sets execrace's exec_now (at addr), which lets its other thread call
+// execve while mark's callback runs.
+func letExec(t *testing.T, p *Process, addr uint64) {
+	t.Helper()
+	if _, err := p.WriteMemory(addr, []byte{1, 0, 0, 0}); err != nil {
+		t.Error(err)
+	}
+}
+
 // waitExecve waits until a thread of p is inside execve (syscall 59, as
 // /proc/PID/task/TID/syscall shows), for tests of what happens meanwhile.
 func waitExecve(t *testing.T, p *Process) {

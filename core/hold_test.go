@@ -218,7 +218,9 @@ func TestHoldDuringExec(t *testing.T) {
 	e := newEngine(t)
 	p := launch(t, e, bin)
 	var errs []error
+	execNow := symAddr(t, p.Process, bin, "exec_now")
 	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "mark"), func(th *Thread, _ *Breakpoint) bool {
+		letExec(t, p.Process, execNow)
 		waitExecve(t, p.Process) // the other thread calls execve meanwhile
 		for _, o := range p.Threads() {
 			if o != th && o.Tid() != p.Pid() {

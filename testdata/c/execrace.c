@@ -1,8 +1,11 @@
 // execrace: one thread calls mark() while another is about to replace the
-// process image (execv of itself, 20 ms later), for what a debugger does when
-// a thread execs while a breakpoint callback of another thread runs: the
-// exec'ing thread waits in the kernel for every other thread to die, and
-// never stops.
+// process image (execv of itself), for what a debugger does when a thread
+// execs while a breakpoint callback of another thread runs: the exec'ing
+// thread waits in the kernel for every other thread to die, and never stops.
+// The exec comes once mark() has returned, or once a debugger has set
+// exec_now to non-zero (from a callback on mark, say), whichever is first:
+// a debugger's breakpoint on mark always sees the call, however slow the
+// machine.
 //
 // usage:  execrace [stage]     stage is internal
 // output (stage 0): nothing, unless the exec fails
@@ -16,6 +19,8 @@
 #define NOINLINE __attribute__((noinline, noipa))
 
 static char *self;
+static volatile int marked;   // mark() has returned
+volatile int exec_now;        // a debugger lets the exec go
 
 NOINLINE void mark(void)
 {
@@ -27,6 +32,7 @@ static void *marker(void *arg)
 	(void)arg;
 	usleep(10000);
 	mark();
+	marked = 1;
 	for (;;)
 		pause();
 }
@@ -34,7 +40,8 @@ static void *marker(void *arg)
 static void *execer(void *arg)
 {
 	(void)arg;
-	usleep(30000);
+	while (!marked && !exec_now)
+		usleep(1000);
 	execl(self, self, "1", (char *)NULL);
 	perror("execl");
 	exit(1);
