@@ -169,12 +169,16 @@ func TestThreadChurnStopAndGo(t *testing.T) {
 	t.Logf("%d stop-and-go cycles (%v), %d threads, %d hits", done, kinds, n, hits)
 }
 
-// trappedAt waits until some thread of p has run into the int3 at addr and
-// sits in a ptrace-stop that the engine has not collected yet (nobody waits):
-// its /proc syscall file says it is not in a system call, at pc addr+1.
-func trappedAt(t *testing.T, p *Process, addr uint64) bool {
+// trappedAt waits until some thread of p has run into the int3 at one of
+// addrs and sits in a ptrace-stop that the engine has not collected yet
+// (nobody waits): its /proc syscall file says it is not in a system call, at
+// pc addr+1. When it gives up, it logs where each thread is.
+func trappedAt(t *testing.T, p *Process, addrs ...uint64) bool {
 	t.Helper()
-	want := fmt.Sprintf("%#x", addr+1)
+	want := map[string]bool{}
+	for _, a := range addrs {
+		want[fmt.Sprintf("%#x", a+1)] = true
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, tid := range listTasks(p.Pid()) {
@@ -182,11 +186,15 @@ func trappedAt(t *testing.T, p *Process, addr uint64) bool {
 				continue
 			}
 			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/syscall", p.Pid(), tid))
-			if f := strings.Fields(string(b)); len(f) == 3 && f[0] == "-1" && f[2] == want {
+			if f := strings.Fields(string(b)); len(f) == 3 && f[0] == "-1" && want[f[2]] {
 				return true
 			}
 		}
 		runtime.Gosched()
+	}
+	for _, tid := range listTasks(p.Pid()) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/syscall", p.Pid(), tid))
+		t.Logf("thread %d: state %c, syscall %s", tid, taskState(p.Pid(), tid), strings.TrimSpace(string(b)))
 	}
 	return false
 }

@@ -217,8 +217,12 @@ func TestCloseWhileRunning(t *testing.T) {
 				att.e.Do(func() { att.noEmulate = true })
 			}
 			hot := symAddr(t, att, sleeper, "hot")
+			// Two breakpoints, on hot's first two instructions: a thread that
+			// the engine stepped over the first one (while it handled another
+			// thread's stop) sits on the second.
+			bps := []uint64{hot, firstInsn(t, att, hot, func(x86asm.Inst) bool { return true })}
 			var hits atomic.Int64
-			for _, a := range []uint64{hot, firstInsn(t, att, hot, func(x86asm.Inst) bool { return true })} {
+			for _, a := range bps {
 				if _, err := att.SetBreakpoint(a, func(*Thread, *Breakpoint) bool { hits.Add(1); return false }); err != nil {
 					t.Fatal(err)
 				}
@@ -250,7 +254,7 @@ func TestCloseWhileRunning(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if !trappedAt(t, att, hot) {
+			if !trappedAt(t, att, bps...) {
 				t.Fatal("no thread of the attached program ran into a breakpoint")
 			}
 			if !trappedAt(t, lp, lhot) {
