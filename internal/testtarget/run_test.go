@@ -169,6 +169,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "a=202 b=15")
 	}},
+	{"c/typed", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "total=68 id=7")
+	}},
 	{"c/dlopener", nil, func(t *testing.T, r run) { // the default library next to the executable
 		r.exited(t)
 		r.wantLines(t, "plugin_sum=26", "unloaded=1", "again=16") // 7+8+11, 3*3+7
