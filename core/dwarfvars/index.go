@@ -1,0 +1,120 @@
+package dwarfvars
+
+import (
+	"debug/dwarf"
+	"fmt"
+)
+
+// A unit is one compilation unit, as the name index saw its top entry.
+type unit struct {
+	off  dwarf.Offset // of the DW_TAG_compile_unit entry
+	name string       // DW_AT_name, the primary source file
+	lang int64        // DW_AT_language
+}
+
+// cplusplus reports whether the unit is C++ (where a class or struct is
+// also known by its bare tag).
+func (u *unit) cplusplus() bool {
+	switch u.lang {
+	case 0x4, 0x19, 0x1a, 0x21, 0x2a, 0x2b, 0x2c: // C++, C++03, C++11, C++14, C++17, C++20, C++23
+		return true
+	}
+	return false
+}
+
+// A nameIndex maps names to the top-level entries that define them. It is
+// built from the top-level entries of each unit only: their children are
+// skipped.
+type nameIndex struct {
+	units []unit
+	types map[string][]dwarf.Offset // definitions by C name: "struct order", "order_t", "unsigned int"
+	decls map[string][]dwarf.Offset // declarations (incomplete types) by C name
+}
+
+// names returns the name index, building it on first use.
+func (d *Data) names() (*nameIndex, error) {
+	d.indexOnce.Do(func() {
+		d.index, d.indexErr = buildIndex(d.dw)
+		if d.indexErr != nil {
+			d.indexErr = fmt.Errorf("reading DWARF names: %w", d.indexErr)
+		}
+	})
+	return d.index, d.indexErr
+}
+
+func buildIndex(dw *dwarf.Data) (*nameIndex, error) {
+	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}}
+	r := dw.Reader()
+	var cu *unit
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return idx, nil
+		}
+		switch e.Tag {
+		case 0:
+			continue // the end of a unit's children
+		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
+			name, _ := e.Val(dwarf.AttrName).(string)
+			lang, _ := e.Val(dwarf.AttrLanguage).(int64)
+			idx.units = append(idx.units, unit{off: e.Offset, name: name, lang: lang})
+			cu = &idx.units[len(idx.units)-1]
+			continue // its children are the top-level entries
+		case dwarf.TagTypeUnit:
+			if e.Children {
+				r.SkipChildren()
+			}
+			continue
+		}
+		idx.add(e, cu)
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
+}
+
+// add records one top-level entry.
+func (idx *nameIndex) add(e *dwarf.Entry, cu *unit) {
+	name, _ := e.Val(dwarf.AttrName).(string)
+	if name == "" {
+		return
+	}
+	decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
+	var keys []string
+	switch e.Tag {
+	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagClassType, dwarf.TagEnumerationType:
+		keys = append(keys, tagKeyword(e.Tag)+" "+name)
+		if cu != nil && cu.cplusplus() {
+			keys = append(keys, name)
+		}
+	case dwarf.TagTypedef, dwarf.TagUnspecifiedType:
+		keys = append(keys, name)
+	case dwarf.TagBaseType:
+		keys = append(keys, canonBaseName(name))
+	default:
+		return
+	}
+	m := idx.types
+	if decl {
+		m = idx.decls
+	}
+	for _, k := range keys {
+		m[k] = append(m[k], e.Offset)
+	}
+}
+
+// tagKeyword returns the C keyword of a tagged type's entry.
+func tagKeyword(tag dwarf.Tag) string {
+	switch tag {
+	case dwarf.TagUnionType:
+		return "union"
+	case dwarf.TagClassType:
+		return "class"
+	case dwarf.TagEnumerationType:
+		return "enum"
+	}
+	return "struct"
+}
