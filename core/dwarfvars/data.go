@@ -16,8 +16,9 @@ var ErrNoType = errors.New("no such type")
 type Data struct {
 	dw *dwarf.Data
 
-	mu    sync.Mutex
-	types map[dwarf.Offset]Type // decoded types, by the offset of their entry
+	mu     sync.Mutex
+	types  map[dwarf.Offset]Type   // decoded types, by the offset of their entry
+	scopes map[dwarf.Offset]*scope // decoded functions, by the offset of their entry
 
 	indexOnce sync.Once
 	index     *nameIndex
@@ -26,7 +27,7 @@ type Data struct {
 
 // New returns the data model of d. It reads nothing until it is asked.
 func New(d *dwarf.Data) *Data {
-	return &Data{dw: d, types: map[dwarf.Offset]Type{}}
+	return &Data{dw: d, types: map[dwarf.Offset]Type{}, scopes: map[dwarf.Offset]*scope{}}
 }
 
 // TypeAt returns the type described by the entry at off.

@@ -3,6 +3,7 @@ package dwarfvars
 import (
 	"debug/dwarf"
 	"fmt"
+	"sync"
 )
 
 // A unit is one compilation unit, as the name index saw its top entry.
@@ -10,6 +11,13 @@ type unit struct {
 	off  dwarf.Offset // of the DW_TAG_compile_unit entry
 	name string       // DW_AT_name, the primary source file
 	lang int64        // DW_AT_language
+	// ranges are the unit's code addresses (link-time), from DW_AT_ranges
+	// or DW_AT_low_pc and DW_AT_high_pc.
+	ranges [][2]uint64
+
+	funcsOnce sync.Once
+	funcs     []funcRange // its functions, by lo; built on the first pc lookup in the unit
+	funcsErr  error
 }
 
 // cplusplus reports whether the unit is C++ (where a class or struct is
@@ -26,9 +34,17 @@ func (u *unit) cplusplus() bool {
 // built from the top-level entries of each unit only: their children are
 // skipped.
 type nameIndex struct {
-	units []unit
+	units []*unit
 	types map[string][]dwarf.Offset // definitions by C name: "struct order", "order_t", "unsigned int"
 	decls map[string][]dwarf.Offset // declarations (incomplete types) by C name
+	vars  map[string][]varRef       // variables defined at the top level of a unit
+}
+
+// A varRef is a variable defined at the top level of a unit.
+type varRef struct {
+	off      dwarf.Offset
+	unit     int  // index in units
+	external bool // a global, rather than a static of its unit
 }
 
 // names returns the name index, building it on first use.
@@ -43,7 +59,7 @@ func (d *Data) names() (*nameIndex, error) {
 }
 
 func buildIndex(dw *dwarf.Data) (*nameIndex, error) {
-	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}}
+	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}}
 	r := dw.Reader()
 	var cu *unit
 	for {
@@ -60,8 +76,12 @@ func buildIndex(dw *dwarf.Data) (*nameIndex, error) {
 		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
 			name, _ := e.Val(dwarf.AttrName).(string)
 			lang, _ := e.Val(dwarf.AttrLanguage).(int64)
-			idx.units = append(idx.units, unit{off: e.Offset, name: name, lang: lang})
-			cu = &idx.units[len(idx.units)-1]
+			ranges, err := dw.Ranges(e)
+			if err != nil {
+				return nil, err
+			}
+			idx.units = append(idx.units, &unit{off: e.Offset, name: name, lang: lang, ranges: ranges})
+			cu = idx.units[len(idx.units)-1]
 			continue // its children are the top-level entries
 		case dwarf.TagTypeUnit:
 			if e.Children {
@@ -69,7 +89,13 @@ func buildIndex(dw *dwarf.Data) (*nameIndex, error) {
 			}
 			continue
 		}
-		idx.add(e, cu)
+		if e.Tag == dwarf.TagVariable {
+			if err := idx.addVar(dw, e, len(idx.units)-1); err != nil {
+				return nil, err
+			}
+		} else {
+			idx.add(e, cu)
+		}
 		if e.Children {
 			r.SkipChildren()
 		}
@@ -117,4 +143,37 @@ func tagKeyword(tag dwarf.Tag) string {
 		return "enum"
 	}
 	return "struct"
+}
+
+// addVar records a variable defined at the top level of unit u. A
+// definition that completes a declaration (DW_AT_specification) takes its
+// name and linkage from the declaration; a declaration alone (extern int x;)
+// defines nothing.
+func (idx *nameIndex) addVar(dw *dwarf.Data, e *dwarf.Entry, u int) error {
+	if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); decl {
+		return nil
+	}
+	name, _ := e.Val(dwarf.AttrName).(string)
+	external, _ := e.Val(dwarf.AttrExternal).(bool)
+	if spec, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset); ok {
+		r := dw.Reader()
+		r.Seek(spec)
+		s, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if s != nil {
+			if name == "" {
+				name, _ = s.Val(dwarf.AttrName).(string)
+			}
+			if ext, _ := s.Val(dwarf.AttrExternal).(bool); ext {
+				external = true
+			}
+		}
+	}
+	if name == "" {
+		return nil
+	}
+	idx.vars[name] = append(idx.vars[name], varRef{off: e.Offset, unit: u, external: external})
+	return nil
 }

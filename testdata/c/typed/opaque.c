@@ -10,10 +10,11 @@ struct opaque {
 };
 
 static int opaque_count; // a unit static of another unit
+int file_static = 9;     // a global with the name of typed.c's static
 
 struct opaque *opaque_new(int id)
 {
-	struct opaque *o = calloc(1, sizeof *o);
+	struct opaque *o = calloc(1, sizeof *o); // @opaque-new
 	o->id = id;
 	o->weight = id * 1.5;
 	opaque_count++;

@@ -75,6 +75,7 @@ enum color global_color = BLUE;
 binop_t global_op;
 struct opaque *global_secret;
 uint_t global_mask = 0xff;
+int step = 100; // shadowed by a block-local step in process()
 
 NOINLINE int add(int a, int b)
 {
@@ -111,7 +112,7 @@ NOINLINE long process(order_t *o, int n)
 			total += inner; // @process-inner
 		}
 	}
-	total += scaled(o->where.x, n);
+	total += scaled(o->where.x, n); // @scaled-call
 	total += o->combine(o->flags.mode, o->flags.delta);
 	o->notify(o, (int)total);
 	o->ticks++;
