@@ -89,6 +89,17 @@ func (p *Process) detach() error {
 		for _, t := range p.threadList() {
 			if t.state == tsStopped && t.sigstopSent {
 				pending = true
+				if c := t.vforkChild; c != nil {
+					// In vfork it takes the SIGSTOP only once its child
+					// has exec'd or exited: that child, clean now, goes
+					// first, with no SIGSTOP of ours left.
+					if c.state == tsStopped && !c.sigstopSent {
+						if err := p.letGoSharer(c); err != nil && first == nil {
+							first = err
+						}
+					}
+					continue
+				}
 				t.stop.over = nil
 				if err := t.resume(false); err != nil && first == nil {
 					first = err

@@ -210,7 +210,9 @@ func (p *Process) othersStopped(t *Thread) bool {
 func (p *Process) unmapScratch() error {
 	var t *Thread
 	for _, th := range p.threadList() {
-		if th.state == tsStopped {
+		// Not a thread in vfork: it would run into the kernel's wait for
+		// its child.
+		if th.state == tsStopped && th.vforkChild == nil {
 			t = th
 			break
 		}

@@ -92,7 +92,9 @@ func (p *Process) addSharer(t *Thread, child int, ws unix.WaitStatus, vfork bool
 		}
 	}
 	if vfork {
+		p.mu.Lock() // requestStop reads it
 		t.vforkChild, c.vforkParent = c, t
+		p.mu.Unlock()
 	}
 	if p.hwActive() {
 		if err := p.applyHWThread(c); err != nil {
@@ -113,7 +115,9 @@ func (p *Process) sharerDone(c *Thread) {
 	if par == nil || par.vforkChild != c {
 		return
 	}
+	p.mu.Lock()
 	par.vforkChild = nil
+	p.mu.Unlock()
 	if par.state == tsStopped && !par.stop.held && p.shouldRun() {
 		p.resumeThread(par)
 	}
@@ -171,6 +175,18 @@ func (p *Process) hasOwnThread() bool {
 		}
 	}
 	return false
+}
+
+// letGoSharer detaches stopped child c, which shares the memory, once our
+// int3s are out of it (Detach).
+func (p *Process) letGoSharer(c *Thread) error {
+	err := c.flushRegs()
+	if derr := ptrace(unix.PTRACE_DETACH, c.tid, 0, uintptr(c.pendingSig)); derr != nil && derr != unix.ESRCH && err == nil {
+		err = fmt.Errorf("ptrace(PTRACE_DETACH) child %d: %w", c.tid, derr)
+	}
+	p.removeThread(c)
+	p.sharerDone(c)
+	return err
 }
 
 // anyThread is a thread of p's own, the main one if it lives, or nil.

@@ -255,8 +255,8 @@ func (p *Process) requestStop(kind EventKind, gen uint64) {
 		p.stopReq = kind
 	}
 	for tid, t := range p.threads {
-		if t.sigstopSent || t.interrupted {
-			continue
+		if t.sigstopSent || t.interrupted || t.vforkChild != nil {
+			continue // a thread in vfork stays stopped until its child is done
 		}
 		if unix.Tgkill(t.tgid, tid, unix.SIGSTOP) == nil {
 			t.sigstopSent = true

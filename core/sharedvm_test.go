@@ -2,7 +2,9 @@ package core
 
 import (
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"stardbg/internal/testtarget"
 )
@@ -69,5 +71,97 @@ func TestCloneVM(t *testing.T) {
 	}
 	if calls := kv(t, out, "calls"); calls != "30000" || hits != 30000 {
 		t.Fatalf("%d hits, the program made %s calls, want 30000", hits, calls)
+	}
+}
+
+// Stops in the middle of the storm (Wait's timeouts) find threads waiting in
+// vfork for a child, which is stopped with them: nothing waits for the other,
+// and every hit counts.
+func TestVforkStormStops(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
+	p := launch(t, newEngine(t), bin, "spawn", "3", "150")
+	hits := 0
+	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
+		t.Fatal(err)
+	}
+	stops := 0
+	for {
+		if err := p.Continue(); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := p.Wait(time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind == EventExited {
+			if ev.Status != 0 {
+				t.Fatalf("exit status %d", ev.Status)
+			}
+			break
+		}
+		if ev.Kind != EventTimeout {
+			t.Fatalf("event %v, want a timeout or the exit", ev)
+		}
+		stops++
+	}
+	out := p.output(t)
+	t.Logf("%d stops, %d hits; %s", stops, hits, out)
+	if kv(t, out, "failed") != "0" {
+		t.Fatalf("children failed:\n%s", out)
+	}
+	if calls := kv(t, out, "calls"); calls != strconv.Itoa(hits) {
+		t.Fatalf("%d hits, the program made %s calls", hits, calls)
+	}
+}
+
+// A detach in the middle of the storm lets go the children as well as the
+// program, all of them clean: the program goes on untraced, and every child
+// exits 0. Even rounds detach when a child stops at a breakpoint on execve
+// (its parent thread waiting in vfork), odd ones at a timeout.
+func TestVforkStormDetach(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
+	for round := 0; round < 6; round++ {
+		p := launch(t, newEngine(t), bin, "spawn", "1", "40")
+		if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "hot"), func(*Thread, *Breakpoint) bool { return false }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.BreakAt("libc.so.6:execve", func(th *Thread, _ *Breakpoint) bool {
+			return round%2 == 0 && th.Pid() != p.Pid()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Continue(); err != nil {
+			t.Fatal(err)
+		}
+		timeout := time.Duration(round) * 5 * time.Millisecond
+		if round%2 == 0 {
+			timeout = time.Minute
+		}
+		ev, err := p.Wait(timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if round%2 == 0 && (ev.Kind != EventBreakpoint || ev.Thread.Pid() == p.Pid()) {
+			t.Fatalf("%v, want a child's hit of execve", ev)
+		}
+		if round%2 == 1 && ev.Kind != EventTimeout {
+			t.Fatalf("%v, want a timeout", ev)
+		}
+		if err := p.Detach(); err != nil {
+			t.Fatal(err)
+		}
+		var out string
+		for deadline := time.Now().Add(time.Minute); !strings.Contains(out, "failed="); {
+			if time.Now().After(deadline) {
+				t.Fatalf("the program did not finish after the detach: %q", out)
+			}
+			time.Sleep(10 * time.Millisecond)
+			out = p.output(t)
+		}
+		if kv(t, out, "failed") != "0" {
+			t.Fatalf("children failed:\n%s", out)
+		}
 	}
 }
