@@ -233,7 +233,7 @@ func (d *Data) readFields(r *dwarf.Reader, e *dwarf.Entry, t *StructType) error 
 		case []byte:
 			// DWARF 2 style: DW_OP_plus_uconst n.
 			if len(loc) > 1 && loc[0] == 0x23 {
-				n, _ := uleb(loc[1:])
+				n, _, _ := readULEB(loc[1:])
 				f.Offset = int64(n)
 			}
 		}
@@ -329,18 +329,4 @@ func encodingKind(enc int64) Kind {
 		return Uint
 	}
 	return Invalid
-}
-
-// uleb decodes an unsigned LEB128 number and returns it and its length.
-func uleb(b []byte) (uint64, int) {
-	var v uint64
-	for i, c := range b {
-		if i < 10 {
-			v |= uint64(c&0x7f) << (7 * uint(i))
-		}
-		if c&0x80 == 0 {
-			return v, i + 1
-		}
-	}
-	return v, len(b)
 }
