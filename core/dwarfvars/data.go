@@ -14,7 +14,8 @@ var ErrNoType = errors.New("no such type")
 // Data is the data model of one file's DWARF. It is safe for concurrent
 // use.
 type Data struct {
-	dw *dwarf.Data
+	dw  *dwarf.Data
+	sec Sections
 
 	mu     sync.Mutex
 	types  map[dwarf.Offset]Type   // decoded types, by the offset of their entry
@@ -25,9 +26,11 @@ type Data struct {
 	indexErr  error
 }
 
-// New returns the data model of d. It reads nothing until it is asked.
-func New(d *dwarf.Data) *Data {
-	return &Data{dw: d, types: map[dwarf.Offset]Type{}, scopes: map[dwarf.Offset]*scope{}}
+// New returns the data model of d, with the raw sections s for location
+// lists (FromELF reads both from an ELF file). It reads nothing until it is
+// asked.
+func New(d *dwarf.Data, s Sections) *Data {
+	return &Data{dw: d, sec: s, types: map[dwarf.Offset]Type{}, scopes: map[dwarf.Offset]*scope{}}
 }
 
 // TypeAt returns the type described by the entry at off.

@@ -5,9 +5,22 @@
 // returns a Type with its size, fields, offsets, bitfields, elements and
 // enumerators, and renders it in C syntax as gdb's whatis and ptype do.
 //
-// Data wraps one file's *dwarf.Data (the caller opens the file, for
-// example through core/sym's cache, so a file is never parsed twice).
-// Nothing is read up front: the first lookup by name builds a name index
+// For an address, FramesAt lists the frames active there, innermost first
+// (calls the compiler inlined, then the function that holds the code),
+// each with its parameters and the locals of the lexical blocks that
+// contain the address; LookupVar finds a name as C scoping does: locals of
+// the innermost block first, then parameters, the statics of the unit,
+// and globals. Location says where a variable is at an address: it picks
+// the entry of a location list (DWARF 4 .debug_loc, DWARF 5
+// .debug_loclists) and runs the location expression (Eval) against a
+// Context the caller provides: registers by DWARF number, the frame's CFA,
+// memory and thread-local storage. The result is a Location: an address,
+// a register, implicit bytes, several pieces, or optimized out.
+//
+// Data wraps one file's *dwarf.Data and the raw sections debug/dwarf does
+// not decode (FromELF takes both from an open *elf.File, so that the
+// caller that already holds the file, such as core/sym's cache, does not
+// open it twice). Nothing is read up front: the first lookup by name builds a name index
 // from the top-level entries of each compilation unit only (their
 // children are skipped by DW_AT_sibling), and a type is decoded from its
 // entry on first use and cached by its offset, so a program with a large
@@ -19,14 +32,21 @@
 // and Go's types (strings, slices, maps, interfaces) are meant to be added
 // as further implementations that a caller switches on by Kind.
 //
-// The package is not for reading memory, evaluating expressions or
-// formatting values, and it never touches a process. It does not import
-// Starlark.
+// The package does not read memory or registers itself (the Context
+// does), format values, or evaluate C expressions, and it never touches a
+// process. It does not import Starlark. Addresses it takes and returns for
+// code are link-time addresses; the caller adds or subtracts the module's
+// load bias (Env.Bias is added to DW_OP_addr).
 //
-// Limits: DWARF 4 and 5 as gcc and clang emit them for x86-64. A
+// Limits: DWARF 4 and 5 as gcc and clang emit them for x86-64, 32-bit
+// DWARF offsets in location lists, no split DWARF (.dwo files), no typed
+// stack operations (DW_OP_convert, DW_OP_regval_type, ...) and no
+// DW_OP_call*: an expression that uses them is an *ExprError. An entry
+// value (DW_OP_entry_value) or implicit pointer is reported optimized out. A
 // declaration (an incomplete struct, union, class or enum) is resolved to
 // a definition of the same name at the top level of any unit; types
 // defined inside functions are found only through the entries that use
 // them. Namespaces, templates and C++ member functions are not indexed or
-// modelled yet (C++ classes, base classes and references are).
+// modelled yet; C++ classes, base classes and references are decoded but
+// not yet checked against a C++ corpus.
 package dwarfvars

@@ -19,11 +19,11 @@ func openTarget(t *testing.T, name string, v testtarget.Variant) (*Data, string)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	dw, err := f.DWARF()
+	d, err := FromELF(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(dw), bin
+	return d, bin
 }
 
 // gdbBatch runs gdb in batch mode on bin (not running) and returns the

@@ -15,6 +15,11 @@ type unit struct {
 	// or DW_AT_low_pc and DW_AT_high_pc.
 	ranges [][2]uint64
 
+	version      int    // DWARF version of the unit
+	lowPC        uint64 // DW_AT_low_pc: the base address of its location lists
+	addrBase     int64  // DW_AT_addr_base
+	loclistsBase int64  // DW_AT_loclists_base
+
 	funcsOnce sync.Once
 	funcs     []funcRange // its functions, by lo; built on the first pc lookup in the unit
 	funcsErr  error
@@ -50,7 +55,7 @@ type varRef struct {
 // names returns the name index, building it on first use.
 func (d *Data) names() (*nameIndex, error) {
 	d.indexOnce.Do(func() {
-		d.index, d.indexErr = buildIndex(d.dw)
+		d.index, d.indexErr = buildIndex(d.dw, unitVersions(d.sec.Info))
 		if d.indexErr != nil {
 			d.indexErr = fmt.Errorf("reading DWARF names: %w", d.indexErr)
 		}
@@ -58,7 +63,7 @@ func (d *Data) names() (*nameIndex, error) {
 	return d.index, d.indexErr
 }
 
-func buildIndex(dw *dwarf.Data) (*nameIndex, error) {
+func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, error) {
 	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}}
 	r := dw.Reader()
 	var cu *unit
@@ -80,8 +85,11 @@ func buildIndex(dw *dwarf.Data) (*nameIndex, error) {
 			if err != nil {
 				return nil, err
 			}
-			idx.units = append(idx.units, &unit{off: e.Offset, name: name, lang: lang, ranges: ranges})
-			cu = idx.units[len(idx.units)-1]
+			cu = &unit{off: e.Offset, name: name, lang: lang, ranges: ranges, version: versions[e.Offset]}
+			cu.lowPC, _ = e.Val(dwarf.AttrLowpc).(uint64)
+			cu.addrBase, _ = e.Val(dwarf.AttrAddrBase).(int64)
+			cu.loclistsBase, _ = e.Val(dwarf.AttrLoclistsBase).(int64)
+			idx.units = append(idx.units, cu)
 			continue // its children are the top-level entries
 		case dwarf.TagTypeUnit:
 			if e.Children {
