@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -128,7 +129,7 @@ var processMethods = methods{
 		"running then is stopped and the event's kind is \"timeout\". An error raised by a callback is raised here."},
 	"run":    {processRun, "run(timeout=None) -> event\n\ncont() then wait_stop(timeout)."},
 	"detach": {processDetach, "detach()\n\nRemoves every breakpoint and lets the process go on untraced."},
-	"kill":   {processKill, "kill()\n\nKills the process (SIGKILL) and reaps all its threads."},
+	"kill":   {processKill, "kill()\n\nKills the process (SIGKILL) and reaps all its threads. A process that has\nexited or been killed already is left as it is, without an error: run(timeout=...)\nthen kill() ends the program whichever came first."},
 	"peek":   {processPeek, "peek(addr, n) -> bytes\n\nReads n bytes of memory at addr (an int or a symbol name). Breakpoints show their original bytes."},
 	"poke":   {processPoke, "poke(addr, data)\n\nWrites bytes (or a string's UTF-8) at addr, also into read-only text."},
 	"peek_int": {processPeekInt, "peek_int(addr, size=8, signed=False) -> int\n\nReads a little-endian integer " +
@@ -303,7 +304,13 @@ func processKill(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if _, err := controlEnv(thread, b); err != nil {
 		return nil, err
 	}
-	return starlark.None, wrapErr(b, recv[*Process](b).p.Kill())
+	// A process that ended (even a moment ago, before run's timeout) has
+	// nothing left to kill: the script's intent holds.
+	var ee *core.ExitedError
+	if err := recv[*Process](b).p.Kill(); err != nil && !errors.As(err, &ee) {
+		return nil, wrapErr(b, err)
+	}
+	return starlark.None, nil
 }
 
 func processBreakpoints(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
