@@ -50,6 +50,7 @@ type Process struct {
 	exitCode   int
 	exitSignal unix.Signal
 	lastExit   unix.WaitStatus // status from the last PTRACE_EVENT_EXIT, for an unattached leader
+	leaderGone bool            // the main thread called pthread_exit: see leaderExited
 	threads    map[int]*Thread
 	events     []*Event // stops seen but not yet returned by Wait
 	mem        *os.File // /proc/PID/mem

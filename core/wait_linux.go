@@ -172,6 +172,12 @@ func (p *Process) waitRunning(t *Thread) {
 // dispatch handles one status from wait4.
 func (e *Engine) dispatch(tid int, ws unix.WaitStatus) {
 	t := e.threads[tid]
+	if p := e.procs[tid]; t == nil && p != nil && p.leaderGone && ws.Stopped() && ws.TrapCause() == unix.PTRACE_EVENT_EXEC {
+		// A thread that execs takes the tid of the main thread, which had
+		// called pthread_exit: the main thread lives again (execed handles it).
+		p.leaderGone = false
+		t = p.addThread(tid, false)
+	}
 	if t == nil {
 		// A new thread's first stop can come before its creator's clone event.
 		// One already on its way out (its process was killed before the creator
@@ -344,10 +350,14 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 			t.exitStatus = unix.WaitStatus(msg).ExitStatus()
 		}
 		// The thread is on its way out: let it go, it never stops again.
+		alone := t.tid == p.pid && len(p.threads) > 1 && exitsAlone(t.tid)
 		t.state = tsExiting
 		t.stop.over = nil
 		t.pendingSig = 0
 		_ = ptrace(unix.PTRACE_CONT, t.tid, 0, 0)
+		if alone {
+			p.leaderExited(t)
+		}
 		return
 	case unix.PTRACE_EVENT_EXEC:
 		if t.shares() {
@@ -430,6 +440,9 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 	if leader || !p.hasOwnThread() {
 		if !leader {
 			ws = p.lastExit
+			if p.leaderGone {
+				ws = p.reapLeader(ws)
+			}
 		}
 		err := p.releaseSharers()
 		p.events = append(p.events, p.finish(ws))
@@ -518,5 +531,46 @@ func (p *Process) execed(t *Thread) {
 	p.report(&Event{Kind: EventExec, Process: p, Thread: t})
 	for _, err := range failed {
 		p.fail(t, err)
+	}
+}
+
+// exitsAlone reports whether thread tid, stopped at PTRACE_EVENT_EXIT, is
+// leaving by exit(2) (pthread_exit), the others going on, rather than with
+// its whole process (exit_group, a fatal signal, another thread's execve):
+// the system call it is in says so.
+func exitsAlone(tid int) bool {
+	var regs unix.PtraceRegs
+	return unix.PtraceGetRegs(tid, &regs) == nil && regs.Orig_rax == unix.SYS_EXIT
+}
+
+// leaderExited reports the exit of the main thread that called pthread_exit
+// while other threads go on. The kernel keeps it as a zombie that reports
+// nothing more until the last thread has gone, and then reports the whole
+// process's status: it is a thread that exited from now on, and reapLeader
+// takes that status at the end.
+func (p *Process) leaderExited(t *Thread) {
+	p.leaderGone = true
+	p.removeThread(t)
+	ev := &Event{Kind: EventThreadExit, Process: p, Tid: t.tid, Status: t.exitStatus}
+	p.observe(ev)
+	if p.hooks.OnEvent != nil && p.callHook(ev) {
+		p.report(ev)
+	}
+}
+
+// reapLeader waits for the zombie main thread once every other thread has
+// gone (see leaderExited) and returns its status: the process's, as its parent
+// sees it. It is ws if the main thread cannot be waited for.
+func (p *Process) reapLeader(ws unix.WaitStatus) unix.WaitStatus {
+	p.leaderGone = false
+	for {
+		_, lws, err := wait4(p.pid, false)
+		if err != nil {
+			return ws
+		}
+		if lws.Exited() || lws.Signaled() {
+			return lws
+		}
+		ptrace(unix.PTRACE_CONT, p.pid, 0, 0)
 	}
 }

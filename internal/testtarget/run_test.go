@@ -127,6 +127,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "workers=3", fmt.Sprintf("workers_done=3 checksum=%d", hotSum(0, 60000)))
 	}},
+	{"c/mainexit", []string{"20000", "exec"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "workers=3", fmt.Sprintf("workers_done=3 checksum=%d", hotSum(0, 60000)), "workers=3", "workers_done=3 checksum=0")
+	}},
 	{"c/sigsegv", nil, func(t *testing.T, r run) {
 		r.killedBy(t, syscall.SIGSEGV)
 		kv := testtarget.KeyValues(r.stdout)

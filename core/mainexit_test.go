@@ -1,0 +1,85 @@
+package core
+
+import (
+	"slices"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"stardbg/internal/testtarget"
+)
+
+// A launched program whose main thread calls pthread_exit reports that
+// thread's exit when it happens, like any other thread's; the thread is not
+// listed any more, the others run on, and the process's end comes when the
+// last worker exits, with the status the program's parent would see.
+func TestMainThreadExit(t *testing.T) {
+	bin := testtarget.Build(t, "c/mainexit", testtarget.CO0)
+	for _, kill := range []bool{false, true} {
+		e := newEngine(t)
+		p := launch(t, e, bin, "20000")
+		var exits []int
+		p.SetHooks(Hooks{OnEvent: func(ev *Event) bool {
+			if ev.Kind == EventThreadExit {
+				exits = append(exits, ev.Tid)
+				return ev.Tid == p.Pid()
+			}
+			return false
+		}})
+		if err := p.Continue(); err != nil {
+			t.Fatal(err)
+		}
+		ev := waitKind(t, p.Process, EventThreadExit)
+		if ev.Tid != p.Pid() || ev.Status != 0 {
+			t.Fatalf("first thread exit: %v, want the main thread's (%d) with status 0", ev, p.Pid())
+		}
+		var tids []int
+		for _, th := range p.Threads() {
+			tids = append(tids, th.Tid())
+		}
+		if len(tids) != 3 || slices.Contains(tids, p.Pid()) {
+			t.Fatalf("threads after the main thread's exit: %v, want the 3 workers", tids)
+		}
+		if mt := p.MainThread(); mt == nil || mt.Tid() == p.Pid() {
+			t.Fatalf("MainThread after its exit: %v, want a worker", mt)
+		}
+		if kill {
+			if err := p.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			if sig, ok := p.ExitSignal(); !ok || sig != unix.SIGKILL {
+				t.Fatalf("after Kill: state %v, signal %v; want killed by SIGKILL", p.State(), sig)
+			}
+			continue
+		}
+		end := runToEnd(t, p.Process)
+		if end.Kind != EventExited || end.Status != 0 {
+			t.Fatalf("end: %v, want exit status 0", end)
+		}
+		p.sameChecksum(t)
+		if slices.Index(exits, p.Pid()) != 0 || len(exits) > 3 {
+			t.Errorf("thread exits %v: want the main thread's first, once, and at most two workers'", exits)
+		}
+	}
+}
+
+// A thread that execs after the main thread called pthread_exit takes the
+// main thread's tid: the exec is reported, and the new image runs to its end.
+func TestMainThreadExitThenExec(t *testing.T) {
+	bin := testtarget.Build(t, "c/mainexit", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "20000", "exec")
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitKind(t, p.Process, EventExec)
+	if ev.Thread == nil || ev.Thread.Tid() != p.Pid() {
+		t.Fatalf("exec event %v, want it on thread %d", ev, p.Pid())
+	}
+	if end := runToEnd(t, p.Process); end.Kind != EventExited || end.Status != 0 {
+		t.Fatalf("end: %v, want exit status 0", end)
+	}
+	if got, want := p.output(t), runPlain(t, bin, "20000", "exec"); got != want {
+		t.Fatalf("output %q, untraced %q", got, want)
+	}
+}
