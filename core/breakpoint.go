@@ -271,6 +271,9 @@ func (p *Process) plant(addr uint64, bp *Breakpoint) error {
 	if _, err := p.readMem(addr, orig[:]); err != nil {
 		return fmt.Errorf("cannot set breakpoint at %#x: %w", addr, err)
 	}
+	if orig[0] == 0xCC {
+		return fmt.Errorf("cannot set breakpoint at %#x: %w", addr, p.foreignInt3(addr))
+	}
 	s := &site{addr: addr, orig: orig[0], owners: []*Breakpoint{bp}}
 	if _, err := p.writeMem(addr, []byte{0xCC}); err != nil {
 		return fmt.Errorf("cannot set breakpoint at %#x: %w", addr, err)
