@@ -161,6 +161,28 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "handled=0 calls=0")
 	}},
+	{"c/sigqueue", []string{"320"}, func(t *testing.T, r run) {
+		r.exited(t)
+		kv := testtarget.KeyValues(r.stdout)
+		calls, err := strconv.Atoi(kv["calls"])
+		if err != nil || calls < 340 {
+			t.Errorf("calls=%s, want at least the handlers' 340", kv["calls"])
+		}
+		r.wantLines(t, fmt.Sprintf("rt=320 usr1=20 corrupt=0 disorder=0 calls=%d", calls))
+	}},
+	{"c/sigtimer", []string{"50"}, func(t *testing.T, r run) {
+		r.exited(t)
+		kv := testtarget.KeyValues(r.stdout)
+		calls, err := strconv.Atoi(kv["calls"])
+		if err != nil || calls < 1 {
+			t.Errorf("calls=%s, want some multiplications", kv["calls"])
+		}
+		r.wantLines(t, fmt.Sprintf("ticks=50 corrupt=0 calls=%d", calls))
+	}},
+	{"c/segvcatch", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("ready pid=%d", r.pid), "si_code=1 si_addr=0x10", "recovered")
+	}},
 	{"c/sigabrt", nil, func(t *testing.T, r run) {
 		r.killedBy(t, syscall.SIGABRT)
 		r.wantLines(t, "aborting")
