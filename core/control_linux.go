@@ -64,7 +64,8 @@ func (t *Thread) Step() (*Event, error) {
 
 // Detach removes every breakpoint and lets the process go on untraced. Threads
 // that have one of our SIGSTOPs still pending are first run until it is consumed,
-// so that the program never receives it.
+// so that the program never receives it; so are threads with more than one
+// signal to deliver, one from each stop (see siginfo_linux.go).
 func (p *Process) Detach() error {
 	var err error
 	p.e.Do(func() {
@@ -84,10 +85,18 @@ func (p *Process) detach() error {
 	p.stopAll()
 	p.clearHW()
 	first := p.removeAllSites(true)
+	// The scratch pages go first: the system calls that unmap them may see
+	// signals arrive, which the rounds below deliver.
+	if err := p.unmapScratch(); err != nil && first == nil {
+		first = err
+	}
+	for _, t := range p.threadList() {
+		p.signalsArrived(t)
+	}
 	for round := 0; round < 100; round++ {
 		pending := false
 		for _, t := range p.threadList() {
-			if t.state == tsStopped && t.sigstopSent {
+			if t.state == tsStopped && (t.sigstopSent || t.mustStopAgain()) {
 				pending = true
 				if c := t.vforkChild; c != nil {
 					// In vfork it takes the SIGSTOP only once its child
@@ -114,12 +123,6 @@ func (p *Process) detach() error {
 	if p.live() != nil {
 		return first // it ended meanwhile
 	}
-	if err := p.unmapScratch(); err != nil && first == nil {
-		first = err
-	}
-	if p.live() != nil {
-		return first
-	}
 	for _, t := range p.threadList() {
 		if t.state != tsStopped {
 			continue
@@ -127,7 +130,11 @@ func (p *Process) detach() error {
 		if err := t.flushRegs(); err != nil && first == nil {
 			first = err
 		}
-		if err := ptrace(unix.PTRACE_DETACH, t.tid, 0, uintptr(t.pendingSig)); err != nil && err != unix.ESRCH && first == nil {
+		sig, err := t.signalToInject()
+		if err != nil && err != unix.ESRCH && first == nil {
+			first = fmt.Errorf("thread %d: %w", t.tid, err)
+		}
+		if err := ptrace(unix.PTRACE_DETACH, t.tid, 0, uintptr(sig)); err != nil && err != unix.ESRCH && first == nil {
 			first = fmt.Errorf("ptrace(PTRACE_DETACH) thread %d: %w", t.tid, err)
 		}
 	}

@@ -235,12 +235,14 @@ func (p *Process) unmapScratch() error {
 }
 
 // injectSyscall makes stopped thread t run one system call, then puts its
-// registers back. Signals that arrive meanwhile are held.
+// registers back. Signals stay blocked meanwhile (see blockSignals), or when
+// t stopped inside a system call of its own, the ones that arrive are held.
 func (p *Process) injectSyscall(t *Thread, gadget uint64, nr int, a1, a2, a3, a4, a5, a6 uint64) (uint64, error) {
 	if err := t.loadRegs(); err != nil {
 		return 0, err
 	}
 	saved, savedStop := t.regs, t.stop
+	block := saved.Orig_rax == ^uint64(0) // see blockSignals: not inside a system call of its own
 	r := saved
 	r.Rip, r.Rax, r.Orig_rax = gadget, uint64(nr), ^uint64(0)
 	r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9 = a1, a2, a3, a4, a5, a6
@@ -249,7 +251,7 @@ func (p *Process) injectSyscall(t *Thread, gadget uint64, nr int, a1, a2, a3, a4
 		t.regs = saved
 		return 0, err
 	}
-	ok := p.stepHolding(t, gadget, nil)
+	ok := p.stepHolding(t, gadget, nil, block)
 	var res uint64
 	var err error
 	if ok {
@@ -292,7 +294,7 @@ func (p *Process) displacedStep(t *Thread, s *site) bool {
 	n := uint64(s.insn.Len())
 	t.regs.Rip = slot
 	t.regsDirty = true
-	if !p.stepHolding(t, slot, s) {
+	if !p.stepHolding(t, slot, s, true) {
 		return false
 	}
 	t.regsValid = false
@@ -317,15 +319,34 @@ func (p *Process) displacedStep(t *Thread, s *site) bool {
 }
 
 // stepHolding single-steps t, which stands at pc (a displaced copy of s's
-// instruction, or s is nil), until the instruction there has run: signals that arrive first are held for signalsArrived, our SIGSTOPs consumed. A
-// fault of the instruction itself (for a displaced copy: rip is put back on the
-// original address) is handed to the signal policy and ends the step with false.
-func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
-	held := t.pendingSig
+// instruction, or s is nil), until the instruction there has run: signals
+// that arrive first are held for signalsArrived, with their siginfo, our
+// SIGSTOPs consumed. With block, the asynchronous signals are blocked for the
+// step (blockSignals) and stay queued in the kernel instead. A signal t was to
+// deliver waits until the step is done. A fault of the instruction itself (for
+// a displaced copy: rip is put back on the original address) is handed to the
+// signal policy and ends the step with false.
+func (p *Process) stepHolding(t *Thread, pc uint64, s *site, block bool) bool {
+	t.keepSiginfo()
+	held, heldInfo := t.pendingSig, t.sigInfo
 	t.pendingSig = 0
+	var mask uint64
+	if block {
+		mask, block = t.blockSignals()
+	}
 	defer func() {
-		if held != 0 && t.state == tsStopped && t.pendingSig == 0 {
-			t.pendingSig = held
+		if block {
+			if err := t.restoreMask(mask); err != nil && t.state == tsStopped {
+				p.fail(t, err)
+			}
+		}
+		if held == 0 || t.state != tsStopped {
+			return
+		}
+		if t.pendingSig == 0 {
+			t.pendingSig, t.sigInfo, t.sigFresh = held, heldInfo, false
+		} else {
+			t.sigQueue = append([]queuedSig{{held, heldInfo}}, t.sigQueue...)
 		}
 	}()
 	// With every other thread stopped (an in-place step, Thread.Step), take
@@ -390,11 +411,20 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site) bool {
 				t.regs.Rip, t.regsDirty = s.addr, true
 			}
 			t.stop.over = nil
-			p.signal(t, sig)
+			if block {
+				// Its handler's frame saves the program's mask, not ours.
+				block = false
+				if err := t.restoreMask(mask); err != nil {
+					p.fail(t, err)
+					return false
+				}
+			}
+			p.signal(t, sig, nil)
 			return false
 		}
 		if sig != unix.SIGTRAP {
-			t.stop.arrived = append(t.stop.arrived, sig)
+			si, _ := getSiginfo(t.tid)
+			t.stop.arrived = append(t.stop.arrived, queuedSig{sig, si})
 		}
 	}
 }

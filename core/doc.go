@@ -47,7 +47,8 @@
 //	hw-breakpoint   a debug register (hw); site is the int3 at its address then
 //	watchpoint      a debug register saw an access: EventWatch or runs on
 //	stale-trap      a breakpoint taken out since: runs on, the program never knows
-//	signal          the signal policy decides (EventSignal, pendingSig)
+//	signal          the signal policy decides (EventSignal, pendingSig); info
+//	                is its siginfo when it comes from Thread.sigQueue
 //	killed          SIGKILLed in the stop: its exit is to come
 //	exit, vanished  only while held (below): it exited, or wait4 lost it
 //
@@ -59,9 +60,9 @@
 // Resuming reads the second half of the record. over is the int3 the thread
 // stands on: it is stepped over first (emulated, displaced, or in place with
 // every thread stopped), and the int3 is put back. watch and arrived are what
-// that step brought (a watchpoint it triggered, signals held during it), handled
-// as soon as it is done. The last part says how the thread was resumed and
-// survives while it runs: stepping (PTRACE_SINGLESTEP: its SIGTRAP is the step)
+// that step brought (a watchpoint it triggered, signals held during it, with
+// their siginfo), handled as soon as it is done. The last part says how the
+// thread was resumed and survives while it runs: stepping (PTRACE_SINGLESTEP: its SIGTRAP is the step)
 // and hwAt (resumed from a hardware breakpoint with the resume flag, not run
 // yet: an int3 planted there since is stepped over if it is held before it
 // moves). A resume sets kind to none and clears over.
@@ -74,6 +75,14 @@
 // and the next Wait (or Thread.Step) returns it, as a *ThreadError naming the
 // thread. An error that only says that the process was killed is not one: its
 // exit is reported.
+//
+// # Signals
+//
+// A signal reaches the program with the siginfo the kernel made for it, from
+// a signal-delivery stop, never raised again by the engine: a step over a
+// breakpoint blocks the asynchronous signals so that they stay queued in the
+// kernel, and a signal the engine had to take from the queue is delivered
+// with PTRACE_SETSIGINFO, one per stop (siginfo_linux.go).
 //
 // core knows nothing about Starlark or terminals; symbols live in core/sym.
 package core

@@ -3,7 +3,7 @@ package core
 import (
 	"fmt"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/arch/x86/x86asm"
 )
 
 // resumeThread lets one stopped thread run on while the others may be running.
@@ -108,7 +108,7 @@ func (p *Process) stepOver(t *Thread) (stepped bool, err error) {
 		return false, fmt.Errorf("cannot take out the breakpoint at %#x to step over it: %w", s.addr, err)
 	}
 	t.stop.over = nil
-	stepped = p.singleStep(t)
+	stepped = p.stepHolding(t, 0, nil, !makesSyscall(s))
 	if p.bps.sites[s.addr] == s && p.live() == nil {
 		if _, err := p.writeMem(s.addr, []byte{0xCC}); err != nil {
 			return stepped, fmt.Errorf("breakpoint at %#x lost: its int3 could not be put back after a step over it: %w", s.addr, err)
@@ -118,35 +118,52 @@ func (p *Process) stepOver(t *Thread) (stepped bool, err error) {
 }
 
 // singleStep executes one instruction of t in place, others stopped (see
-// stepHolding).
-func (p *Process) singleStep(t *Thread) (done bool) { return p.stepHolding(t, 0, nil) }
+// stepHolding), with the asynchronous signals blocked unless it may be a
+// system call.
+func (p *Process) singleStep(t *Thread) (done bool) {
+	block := false
+	if t.loadRegs() == nil {
+		var code [15]byte
+		n, _ := p.readMemory(t.regs.Rip, code[:])
+		in, err := x86asm.Decode(code[:n], 64)
+		block = err == nil && !syscallOp(in.Op)
+	}
+	return p.stepHolding(t, 0, nil, block)
+}
+
+// makesSyscall says whether the instruction under s enters the kernel: the
+// system call's end may change the signal mask (sigprocmask, sigreturn) and
+// may be interrupted by a signal (EINTR), so its step does not block them.
+func makesSyscall(s *site) bool {
+	return s.insn.Len() == 0 || syscallOp(s.insn.Inst().Op) // not decoded: it may be anything
+}
+
+func syscallOp(op x86asm.Op) bool {
+	switch op {
+	case x86asm.SYSCALL, x86asm.SYSENTER, x86asm.INT, x86asm.INTO:
+		return true
+	}
+	return false
+}
 
 // signalsArrived puts the signals that came while t stepped over a breakpoint
-// (held, so that no handler ran inside the step) through the signal policy, as
-// if t had stopped for them now: a signal whose policy is to stop is reported,
-// one to deliver becomes t's pending signal. When t has a pending signal
-// already, the others are sent to it again and meet the policy when they come.
+// (taken from the kernel and held, so that no handler ran inside the step:
+// see siginfo_linux.go) through the signal policy, as if t had stopped for
+// them now: a signal whose policy is to stop is reported, one to deliver
+// becomes t's pending signal, with its siginfo. When t has a signal to
+// deliver already, the others wait in t.sigQueue and meet the policy each
+// at a stop of its own.
 func (p *Process) signalsArrived(t *Thread) {
 	arrived := t.stop.arrived
 	t.stop.arrived = nil
 	if t.state != tsStopped {
 		return
 	}
-	for _, sig := range arrived {
-		if t.pendingSig != 0 {
-			unix.Tgkill(t.tgid, t.tid, sig)
-			continue
+	for i := range arrived {
+		if t.pendingSig != 0 || len(t.sigQueue) > 0 {
+			t.sigQueue = append(t.sigQueue, arrived[i:]...)
+			return
 		}
-		a := p.signals.action(sig)
-		if a.Deliver {
-			t.pendingSig = sig
-		}
-		if a.Stop {
-			ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
-			p.observe(ev)
-			if p.hooks.OnEvent == nil || p.callHook(ev) {
-				p.report(ev)
-			}
-		}
+		p.takeSignal(t, arrived[i].sig, &arrived[i].info)
 	}
 }

@@ -44,14 +44,15 @@ type stop struct {
 	site  *site           // stopBreakpoint: the breakpoint hit; stopHW: the int3 at its address when it trapped
 	hw    *hwSlot         // stopHW, stopWatch: the debug register
 	sig   unix.Signal     // stopSignal
+	info  *unix.Siginfo   // stopSignal: sig's siginfo, for a signal of Thread.sigQueue (nil: the kernel has it)
 	cause int             // stopEvent: PTRACE_EVENT_*
 	req   EventKind       // stopOurs: EventStopped or EventTimeout, or 0
 	ws    unix.WaitStatus // stopExit
 
 	// What resuming it must do first.
-	over    *site         // step over this int3: the one it hit, or one planted where it stands since
-	watch   *hwSlot       // a watchpoint its step over a breakpoint triggered: handled after the step
-	arrived []unix.Signal // came while it stepped over a breakpoint: see signalsArrived
+	over    *site       // step over this int3: the one it hit, or one planted where it stands since
+	watch   *hwSlot     // a watchpoint its step over a breakpoint triggered: handled after the step
+	arrived []queuedSig // came while it stepped over a breakpoint: see signalsArrived
 
 	// How it was resumed: kept while it runs, read at its next stop.
 	stepping bool   // with PTRACE_SINGLESTEP
@@ -101,6 +102,13 @@ func (p *Process) classify(t *Thread, ws unix.WaitStatus, held bool) {
 				// it had hit: see stillAtHW.
 				st.hwAt, st.hwSite = prev.hwAt, prev.hwSite
 			}
+			if len(t.sigQueue) > 0 && req == 0 && st.hwAt == 0 {
+				// Sent for this (sigstopFor): the next signal of the queue
+				// is delivered from here, as if it stopped the thread now.
+				q := t.sigQueue[0]
+				t.sigQueue = t.sigQueue[1:]
+				st.kind, st.sig, st.info = stopSignal, q.sig, &q.info
+			}
 		}
 	case unix.SIGTRAP:
 		if hw, ours := p.hwHit(t); ours {
@@ -147,7 +155,7 @@ func (p *Process) act(t *Thread) {
 	case stopStep:
 		p.report(&Event{Kind: EventStep, Process: p, Thread: t})
 	case stopSignal:
-		p.signal(t, st.sig)
+		p.signal(t, st.sig, st.info)
 	case stopOurs:
 		p.stillAtHW(t)
 		if st.req != 0 {

@@ -37,8 +37,11 @@ type Thread struct {
 	regsValid bool // regs holds the thread's registers for this stop
 	regsDirty bool // regs must be written back before the thread runs
 
-	pendingSig unix.Signal // delivered when the thread next resumes
-	stop       stop        // why it is stopped, and what resuming it must do: see stop_linux.go
+	pendingSig unix.Signal  // delivered when the thread next resumes (see siginfo_linux.go)
+	sigInfo    unix.Siginfo // pendingSig's siginfo as the kernel made it, when its Signo is pendingSig
+	sigFresh   bool         // t stands in pendingSig's own signal-delivery stop: the kernel has its siginfo
+	sigQueue   []queuedSig  // signals to deliver after pendingSig, each from a stop of its own
+	stop       stop         // why it is stopped, and what resuming it must do: see stop_linux.go
 	exitStatus int
 }
 
@@ -80,8 +83,14 @@ func (t *Thread) Signal() unix.Signal {
 }
 
 // SetSignal sets the signal delivered when the thread resumes; 0 suppresses it.
+// The signal it had keeps its siginfo; another one is delivered as the kernel
+// makes a signal a tracer injects: SI_USER, from stardbg's pid.
 func (t *Thread) SetSignal(sig unix.Signal) {
-	t.p.e.Do(func() { t.pendingSig = sig })
+	t.p.e.Do(func() {
+		if sig != t.pendingSig {
+			t.pendingSig, t.sigFresh = sig, false
+		}
+	})
 }
 
 // stoppedErr says why t cannot be inspected now, or nil.
@@ -135,8 +144,16 @@ func (t *Thread) resume(step bool) error {
 	if err := t.flushRegs(); err != nil {
 		return err
 	}
-	sig := int(t.pendingSig)
-	t.pendingSig = 0
+	sig, err := t.signalToInject()
+	if err == unix.ESRCH {
+		return nil // killed from outside while stopped: its exit is reported by wait
+	}
+	if err != nil {
+		return err
+	}
+	if !step && len(t.sigQueue) > 0 {
+		t.p.sigstopFor(t) // the next signal of the queue is delivered from that stop
+	}
 	t.regsValid = false
 	t.stop.kind, t.stop.over, t.stop.stepping = stopNone, nil, step
 	t.state = tsRunning
@@ -144,7 +161,7 @@ func (t *Thread) resume(step bool) error {
 	if step {
 		req, name = unix.PTRACE_SINGLESTEP, "ptrace(PTRACE_SINGLESTEP)"
 	}
-	err := ptrace(req, t.tid, 0, uintptr(sig))
+	err = ptrace(req, t.tid, 0, uintptr(sig))
 	if err == unix.ESRCH {
 		// Killed from outside while stopped: its exit is reported by wait.
 		return nil
@@ -153,5 +170,6 @@ func (t *Thread) resume(step bool) error {
 		t.state = tsStopped
 		return os.NewSyscallError(name, err)
 	}
+	t.pendingSig, t.sigFresh = 0, false
 	return nil
 }

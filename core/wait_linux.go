@@ -276,34 +276,62 @@ func (p *Process) hit(t *Thread, s *site) {
 	p.settle(t, stopEv)
 }
 
-// signal applies the signal policy to a signal t received.
-func (p *Process) signal(t *Thread, sig unix.Signal) {
-	a := p.signals.action(sig)
-	if a.Deliver {
-		t.pendingSig = sig
-	}
-	if a.Stop {
-		ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
-		switch sig {
-		case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
-			// si_addr means something only in a fault the kernel raised for
-			// an instruction (si_code > 0): not in a signal sent by kill or
-			// tgkill (si_code <= 0), nor in SI_KERNEL, which a general
-			// protection fault gives with si_addr 0.
-			const siKernel = 0x80
-			if si, err := getSiginfo(t.tid); err == nil && si.Code > 0 && si.Code != siKernel {
-				ev.Addr, ev.HasAddr = siginfoAddr(&si), true
-			}
-		}
-		p.observe(ev)
-		if p.hooks.OnEvent == nil || p.callHook(ev) {
-			p.report(ev)
-			return
-		}
+// signal applies the signal policy to a signal t received: info is its
+// siginfo, or nil when t stands in the signal's own stop.
+func (p *Process) signal(t *Thread, sig unix.Signal, info *unix.Siginfo) {
+	if p.takeSignal(t, sig, info) {
+		return
 	}
 	if p.shouldRun() {
 		p.resumeThread(t)
 	}
+}
+
+// takeSignal puts a signal t received through the signal policy: a signal to
+// deliver becomes t's pending signal, with its siginfo (info, or nil when t
+// stands in the signal's own stop), and one to stop on is reported (true).
+// A signal taken from the kernel earlier (info) that t blocks now is only
+// given back to the kernel, which queues it again (see siginfo_linux.go): it
+// meets the policy when it comes again.
+func (p *Process) takeSignal(t *Thread, sig unix.Signal, info *unix.Siginfo) (reported bool) {
+	if info != nil && t.blocks(sig) {
+		t.pendingSig, t.sigInfo, t.sigFresh = sig, *info, false
+		return false
+	}
+	a := p.signals.action(sig)
+	if a.Deliver {
+		t.pendingSig, t.sigFresh = sig, info == nil
+		if info != nil {
+			t.sigInfo = *info
+		}
+	}
+	if !a.Stop {
+		return false
+	}
+	ev := &Event{Kind: EventSignal, Process: p, Thread: t, Signal: sig}
+	switch sig {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
+		// si_addr means something only in a fault the kernel raised for
+		// an instruction (si_code > 0): not in a signal sent by kill or
+		// tgkill (si_code <= 0), nor in SI_KERNEL, which a general
+		// protection fault gives with si_addr 0.
+		const siKernel = 0x80
+		si, err := unix.Siginfo{}, error(nil)
+		if info != nil {
+			si = *info
+		} else {
+			si, err = getSiginfo(t.tid)
+		}
+		if err == nil && si.Code > 0 && si.Code != siKernel {
+			ev.Addr, ev.HasAddr = siginfoAddr(&si), true
+		}
+	}
+	p.observe(ev)
+	if p.hooks.OnEvent == nil || p.callHook(ev) {
+		p.report(ev)
+		return true
+	}
+	return false
 }
 
 func (p *Process) callHook(ev *Event) bool {
@@ -415,7 +443,7 @@ func (p *Process) newThreadStopped(tid int) *Thread {
 			// the SIGSTOP is still to come.
 			nt.state = tsStopped
 			if ws.TrapCause() == 0 {
-				nt.pendingSig = ws.StopSignal()
+				nt.pendingSig, nt.sigFresh = ws.StopSignal(), true
 			}
 			return nt
 		}
@@ -490,7 +518,7 @@ func (p *Process) execed(t *Thread) {
 			p.removeThread(o)
 		}
 	}
-	t.stop, t.regsValid, t.regsDirty, t.pendingSig = stop{}, false, false, 0
+	t.stop, t.regsValid, t.regsDirty, t.pendingSig, t.sigQueue = stop{}, false, false, 0, nil
 	p.removeAllSites(false)
 	p.bps.removed = map[uint64]bool{}
 	var keep []*Breakpoint
