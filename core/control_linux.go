@@ -85,41 +85,19 @@ func (p *Process) detach() error {
 	p.stopAll()
 	p.clearHW()
 	first := p.removeAllSites(true)
-	// The scratch pages go first: the system calls that unmap them may see
-	// signals arrive, which the rounds below deliver.
+	p.runPendingStops(&first)
+	if p.live() != nil {
+		return first // it ended meanwhile
+	}
 	if err := p.unmapScratch(); err != nil && first == nil {
 		first = err
 	}
+	// The system calls that unmapped them may have taken signals from the
+	// kernel (see stepHolding): delivered as the others.
 	for _, t := range p.threadList() {
 		p.signalsArrived(t)
 	}
-	for round := 0; round < 100; round++ {
-		pending := false
-		for _, t := range p.threadList() {
-			if t.state == tsStopped && (t.sigstopSent || t.mustStopAgain()) {
-				pending = true
-				if c := t.vforkChild; c != nil {
-					// In vfork it takes the SIGSTOP only once its child
-					// has exec'd or exited: that child, clean now, goes
-					// first, with no SIGSTOP of ours left.
-					if c.state == tsStopped && !c.sigstopSent {
-						if err := p.letGoSharer(c); err != nil && first == nil {
-							first = err
-						}
-					}
-					continue
-				}
-				t.stop.over = nil
-				if err := t.resume(false); err != nil && first == nil {
-					first = err
-				}
-			}
-		}
-		if !pending || p.live() != nil {
-			break
-		}
-		p.stopAll()
-	}
+	p.runPendingStops(&first)
 	if p.live() != nil {
 		return first // it ended meanwhile
 	}
@@ -150,6 +128,40 @@ func (p *Process) detach() error {
 	}
 	delete(p.e.procs, p.pid)
 	return first
+}
+
+// runPendingStops runs the threads that have one of our SIGSTOPs still
+// pending until they take it, and those with more than one signal to deliver
+// until each has had a stop of its own (see siginfo_linux.go); the first
+// error goes to *first.
+func (p *Process) runPendingStops(first *error) {
+	for round := 0; round < 100; round++ {
+		pending := false
+		for _, t := range p.threadList() {
+			if t.state == tsStopped && (t.sigstopSent || t.mustStopAgain()) {
+				pending = true
+				if c := t.vforkChild; c != nil {
+					// In vfork it takes the SIGSTOP only once its child
+					// has exec'd or exited: that child, clean now, goes
+					// first, with no SIGSTOP of ours left.
+					if c.state == tsStopped && !c.sigstopSent {
+						if err := p.letGoSharer(c); err != nil && *first == nil {
+							*first = err
+						}
+					}
+					continue
+				}
+				t.stop.over = nil
+				if err := t.resume(false); err != nil && *first == nil {
+					*first = err
+				}
+			}
+		}
+		if !pending || p.live() != nil {
+			break
+		}
+		p.stopAll()
+	}
 }
 
 // Kill kills the process with SIGKILL and reaps every thread.
