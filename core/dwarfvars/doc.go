@@ -16,6 +16,9 @@
 // Context the caller provides: registers by DWARF number, the frame's CFA,
 // memory and thread-local storage. The result is a Location: an address,
 // a register, implicit bytes, several pieces, or optimized out.
+// ReadBytes assembles an object's bytes from a Location, and Printer
+// formats them as gdb's print does ({x = 3, y = 4}, 65 'A',
+// <repeats 15 times>, 0x401136 <hot>).
 //
 // Data wraps one file's *dwarf.Data and the raw sections debug/dwarf does
 // not decode (FromELF takes both from an open *elf.File, so that the
@@ -33,7 +36,7 @@
 // as further implementations that a caller switches on by Kind.
 //
 // The package does not read memory or registers itself (the Context
-// does), format values, or evaluate C expressions, and it never touches a
+// does) or evaluate C expressions, and it never touches a
 // process. It does not import Starlark. Addresses it takes and returns for
 // code are link-time addresses; the caller adds or subtracts the module's
 // load bias (Env.Bias is added to DW_OP_addr).

@@ -135,8 +135,8 @@ func (d *Data) resolveDecl(e *dwarf.Entry, key string, incomplete func() Type) (
 	if err != nil {
 		return nil, err
 	}
-	for _, def := range idx.types[key] {
-		t, err := d.readType(def)
+	if defs := idx.types[key]; len(defs) > 0 {
+		t, err := d.readType(defs[0])
 		if err != nil {
 			return nil, err
 		}
