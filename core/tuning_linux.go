@@ -20,8 +20,11 @@ type pin struct {
 // after recording the mask it had. A trap wakes the tracer and PTRACE_CONT
 // wakes the tracee: when they sit on different CPUs every hit pays two
 // cross-CPU wake-ups, which on a virtual machine cost more than the ptrace
-// work itself. Pinned, the scheduler's wake-affinity brings the hitting thread
-// to the tracer's CPU when it can. Only the tracer thread is pinned: the
+// work itself. Pinned, the scheduler's wake-affinity may bring the hitting
+// thread to the tracer's CPU. With the target free to run anywhere it buys
+// little (about 10% for one thread, nothing measurable for eight: see the
+// README); the large gain measured before came from launched targets that
+// inherited the pin, which forkWide now prevents. Only the tracer thread is pinned: the
 // target's threads and the Go runtime's other threads run anywhere (the
 // runtime starts new threads from its template thread when the calling
 // thread is locked, so they do not inherit the pin).
