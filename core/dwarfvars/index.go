@@ -93,7 +93,7 @@ func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, erro
 			continue // its children are the top-level entries
 		case dwarf.TagTypeUnit:
 			if e.Children {
-				r.SkipChildren()
+				skipChildren(r, e)
 			}
 			continue
 		}
@@ -105,7 +105,7 @@ func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, erro
 			idx.add(e, cu)
 		}
 		if e.Children {
-			r.SkipChildren()
+			skipChildren(r, e)
 		}
 	}
 }
@@ -184,4 +184,15 @@ func (idx *nameIndex) addVar(dw *dwarf.Data, e *dwarf.Entry, u int) error {
 	}
 	idx.vars[name] = append(idx.vars[name], varRef{off: e.Offset, unit: u, external: external})
 	return nil
+}
+
+// skipChildren moves r, positioned after e, past e's children: straight
+// to e's sibling when e says where it is (gcc and clang write
+// DW_AT_sibling), and otherwise by reading them.
+func skipChildren(r *dwarf.Reader, e *dwarf.Entry) {
+	if sib, ok := e.Val(dwarf.AttrSibling).(dwarf.Offset); ok && sib > e.Offset {
+		r.Seek(sib)
+		return
+	}
+	r.SkipChildren()
 }

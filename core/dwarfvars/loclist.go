@@ -12,24 +12,40 @@ import (
 // as the caller read them from the file (decompressed). A missing section
 // is nil.
 type Sections struct {
-	Info     []byte // .debug_info, for the DWARF version of each unit
+	// Info is .debug_info, for the DWARF version of each unit. Without
+	// it, a location list is read as DWARF 5 if the file has
+	// .debug_loclists and as DWARF 4 otherwise.
+	Info     []byte
 	Loc      []byte // .debug_loc: DWARF 2 to 4 location lists
 	Loclists []byte // .debug_loclists: DWARF 5 location lists
 	Addr     []byte // .debug_addr: DWARF 5 indexed addresses
 }
 
-// FromELF returns the data model of an ELF file's DWARF.
+// FromELF returns the data model of an ELF file's DWARF. It reads
+// .debug_info a second time (for the units' DWARF versions) only when the
+// file has both DWARF 4 and DWARF 5 location lists, which is rare.
 func FromELF(f *elf.File) (*Data, error) {
 	dw, err := f.DWARF()
 	if err != nil {
 		return nil, err
 	}
 	var s Sections
-	for name, dst := range map[string]*[]byte{".debug_info": &s.Info, ".debug_loc": &s.Loc, ".debug_loclists": &s.Loclists, ".debug_addr": &s.Addr} {
+	read := func(name string, dst *[]byte) error {
 		if sec := f.Section(name); sec != nil && sec.Type != elf.SHT_NOBITS {
 			if *dst, err = sec.Data(); err != nil {
-				return nil, fmt.Errorf("reading %s: %w", name, err)
+				return fmt.Errorf("reading %s: %w", name, err)
 			}
+		}
+		return nil
+	}
+	for name, dst := range map[string]*[]byte{".debug_loc": &s.Loc, ".debug_loclists": &s.Loclists, ".debug_addr": &s.Addr} {
+		if err := read(name, dst); err != nil {
+			return nil, err
+		}
+	}
+	if s.Loc != nil && s.Loclists != nil {
+		if err := read(".debug_info", &s.Info); err != nil {
+			return nil, err
 		}
 	}
 	return New(dw, s), nil

@@ -2,6 +2,7 @@ package dwarfvars
 
 import (
 	"debug/dwarf"
+	"debug/elf"
 	"encoding/binary"
 	"reflect"
 	"testing"
@@ -160,7 +161,21 @@ func TestUnitVersions(t *testing.T) {
 	}
 
 	// gcc 12 writes DWARF 5: every unit of the corpus says so.
-	d, _ := openTarget(t, "c/typed", testtarget.CO0)
+	bin := testtarget.Build(t, "c/typed", testtarget.CO0)
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dw, err := f.DWARF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	infoSec, err := f.Section(".debug_info").Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(dw, Sections{Info: infoSec})
 	idx, err := d.names()
 	if err != nil {
 		t.Fatal(err)

@@ -247,7 +247,7 @@ func (d *Data) readScope(r *dwarf.Reader, e *dwarf.Entry, u *unit) (*scope, erro
 				s.vars = append(s.vars, v)
 			}
 			if c.Children {
-				r.SkipChildren()
+				skipChildren(r, c)
 			}
 		case dwarf.TagLexDwarfBlock, dwarf.TagInlinedSubroutine:
 			k, err := d.readScope(r, c, u)
@@ -257,7 +257,7 @@ func (d *Data) readScope(r *dwarf.Reader, e *dwarf.Entry, u *unit) (*scope, erro
 			s.kids = append(s.kids, k)
 		default:
 			if c.Children {
-				r.SkipChildren()
+				skipChildren(r, c)
 			}
 		}
 	}

@@ -166,7 +166,7 @@ func children(r *dwarf.Reader, e *dwarf.Entry, f func(c *dwarf.Entry) error) err
 			return err
 		}
 		if c.Children {
-			r.SkipChildren()
+			skipChildren(r, c)
 		}
 	}
 }
