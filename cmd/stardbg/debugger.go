@@ -115,14 +115,11 @@ func (rf *runFlags) runDebugger(std stdio, interactive bool, body func(d *debugg
 
 // exitCode reports how a run ended on w and returns its exit code.
 func exitCode(w io.Writer, why stopReason, err error) int {
-	switch why {
-	case stopInterrupt:
-		fmt.Fprintln(w, "stardbg: interrupted")
-		return exitInterrupt
-	case stopTerminate:
-		fmt.Fprintln(w, "stardbg: terminated")
-		return exitTerminate
-	case stopTimeout:
+	if _, ok := why.signal(); ok {
+		fmt.Fprintln(w, "stardbg: "+why.cancel())
+		return why.exitCode()
+	}
+	if why == stopTimeout {
 		return exitFail // reported before the clean-up, with the backtraces
 	}
 	var se *core.StartError

@@ -112,7 +112,7 @@ func (sf *scriptFlags) check(f *cmdFlags, std stdio) (code int, ok bool) {
 
 // run runs the script of -s or -e, or the REPL, with p predeclared.
 func (sf *scriptFlags) run(d *debugger, st *stopper, std stdio, rf *runFlags, p *builtins.Process) error {
-	d.startSession(starlark.StringDict{"p": p}, std.out, nil, rf.maxSteps)
+	d.startSession(starlark.StringDict{"p": p}, st.guard(std.out), nil, rf.maxSteps)
 	st.watch(d)
 	switch {
 	case sf.file != "":

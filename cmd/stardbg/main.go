@@ -24,10 +24,17 @@
 //	2    usage error: bad flags, missing script, unknown command
 //	3    the target could not be started or attached
 //	5    stardbg test ran no test (-run matched none, or there was none)
-//	130  interrupted by SIGINT (143 for SIGTERM)
+//	128+N  ended by signal N: 130 for SIGINT (Ctrl-C), 143 for SIGTERM, 129
+//	     for SIGHUP (the terminal or ssh session closed), 131 for SIGQUIT, 141
+//	     for SIGPIPE (stardbg run x.star | head: its reader went away)
 //
 // Whatever ends a run, stardbg restores every breakpoint, detaches from the
-// processes it attached and kills the ones it launched before it exits.
+// processes it attached and kills the ones it launched before it exits: the
+// end of the script, a failure, --timeout, and every signal that would end
+// stardbg and can be caught (HUP, INT, QUIT, PIPE, TERM, USR1, USR2, ALRM,
+// XCPU, XFSZ, VTALRM...; see endSignals). A write to a closed standard
+// output ends the script as SIGPIPE does. Only SIGKILL, and SIGABRT (kept as
+// Go's crash with a dump of stardbg's goroutines), end it without clean-up.
 //
 // This package is the only one that knows about flags, terminals, the line
 // editor and exit codes; the debugger is in packages core, script and
@@ -118,6 +125,7 @@ Run 'stardbg COMMAND --help' for the details of a command.
 
 Exit codes: 0 ok; 1 the script or a test failed, or --timeout expired;
 2 usage error; 3 the target could not be started or attached;
-5 stardbg test ran no test; 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+5 stardbg test ran no test; 128+N ended by signal N, after the clean-up:
+130 interrupted (SIGINT), 143 terminated (SIGTERM), 129 SIGHUP, 141 SIGPIPE.
 `)
 }

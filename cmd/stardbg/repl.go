@@ -53,7 +53,7 @@ func replCmd(args []string, std stdio) int {
 		return f.usageError(std.err, "unexpected arguments %q", f.Args())
 	}
 	return rf.runDebugger(std, isTerminal(std.in), func(d *debugger, st *stopper) error {
-		d.startSession(nil, std.out, nil, rf.maxSteps)
+		d.startSession(nil, st.guard(std.out), nil, rf.maxSteps)
 		st.watch(d)
 		return runREPL(d, st, std)
 	})
@@ -89,7 +89,7 @@ func runREPL(d *debugger, st *stopper, std stdio) error {
 	}
 	sp, release := st.prompter(p)
 	defer release()
-	failed, err := d.sess.REPL(sp, std.out, std.err)
+	failed, err := d.sess.REPL(sp, st.guard(std.out), st.guard(std.err))
 	switch {
 	case errors.Is(err, errStopped):
 		if interactive {

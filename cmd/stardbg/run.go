@@ -22,7 +22,9 @@ library loaded had its location) is reported on stderr as a warning.
 Exit status: 0 if the script finished; 1 if it failed (an error, fail(), a
 failed assert, an error in a breakpoint callback), with its backtrace on
 stderr, or if --timeout expired; 3 if launch() or attach() could not start
-its target; 130 on SIGINT, 143 on SIGTERM.`
+its target; 128+N if signal N ended it (130 on SIGINT, 143 on SIGTERM, 129
+on SIGHUP, 141 when the reader of its output went away, as in
+'stardbg run x.star | head'): the clean-up is the same.`
 
 func runCmd(args []string, std stdio) int {
 	f := newFlags("run", "stardbg run [flags] SCRIPT.star [ARGS...]", runAbout)
@@ -42,7 +44,7 @@ func runCmd(args []string, std stdio) int {
 		return f.usageError(std.err, "%v", err)
 	}
 	return rf.runDebugger(std, false, func(d *debugger, st *stopper) error {
-		d.startSession(nil, std.out, nil, rf.maxSteps)
+		d.startSession(nil, st.guard(std.out), nil, rf.maxSteps)
 		st.watch(d)
 		_, err := d.sess.ExecFile(file, nil, scriptArgs...)
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
@@ -11,28 +12,57 @@ import (
 	"stardbg/script"
 )
 
-// A stopReason says why a run must end before its script does.
+// A stopReason says why a run must end before its script does: the signal
+// that ends it (its number), or the --timeout deadline.
 type stopReason int
 
 const (
-	notStopped    stopReason = iota
-	stopInterrupt            // SIGINT
-	stopTerminate            // SIGTERM
-	stopTimeout              // --timeout expired
+	notStopped    stopReason = 0
+	stopTimeout   stopReason = -1                         // --timeout expired
+	stopInterrupt            = stopReason(syscall.SIGINT) // Ctrl-C
+	stopTerminate            = stopReason(syscall.SIGTERM)
 )
 
-// cancel is the reason given to script.Session.Cancel.
-func (r stopReason) cancel() string {
-	switch r {
-	case stopTerminate:
-		return "terminated"
-	case stopTimeout:
-		return "timeout"
-	}
-	return "interrupted"
+// endSignals are the signals that end a run, each with the same clean-up:
+// every signal whose default action would end stardbg (kill(1) with the
+// synchronous ones: a real fault stays a crash) and that a program can
+// catch. Without this, SIGHUP (a closed ssh session), SIGQUIT (Ctrl-\) or
+// SIGPIPE (stardbg run x.star | head) ended stardbg with breakpoints still
+// planted, and an attached program died of SIGTRAP at its next hit.
+// USR1, USR2, ALRM, XCPU, XFSZ, VTALRM, IO and PWR end a C program by
+// default and are ignored by Go's runtime: they end the run too, as the
+// sender expects. Left out: SIGKILL and SIGSTOP (cannot be caught), SIGPROF
+// (the Go runtime keeps it, and ignores it), the real-time signals (Go
+// ignores them; 32 to 34 belong to the C library) and SIGABRT, kept as Go's
+// crash with a dump of every goroutine: the one way left to see where a
+// stuck stardbg is, at the cost of the clean-up.
+var endSignals = []syscall.Signal{
+	syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP,
+	syscall.SIGBUS, syscall.SIGFPE, syscall.SIGUSR1, syscall.SIGSEGV, syscall.SIGUSR2,
+	syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGTERM, syscall.SIGSTKFLT, syscall.SIGXCPU,
+	syscall.SIGXFSZ, syscall.SIGVTALRM, syscall.SIGIO, syscall.SIGPWR, syscall.SIGSYS,
 }
 
-// A stopper turns SIGINT, SIGTERM and the --timeout deadline into the
+// signal is the signal that ends the run, if that is why.
+func (r stopReason) signal() (syscall.Signal, bool) { return syscall.Signal(r), r > 0 }
+
+// cancel is the reason given to script.Session.Cancel: "interrupted",
+// "terminated", "hangup", "broken pipe"...
+func (r stopReason) cancel() string {
+	switch r {
+	case stopTimeout:
+		return "timeout"
+	case stopInterrupt, notStopped:
+		return "interrupted"
+	}
+	return syscall.Signal(r).String()
+}
+
+// exitCode is 128 plus the signal that ends the run, as a shell reports a
+// process killed by that signal.
+func (r stopReason) exitCode() int { return 128 + int(r) }
+
+// A stopper turns the endSignals and the --timeout deadline into the
 // cancellation of the script that is running and the stop of every
 // running target, from its own goroutine, so that a script blocked in
 // wait_stop returns. The command then cleans up on its own goroutine.
@@ -61,7 +91,14 @@ func newStopper(timeout time.Duration, interactive bool) *stopper {
 		quit:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}
-	signal.Notify(s.sigs, os.Interrupt, syscall.SIGTERM)
+	for _, sig := range endSignals {
+		// One ignored from the start stays ignored (nohup, or SIGINT in a
+		// background job of a shell script): a handler would undo it for
+		// stardbg and for the programs it launches.
+		if !signal.Ignored(sig) {
+			signal.Notify(s.sigs, sig)
+		}
+	}
 	var expired <-chan time.Time
 	if timeout > 0 {
 		s.timer = time.NewTimer(timeout)
@@ -75,10 +112,10 @@ func (s *stopper) loop(expired <-chan time.Time) {
 	for {
 		select {
 		case sig := <-s.sigs:
-			if sig == syscall.SIGTERM {
-				s.end(stopTerminate)
-			} else {
+			if sig == syscall.SIGINT {
 				s.interrupt()
+			} else {
+				s.end(stopReason(sig.(syscall.Signal)))
 			}
 		case <-expired:
 			s.end(stopTimeout)
@@ -88,7 +125,9 @@ func (s *stopper) loop(expired <-chan time.Time) {
 	}
 }
 
-// interrupt handles SIGINT.
+// interrupt handles SIGINT: the user's Ctrl-C, sent to stardbg or (see
+// core.Engine.SetInterruptHandler) to a launched program that held the
+// terminal.
 func (s *stopper) interrupt() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,4 +273,24 @@ func (sp *stoppablePrompter) Prompt(prompt string) (string, error) {
 	case <-sp.s.done:
 		return "", errStopped
 	}
+}
+
+// guard returns w, except that a write that fails with EPIPE (the reader of
+// stardbg's output has gone: stardbg run x.star | head) ends the run as
+// SIGPIPE does, before the write returns: the script stops at its next
+// step and the run cleans up and exits 141. The kernel's SIGPIPE reaches
+// the stopper too, but later.
+func (s *stopper) guard(w io.Writer) io.Writer { return &pipeGuard{w, s} }
+
+type pipeGuard struct {
+	w io.Writer
+	s *stopper
+}
+
+func (g *pipeGuard) Write(b []byte) (int, error) {
+	n, err := g.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		g.s.end(stopReason(syscall.SIGPIPE))
+	}
+	return n, err
 }

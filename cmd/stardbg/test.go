@@ -91,7 +91,7 @@ func testCmd(args []string, std stdio) int {
 	st := newStopper(*total, false)
 	defer st.close()
 
-	r := &testRunner{std: std, rf: &rf, total: *total, filter: filter, verbose: *verbose, st: st, log: log}
+	r := &testRunner{std: std, out: st.guard(std.out), rf: &rf, total: *total, filter: filter, verbose: *verbose, st: st, log: log}
 	start := time.Now()
 	for _, file := range files {
 		if st.reason() != notStopped {
@@ -100,7 +100,7 @@ func testCmd(args []string, std stdio) int {
 		r.runFile(file)
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(std.out, "%d passed, %d failed\n", r.passed, r.failed)
+	fmt.Fprintf(r.out, "%d passed, %d failed\n", r.passed, r.failed)
 
 	code := exitOK
 	if r.failed > 0 {
@@ -181,6 +181,7 @@ func findProbes(paths []string) ([]string, error) {
 // A testRunner runs probe files one test at a time and reports them.
 type testRunner struct {
 	std     stdio
+	out     io.Writer // std.out, whose EPIPE ends the run (stopper.guard)
 	rf      *runFlags // rf.timeout bounds each test
 	total   time.Duration
 	filter  *regexp.Regexp
@@ -327,16 +328,16 @@ func (r *testRunner) report(res testResult) {
 	secs := fmt.Sprintf("%.2fs", res.elapsed.Seconds())
 	if res.err == nil {
 		r.passed++
-		fmt.Fprintf(r.std.out, "ok  %s  %s\n", res.id(), secs)
+		fmt.Fprintf(r.out, "ok  %s  %s\n", res.id(), secs)
 		if r.verbose {
-			writeIndented(r.std.out, res.output)
+			writeIndented(r.out, res.output)
 		}
 		return
 	}
 	r.failed++
-	fmt.Fprintf(r.std.out, "FAIL  %s  %s\n", res.id(), secs)
-	writeIndented(r.std.out, res.detail)
-	writeIndented(r.std.out, res.output)
+	fmt.Fprintf(r.out, "FAIL  %s  %s\n", res.id(), secs)
+	writeIndented(r.out, res.detail)
+	writeIndented(r.out, res.output)
 }
 
 // writeIndented writes text with every line indented by four spaces.
