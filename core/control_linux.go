@@ -32,6 +32,7 @@ func (t *Thread) Step() (*Event, error) {
 			ev, err = p.next()
 			return
 		}
+		p.term.give() // the instruction may read the terminal
 		p.stopping = true
 		var stepped bool
 		if s := t.stop.over; s != nil && p.bps.sites[s.addr] == s {
@@ -49,6 +50,7 @@ func (t *Thread) Step() (*Event, error) {
 			p.steppedOntoWatch(t)
 		}
 		p.stopping = false
+		p.term.take()
 		if stepped && len(p.events) == 0 {
 			p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid})
 		}
@@ -119,6 +121,7 @@ func (p *Process) detach() error {
 	for _, t := range p.threadList() {
 		p.removeThread(t)
 	}
+	p.term.close()
 	p.state = Detached
 	p.running.Store(false)
 	p.events = nil

@@ -21,14 +21,15 @@ type Engine struct {
 	done  chan struct{}
 
 	// Owned by the tracer thread.
-	procs    map[int]*Process // by pid
-	threads  map[int]*Thread  // every traced thread, by tid
-	early    map[int]unix.WaitStatus
-	closed   bool
-	retries  int          // tracer threads given up because they had children
-	observer func(*Event) // see SetObserver
-	files    *sym.Files   // the ELF files of every process's symbol table
-	pin      pin          // the tracer thread's CPU pin
+	procs       map[int]*Process // by pid
+	threads     map[int]*Thread  // every traced thread, by tid
+	early       map[int]unix.WaitStatus
+	closed      bool
+	retries     int          // tracer threads given up because they had children
+	observer    func(*Event) // see SetObserver
+	onInterrupt func()       // see SetInterruptHandler
+	files       *sym.Files   // the ELF files of every process's symbol table
+	pin         pin          // the tracer thread's CPU pin
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended

@@ -93,6 +93,7 @@ func (e *Engine) Launch(cfg LaunchConfig) (*Process, error) {
 			abs = path
 		}
 		p = newProcess(e, pid, abs, args, true)
+		p.term = newTerminal(files[0], pid) // Setpgid: its process group is pid
 		t := p.addThread(pid, false)
 		t.state = tsStopped
 		p.state = Stopped

@@ -59,7 +59,8 @@ type Process struct {
 	libs       libState
 	signals    signalPolicy
 	hooks      Hooks
-	stopping   bool // stopAll in progress: events leave threads stopped
+	term       *terminal // the terminal it gets while waited for, or nil: see terminal
+	stopping   bool      // stopAll in progress: events leave threads stopped
 	inCallback bool
 	held       []*Thread                                     // threads stopped for the running callback: see hold
 	noEmulate  bool                                          // do not emulate step-overs (tests, benchmarks)
@@ -232,6 +233,7 @@ func (p *Process) finish(ws unix.WaitStatus) *Event {
 		p.mem.Close()
 		p.mem = nil
 	}
+	p.term.close()
 	delete(p.e.procs, p.pid)
 	return ev
 }

@@ -30,6 +30,7 @@ func (p *Process) wait(timeout time.Duration) (*Event, error) {
 		timer = time.AfterFunc(timeout, func() { p.requestStop(EventTimeout, gen) })
 	}
 	var err error
+	p.term.give()
 	for len(p.events) == 0 {
 		wpid, ws, werr := wait4(-1, false)
 		if werr != nil {
@@ -38,6 +39,7 @@ func (p *Process) wait(timeout time.Duration) (*Event, error) {
 		}
 		p.e.dispatch(wpid, ws)
 	}
+	p.term.take()
 	if timer != nil {
 		timer.Stop()
 	}
@@ -279,6 +281,9 @@ func (p *Process) hit(t *Thread, s *site) {
 // signal applies the signal policy to a signal t received: info is its
 // siginfo, or nil when t stands in the signal's own stop.
 func (p *Process) signal(t *Thread, sig unix.Signal, info *unix.Siginfo) {
+	if p.terminalSignal(t, sig, info) {
+		return
+	}
 	if p.takeSignal(t, sig, info) {
 		return
 	}

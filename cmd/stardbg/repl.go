@@ -68,8 +68,10 @@ func runREPL(d *debugger, st *stopper, std stdio) error {
 	interactive := isTerminal(std.in) && isTerminal(std.out)
 	if interactive {
 		fmt.Fprintln(std.out, banner(d))
+		cooked, _ := unix.IoctlGetTermios(unix.Stdin, unix.TCGETS)
 		l := liner.NewLiner()
 		defer l.Close()
+		raw, _ := unix.IoctlGetTermios(unix.Stdin, unix.TCGETS)
 		l.SetCtrlCAborts(true)
 		l.SetWordCompleter(d.sess.Complete)
 		l.SetTabCompletionStyle(liner.TabPrints)
@@ -79,7 +81,7 @@ func runREPL(d *debugger, st *stopper, std stdio) error {
 				fmt.Fprintf(std.err, "stardbg: history: %v\n", err)
 			}
 		}()
-		p = &linerPrompter{l: l, h: h, out: std.out}
+		p = &linerPrompter{l: l, h: h, out: std.out, raw: raw, cooked: cooked}
 	} else {
 		lp := &linePrompter{r: bufio.NewReader(std.in)}
 		if isTerminal(std.in) {
@@ -133,14 +135,25 @@ func (n inputsFailed) Error() string {
 	return fmt.Sprintf("stardbg: %d inputs failed", int(n))
 }
 
-// A linerPrompter reads the REPL's lines with the line editor.
+// A linerPrompter reads the REPL's lines with the line editor. The line
+// editor puts the terminal in its raw mode for the whole session: the
+// prompter keeps that mode for the prompts and gives the statements the
+// modes the terminal had before (cooked, as the shell left it), which the
+// programs they run get with the terminal (see core's terminal): a program
+// reading it then sees its lines echoed and edited, and Ctrl-D as the end
+// of file, as it would untraced.
 type linerPrompter struct {
-	l   *liner.State
-	h   *history
-	out io.Writer
+	l           *liner.State
+	h           *history
+	out         io.Writer
+	raw, cooked *unix.Termios // nil if unknown
 }
 
 func (lp *linerPrompter) Prompt(prompt string) (string, error) {
+	if lp.raw != nil && lp.cooked != nil {
+		_ = unix.IoctlSetTermios(unix.Stdin, unix.TCSETS, lp.raw)
+		defer unix.IoctlSetTermios(unix.Stdin, unix.TCSETS, lp.cooked)
+	}
 	line, err := lp.l.Prompt(prompt)
 	switch {
 	case errors.Is(err, liner.ErrPromptAborted):

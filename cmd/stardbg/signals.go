@@ -158,8 +158,11 @@ func (s *stopper) endLocked(why stopReason) {
 }
 
 // watch makes d the interpreter that a stop cancels; if the run is already
-// ending, d is cancelled at once.
+// ending, d is cancelled at once. A Ctrl-C typed while a program d launched
+// holds the terminal reaches that program's process group, not stardbg's:
+// the engine stops the program and hands the Ctrl-C on to interrupt.
 func (s *stopper) watch(d *debugger) {
+	d.eng.SetInterruptHandler(s.interrupt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.d = d
