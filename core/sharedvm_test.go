@@ -165,3 +165,30 @@ func TestVforkStormDetach(t *testing.T) {
 		}
 	}
 }
+
+// A clone(CLONE_VM) child that outlives its parent keeps the memory, and our
+// int3s in it: they are taken out through the child, which runs on untraced
+// and unharmed.
+func TestCloneVMOrphan(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
+	for round := 0; round < 3; round++ {
+		p := launch(t, newEngine(t), bin, "orphan", "10000")
+		hits := 0
+		if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
+			t.Fatal(err)
+		}
+		runToSuccess(t, p.Process)
+		var out string
+		for deadline := time.Now().Add(time.Minute); !strings.Contains(out, "orphan_calls="); {
+			if time.Now().After(deadline) {
+				t.Fatalf("the child did not finish after its parent: %q", out)
+			}
+			time.Sleep(10 * time.Millisecond)
+			out = p.output(t)
+		}
+		if kv(t, out, "orphan_calls") != "20000" || hits < 10000 || hits > 30000 {
+			t.Fatalf("%d hits, output %q", hits, out)
+		}
+	}
+}

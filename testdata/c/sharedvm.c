@@ -9,10 +9,16 @@
 //         sharedvm clone [N]       a clone(CLONE_VM|SIGCHLD) child calls hot()
 //                                  N times while the parent does too, then the
 //                                  parent calls it N times more
+//         sharedvm orphan [N]      a clone(CLONE_VM|SIGCHLD) child calls hot()
+//                                  N times, waits for its parent to exit, then
+//                                  calls it N times more and prints; the
+//                                  parent calls hot() N times and exits
 // defaults: K=3, M=100, N=10000. Output, one line:
 //   spawn: calls=C children=2M failed=F    (F children did not exit 0; each
 //                                           one also prints "child ... status S")
 //   clone: calls=C child_calls=N child_status=S
+//   orphan: parent_calls=N      (the parent, at its exit)
+//           orphan_calls=2N     (the child, once its parent has exited)
 // where C counts every call of hot(), the child's included.
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -136,6 +142,44 @@ static int clonevm(long n)
 	return status(ws) != 0;
 }
 
+// orphan_child outlives its parent, in the memory the parent left it, and
+// says so with write(2): stdio belongs to the parent.
+static int orphan_child(void *arg)
+{
+	long n = ((long *)arg)[0], calls = 0;
+	pid_t parent = ((long *)arg)[1];
+	char line[64];
+	int len;
+
+	for (long i = 0; i < n; i++, calls++)
+		hot(i);
+	while (getppid() == parent)
+		sched_yield();
+	for (long i = 0; i < n; i++, calls++)
+		hot(i);
+	len = snprintf(line, sizeof line, "orphan_calls=%ld\n", calls);
+	write(1, line, len);
+	return 0;
+}
+
+static int orphan(long n)
+{
+	static char stack[1 << 16] __attribute__((aligned(16)));
+	static long arg[2];
+	long calls = 0;
+
+	arg[0] = n;
+	arg[1] = getpid();
+	if (clone(orphan_child, stack + sizeof stack, CLONE_VM | SIGCHLD, arg) < 0) {
+		perror("sharedvm: clone");
+		exit(1);
+	}
+	for (long i = 0; i < n; i++, calls++)
+		hot(i);
+	printf("parent_calls=%ld\n", calls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "spawn";
@@ -145,6 +189,8 @@ int main(int argc, char **argv)
 		return spawn(argc > 2 ? atoi(argv[2]) : 3, argc > 3 ? atoi(argv[3]) : 100);
 	if (strcmp(mode, "clone") == 0)
 		return clonevm(argc > 2 ? atol(argv[2]) : 10000);
-	fprintf(stderr, "sharedvm: unknown mode %s (want spawn or clone)\n", mode);
+	if (strcmp(mode, "orphan") == 0)
+		return orphan(argc > 2 ? atol(argv[2]) : 10000);
+	fprintf(stderr, "sharedvm: unknown mode %s (want spawn, clone or orphan)\n", mode);
 	return 2;
 }
