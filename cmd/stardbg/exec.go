@@ -27,7 +27,8 @@ const attachAbout = `
 Attach attaches to the running process PID, stops all its threads, and
 predeclares it as p. Then it runs the script of -s or -e, or, with neither,
 opens the REPL on it. When the script or the REPL ends, however it ends
-(SIGINT and SIGTERM included), every breakpoint is removed and the process
+(SIGINT, SIGTERM, SIGHUP and the other signals that end stardbg
+included), every breakpoint is removed and the process
 is detached, running, unless the script killed it.
 
 	stardbg attach -e 'p.break_at("hot"); p.cont(); print(p.wait_stop())' 4242

@@ -38,8 +38,16 @@ func start(t *testing.T, args ...string) *started {
 // startWithStdin is start with stdin (nil for none).
 func startWithStdin(t *testing.T, stdin io.Reader, args ...string) *started {
 	t.Helper()
-	s := &started{cmd: exec.Command(binary, args...), done: make(chan struct{})}
-	s.cmd.Stdin = stdin
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = stdin
+	return startCmd(t, cmd)
+}
+
+// startCmd is start with a command of the caller's: stardbg started by
+// something else.
+func startCmd(t *testing.T, cmd *exec.Cmd) *started {
+	t.Helper()
+	s := &started{cmd: cmd, done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	s.cmd.Stdout = pw
 	s.cmd.Stderr = &s.stderr
@@ -317,4 +325,57 @@ func closedStdout(t *testing.T, args ...string) string {
 		t.Fatalf("exit code %d (%v), want 141 and \"stardbg: broken pipe\"; stderr:\n%s", code, err, stderr.String())
 	}
 	return strings.TrimSuffix(first, "\n")
+}
+
+// TestIgnoredSignalsStayIgnored starts stardbg with SIGHUP and SIGINT
+// ignored, as nohup and a shell's background job do: catching them to
+// clean up must not undo that, for stardbg or for the program it
+// launches, which inherits the ignored signals as it would untraced.
+func TestIgnoredSignalsStayIgnored(t *testing.T) {
+	sleeper := testtarget.Build(t, "c/sleeper", testtarget.Default)
+	script := writeFile(t, "wait.star", `p = launch([argv[1], "0", "1"])
+p.run()
+`)
+	s := startCmd(t, exec.Command("sh", "-c", `trap "" HUP INT; exec "$0" "$@"`, binary, "run", script, sleeper))
+	ready := testtarget.KeyValues(expectLine(t, s.stdout, "ready "))
+	pid, err := strconv.Atoi(ready["pid"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(1)<<(syscall.SIGHUP-1) | uint64(1)<<(syscall.SIGINT-1)
+	for _, p := range []struct {
+		who string
+		pid int
+	}{{"stardbg", s.cmd.Process.Pid}, {"the launched program", pid}} {
+		if ign := sigIgnored(t, p.pid); ign&want != want {
+			t.Errorf("%s ignores signals %#x, want SIGHUP and SIGINT (%#x) among them", p.who, ign, want)
+		}
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.wait(t); code != exitTerminate {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitTerminate, s.stderr.String())
+	}
+	waitGone(t, pid)
+}
+
+// sigIgnored returns the SigIgn mask of process pid.
+func sigIgnored(t *testing.T, pid int) uint64 {
+	t.Helper()
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if hex, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mask
+		}
+	}
+	t.Fatalf("no SigIgn in /proc/%d/status", pid)
+	return 0
 }

@@ -45,7 +45,8 @@ that was running fails the same way, and no more tests run.
 Exit status: 0 if every test passed; 1 if any failed, or if --total-timeout
 expired; 2 for a usage error or a PATH that does not exist; 5 if no test ran
 (no *_test.star file, no test_* function, or -run matched none, as pytest);
-130 on SIGINT, 143 on SIGTERM.`
+128+N if signal N ended the run (130 on SIGINT, 143 on SIGTERM, 141 when the
+reader of the report went away), after the clean-up of the running test.`
 
 // exitNoTests is stardbg test's exit code when no test ran: pytest's.
 const exitNoTests = 5
