@@ -16,7 +16,10 @@
 // Context the caller provides: registers by DWARF number, the frame's CFA,
 // memory and thread-local storage. The result is a Location: an address,
 // a register, implicit bytes, several pieces, or optimized out.
-// ReadBytes assembles an object's bytes from a Location, and Printer
+// At a function's first instruction, before its prologue, DWARF often
+// describes arguments by stack slots not written yet (at -O0, and at -O2
+// for some); EntryLocations gives their places by the SysV x86-64 calling
+// convention instead. ReadBytes assembles an object's bytes from a Location, and Printer
 // formats them as gdb's print does ({x = 3, y = 4}, 65 'A',
 // <repeats 15 times>, 0x401136 <hot>).
 //

@@ -25,6 +25,7 @@ type scope struct {
 	ranges    [][2]uint64
 	name      string // of the function (for a subprogram or an inlined call)
 	callLine  int64  // of an inlined call, in the caller
+	ret       Type   // the function's result type (a subprogram or an inlined call)
 	vars      []*Variable
 	kids      []*scope
 	frameBase dwarf.Field // DW_AT_frame_base of a subprogram
@@ -46,6 +47,8 @@ type Frame struct {
 	Inlined  bool
 	// CallLine is the line of the inlined call in its caller's source.
 	CallLine int
+	// Return is the function's result type (VoidType for none).
+	Return Type
 	// Params are the formal parameters, in declaration order.
 	Params []*Variable
 	// Blocks are the locals in scope, by lexical block, innermost first,
@@ -107,7 +110,7 @@ func frames(fn *scope, pc uint64, u *unit) []*Frame {
 	var cur *Frame
 	for _, s := range path {
 		if s.tag != dwarf.TagLexDwarfBlock {
-			cur = &Frame{Function: s.name, Inlined: s.tag == dwarf.TagInlinedSubroutine, CallLine: int(s.callLine),
+			cur = &Frame{Function: s.name, Inlined: s.tag == dwarf.TagInlinedSubroutine, CallLine: int(s.callLine), Return: s.ret,
 				Unit: u.name, u: u, frameBase: fn.frameBase}
 			fs = append(fs, cur)
 		}
@@ -215,6 +218,12 @@ func (d *Data) readScope(r *dwarf.Reader, e *dwarf.Entry, u *unit) (*scope, erro
 		}
 		s.name, _ = attr(chain, dwarf.AttrName).(string)
 		s.callLine, _ = e.Val(dwarf.AttrCallLine).(int64)
+		s.ret = &VoidType{}
+		if off, ok := attr(chain, dwarf.AttrType).(dwarf.Offset); ok {
+			if s.ret, err = d.readType(off); err != nil {
+				return nil, err
+			}
+		}
 		if f := e.AttrField(dwarf.AttrFrameBase); f != nil {
 			s.frameBase = *f
 		}

@@ -13,7 +13,11 @@ import (
 
 // gdbRegNames are gdb's names of the x86-64 DWARF registers.
 var gdbRegNames = []string{"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"}
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+	"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"}
+
+var gdbPieceRE = regexp.MustCompile(`^a variable in \$(\w+) \[(\d+)-byte piece\]`)
 
 // gdbSymbols splits gdb's info scope output into each symbol's
 // description, by name.
@@ -172,6 +176,21 @@ func checkLocation(t *testing.T, d *Data, f *Frame, v *Variable, pc uint64, desc
 			continue
 		}
 		what := strings.TrimSpace(m[3])
+		if strings.Contains(what, "-byte piece]") {
+			// "a variable in $rsi [8-byte piece], and a variable in $rdx
+			// [8-byte piece], and ...": check the register pieces.
+			for k, part := range strings.Split(what, ", and ") {
+				pm := gdbPieceRE.FindStringSubmatch(part)
+				if pm == nil {
+					continue
+				}
+				n, _ := strconv.ParseInt(pm[2], 10, 64)
+				if k >= len(loc.Pieces) || loc.Pieces[k].Kind != InRegister || gdbRegNames[loc.Pieces[k].Reg] != pm[1] || loc.Pieces[k].Size != n {
+					t.Errorf("at %#x: %s: entry %d is %+v, gdb says piece %d is %s", pc, v.Name, i, loc, k, part)
+				}
+			}
+			continue
+		}
 		if reg, ok := strings.CutPrefix(what, "a variable in $"); ok {
 			p := loc.Pieces[0]
 			if len(loc.Pieces) != 1 || p.Kind != InRegister || p.Reg >= len(gdbRegNames) || gdbRegNames[p.Reg] != reg {

@@ -77,6 +77,36 @@ struct opaque *global_secret;
 uint_t global_mask = 0xff;
 int step = 100; // shadowed by a block-local step in process()
 
+struct triple {
+	int a, b, c;
+};
+
+struct pair_f {
+	float x, y;
+};
+
+struct big {
+	long v[3];
+};
+
+// mixed takes arguments of every SysV x86-64 class: integer and SSE
+// registers, a struct split over two registers, a struct in memory, and
+// integers past the six registers, on the stack.
+NOINLINE long mixed(struct point p, double d, float f, struct triple t, struct pair_f pf,
+		    struct big b, long a5, long a6, long a7, char c)
+{
+	return p.x + p.y + (long)(d * 2) + (long)(f * 4) + t.a + t.b + t.c + (long)(pf.x + pf.y) +
+	       b.v[0] + b.v[1] + b.v[2] + a5 + a6 + a7 + c; // @mixed-body
+}
+
+// make_big returns a struct in memory: its caller passes the address in
+// rdi, so x and y arrive in rsi and rdx.
+NOINLINE struct big make_big(long x, long y)
+{
+	struct big b = {{x, y, x + y}};
+	return b;
+}
+
 NOINLINE int add(int a, int b)
 {
 	return a + b;
@@ -159,6 +189,9 @@ int main(int argc, char **argv)
 	global_message->kind = 1;
 	memcpy(global_message->body, "hello", 6);
 	tls_counter += recurse(n);
+	struct big b = make_big(n, 2 * n);
+	global_counter += (int)mixed(global_origin, 1.25, 0.75f, (struct triple){1, 2, 3}, (struct pair_f){0.5f, 1.5f}, b,
+				     5, 6, 7, 'z') * 0;
 	order_cref view = &o;
 	long total = process(&o, n);
 	printf("total=%ld id=%d\n", total, opaque_id(view->secret));
