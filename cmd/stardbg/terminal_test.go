@@ -140,3 +140,30 @@ print("not reached")
 	}
 	waitGone(t, pid)
 }
+
+// TestTerminalAfterCont lets a launched program run after a bare p.cont(),
+// in the background while the REPL reads the terminal: its read of the
+// terminal earns it a SIGTTIN. When p.wait_stop() then hands it the
+// terminal, that SIGTTIN must not be reported or delivered (it would stop
+// the program): its read goes on in the foreground, and gets the end of
+// file typed.
+func TestTerminalAfterCont(t *testing.T) {
+	sleeper := testtarget.Build(t, "c/sleeper", testtarget.Default)
+	// No thread: nothing it does before its read needs stardbg.
+	tm := startTerminal(t, []string{"TERM=xterm", "XDG_STATE_HOME=" + t.TempDir()}, "exec", sleeper, "stdin", "0")
+	tm.expect(">>> ")
+	tm.send("p.cont()\r")
+	pid := tm.targetPid() // before or after the prompt
+	tm.send("p.wait_stop()\r")
+	tm.waitForeground(pid, "the program")
+	tm.send("\x04")
+	tm.expect("patch_me=1")
+	tm.expect("exited")
+	tm.expect(">>> ")
+	tm.send("p.exit_code\r")
+	tm.expect("\r\n0\r\n>>> ")
+	tm.send("exit()\r")
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit() gave exit code %d", code)
+	}
+}
