@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"os"
 	"runtime"
@@ -25,11 +26,12 @@ type Engine struct {
 	threads     map[int]*Thread  // every traced thread, by tid
 	early       map[int]unix.WaitStatus
 	closed      bool
-	retries     int          // tracer threads given up because they had children
-	observer    func(*Event) // see SetObserver
-	onInterrupt func()       // see SetInterruptHandler
-	files       *sym.Files   // the ELF files of every process's symbol table
-	pin         pin          // the tracer thread's CPU pin
+	retries     int                     // tracer threads given up because they had children
+	observer    func(*Event)            // see SetObserver
+	onInterrupt func()                  // see SetInterruptHandler
+	files       *sym.Files              // the ELF files of every process's symbol table
+	vars        map[*elf.File]varsEntry // the DWARF data model of the files' DWARF (see varsOf)
+	pin         pin                     // the tracer thread's CPU pin
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended
@@ -163,6 +165,7 @@ func (e *Engine) Close() error {
 		}
 	})
 	close(e.done)
+	e.vars = nil
 	if err := e.files.Close(); err != nil {
 		errs = append(errs, err)
 	}

@@ -68,3 +68,26 @@ func (o *objFile) debugFile() *elf.File {
 	}
 	return f
 }
+
+// hasDWARF reports whether f has DWARF debugging information.
+func hasDWARF(f *elf.File) bool {
+	return f.Section(".debug_info") != nil || f.Section(".zdebug_info") != nil
+}
+
+// dwarfFile returns the file that holds o's DWARF: o's own, or its
+// separate debug file (kept open, closed with the cache), or nil.
+func (o *objFile) dwarfFile() *elf.File {
+	if hasDWARF(o.f) {
+		return o.f
+	}
+	o.dbgOnce.Do(func() {
+		if f := o.debugFile(); f != nil {
+			if hasDWARF(f) {
+				o.dbg = f
+			} else {
+				f.Close()
+			}
+		}
+	})
+	return o.dbg
+}

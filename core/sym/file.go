@@ -36,6 +36,9 @@ type objFile struct {
 	relOnce sync.Once
 	rels    *relocs
 
+	dbgOnce sync.Once
+	dbg     *elf.File // the separate debug file that holds the DWARF, if the file has none
+
 	setupMu  sync.Mutex
 	setupEnd map[uint64]uint64 // frameSetupEnd by function entry
 }
@@ -72,6 +75,11 @@ func (c *Files) Close() error {
 	for _, o := range c.files {
 		if err := o.f.Close(); err != nil && first == nil {
 			first = err
+		}
+		if o.dbg != nil {
+			if err := o.dbg.Close(); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
 	c.files, c.bad, c.closed = map[fileKey]*objFile{}, map[fileKey]error{}, true

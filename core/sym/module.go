@@ -1,6 +1,7 @@
 package sym
 
 import (
+	"debug/elf"
 	"path"
 	"sort"
 )
@@ -65,4 +66,25 @@ type moduleKey struct {
 
 func sortModules(mods []*Module) {
 	sort.Slice(mods, func(i, j int) bool { return mods[i].Start < mods[j].Start })
+}
+
+// ELF returns the module's parsed ELF file, owned by the Files cache the
+// Table was made with (do not close it; it is closed with the cache), or
+// nil for a module that has none.
+func (m *Module) ELF() *elf.File {
+	if m.obj == nil {
+		return nil
+	}
+	return m.obj.f
+}
+
+// DebugELF returns the ELF file that holds the module's DWARF: the
+// module's own file when it has .debug_info, or else its separate debug
+// file found by build ID (libc6-dbg's), opened once and owned by the
+// Files cache like the module's file. It is nil when there is no DWARF.
+func (m *Module) DebugELF() *elf.File {
+	if m.obj == nil {
+		return nil
+	}
+	return m.obj.dwarfFile()
 }

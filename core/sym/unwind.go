@@ -28,6 +28,30 @@ type Frame struct {
 	// .debug_frame), "fp" (the frame-pointer chain), "prologue" (frame 0
 	// stopped before its frame was set up), or "" for the outermost frame.
 	Unwind string
+
+	regs regSet // the frame's registers: frame 0's all, a caller's those the unwinder recovered
+}
+
+// Reg returns register n (DWARF numbering: 0 rax, 1 rdx, 2 rcx, 3 rbx,
+// 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8-15 r8-r15, 16 rip) as it is in this
+// frame. In frame 0 every one is known. In a caller, a callee-saved
+// register is known where CFI says where it was saved (or that the callee
+// kept it), and a register the callee may have clobbered (rax, rcx, rdx,
+// rsi, rdi, r8-r11) is not known: ok is false.
+func (f *Frame) Reg(n int) (v uint64, ok bool) {
+	if n < 0 {
+		return 0, false
+	}
+	return f.regs.get(uint64(n))
+}
+
+// WithReg returns a copy of f whose register n is v (and known), as after
+// a write to the register of a stopped thread's frame 0.
+func (f Frame) WithReg(n int, v uint64) Frame {
+	if n >= 0 {
+		f.regs.set(uint64(n), v)
+	}
+	return f
 }
 
 // regSet is the registers of one frame by DWARF number, each known or not.
@@ -112,7 +136,7 @@ func (t *Table) Backtrace(regs *unix.PtraceRegs, mem Memory, max int) []Frame {
 				}
 			}
 		}
-		f := Frame{PC: pc, SP: cur.v[regRSP]}
+		f := Frame{PC: pc, SP: cur.v[regRSP], regs: cur}
 		t.symbolize(&f, lookup)
 		caller, cfa, how, signal, err := t.unwindStep(&cur, lookup, i == 0, mem)
 		if err == nil {
