@@ -9,9 +9,10 @@ import (
 )
 
 // Children of fork, vfork and clone without CLONE_THREAD. The kernel attaches
-// them to us (PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK) stopped before their
-// first instruction, with a copy of our int3s or in the very memory that has
-// them.
+// them to us (PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK; PTRACE_O_TRACECLONE
+// for a clone without an exit signal, reported as a new thread of another
+// thread group) stopped before their first instruction, with a copy of our
+// int3s or in the very memory that has them.
 //
 // A child with its own copy of the memory (fork) is cleaned of our int3s and
 // let go: it would die of the first one it ran.
@@ -32,7 +33,8 @@ import (
 // in the kernel, where no SIGSTOP reaches it: stopping the process would wait
 // forever for it behind a child that is stopped.
 
-// forked handles PTRACE_EVENT_FORK and PTRACE_EVENT_VFORK of t. An error
+// forked handles PTRACE_EVENT_FORK and PTRACE_EVENT_VFORK of t, and a
+// PTRACE_EVENT_CLONE whose child is not a thread of t's. An error
 // says that a child may have kept our int3s.
 func (p *Process) forked(t *Thread, vfork bool) error {
 	msg, err := unix.PtraceGetEventMsg(t.tid)

@@ -357,14 +357,28 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 			p.fail(t, fmt.Errorf("a new thread cannot be followed: %w", os.NewSyscallError("ptrace(PTRACE_GETEVENTMSG)", err)))
 			return
 		}
-		nt := p.newThreadStopped(int(msg))
+		if unix.Tgkill(t.tgid, int(msg), 0) == unix.ESRCH {
+			// Not in t's thread group: a child made by clone without
+			// CLONE_THREAD and without an exit signal (with SIGCHLD, it
+			// would be a fork event). It may share the memory.
+			if err := p.forked(t, false); err != nil {
+				p.fail(t, err)
+				return
+			}
+			break
+		}
+		nt := p.newThreadStopped(int(msg), t.tgid)
 		if nt != nil && p.hwActive() {
 			if err := p.applyHWThread(nt); err != nil {
 				p.fail(nt, fmt.Errorf("hardware breakpoints cannot be set in the new thread: %w", err))
 				return
 			}
 		}
-		if nt != nil {
+		if nt != nil && nt.shares() {
+			if p.shouldRun() {
+				p.resumeThread(nt)
+			}
+		} else if nt != nil {
 			ev := &Event{Kind: EventThreadCreate, Process: p, Thread: t, NewThread: nt}
 			p.observe(ev)
 			if p.hooks.OnEvent != nil && p.callHook(ev) {
@@ -415,11 +429,12 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 
 // newThreadStopped adds a thread reported by a clone event and waits for its first
 // stop, so that it is known before it runs an instruction.
-func (p *Process) newThreadStopped(tid int) *Thread {
+func (p *Process) newThreadStopped(tid, tgid int) *Thread {
 	// Its first SIGSTOP counts as one of ours from the start, so that a Stop from
 	// another goroutine sends it no second one: the two would merge into one
 	// stop, and we would wait forever for the other.
 	nt := p.addThread(tid, true)
+	nt.tgid = tgid // a thread of a child that shares the memory shares it too
 	ws, seen := p.e.early[tid]
 	delete(p.e.early, tid)
 	for {

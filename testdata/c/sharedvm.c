@@ -9,6 +9,9 @@
 //         sharedvm clone [N]       a clone(CLONE_VM|SIGCHLD) child calls hot()
 //                                  N times while the parent does too, then the
 //                                  parent calls it N times more
+//         sharedvm clone0 [N]      the same with clone(CLONE_VM): no exit
+//                                  signal, which the kernel reports to a
+//                                  tracer as a new thread, not a fork
 //         sharedvm orphan [N]      a clone(CLONE_VM|SIGCHLD) child calls hot()
 //                                  N times, waits for its parent to exit, then
 //                                  calls it N times more and prints; the
@@ -16,7 +19,7 @@
 // defaults: K=3, M=100, N=10000. Output, one line:
 //   spawn: calls=C children=2M failed=F    (F children did not exit 0; each
 //                                           one also prints "child ... status S")
-//   clone: calls=C child_calls=N child_status=S
+//   clone, clone0: calls=C child_calls=N child_status=S
 //   orphan: parent_calls=N      (the parent, at its exit)
 //           orphan_calls=2N     (the child, once its parent has exited)
 // where C counts every call of hot(), the child's included.
@@ -118,21 +121,21 @@ static int child(void *arg)
 	return 0;
 }
 
-static int clonevm(long n)
+static int clonevm(long n, int flags)
 {
 	static char stack[1 << 16] __attribute__((aligned(16)));
 	long calls = 0;
 	int ws;
 	pid_t pid;
 
-	pid = clone(child, stack + sizeof stack, CLONE_VM | SIGCHLD, &n);
+	pid = clone(child, stack + sizeof stack, flags, &n);
 	if (pid < 0) {
 		perror("sharedvm: clone");
 		exit(1);
 	}
 	for (long i = 0; i < n; i++, calls++)
 		hot(i);
-	if (waitpid(pid, &ws, 0) != pid) {
+	if (waitpid(pid, &ws, __WALL) != pid) {
 		perror("sharedvm: waitpid");
 		exit(1);
 	}
@@ -188,7 +191,9 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "spawn") == 0)
 		return spawn(argc > 2 ? atoi(argv[2]) : 3, argc > 3 ? atoi(argv[3]) : 100);
 	if (strcmp(mode, "clone") == 0)
-		return clonevm(argc > 2 ? atol(argv[2]) : 10000);
+		return clonevm(argc > 2 ? atol(argv[2]) : 10000, CLONE_VM | SIGCHLD);
+	if (strcmp(mode, "clone0") == 0)
+		return clonevm(argc > 2 ? atol(argv[2]) : 10000, CLONE_VM);
 	if (strcmp(mode, "orphan") == 0)
 		return orphan(argc > 2 ? atol(argv[2]) : 10000);
 	fprintf(stderr, "sharedvm: unknown mode %s (want spawn, clone or orphan)\n", mode);
