@@ -267,6 +267,9 @@ func (p *Process) plant(addr uint64, bp *Breakpoint) error {
 		s.owners = append(s.owners, bp)
 		return nil
 	}
+	if p.is32 {
+		return fmt.Errorf("cannot set breakpoint at %#x: process %d execed a 32-bit program: %w", addr, p.pid, Err32Bit)
+	}
 	var orig [1]byte
 	if _, err := p.readMem(addr, orig[:]); err != nil {
 		return fmt.Errorf("cannot set breakpoint at %#x: %w", addr, err)

@@ -67,3 +67,28 @@ func TestAttach32Bit(t *testing.T) {
 		t.Errorf("after the refused attach: TracerPid %s, State %s; want untraced and not stopped", st["TracerPid"], st["State"])
 	}
 }
+
+// A traced program that execs a 32-bit one is not harmed: the exec is
+// reported, nothing can be planted in the new image, and it runs to its end.
+func TestExec32Bit(t *testing.T) {
+	prog := testtarget.WriteI386(t, t.TempDir(), "exit7", testtarget.I386Exit7)
+	if err := exec.Command(prog).Run(); err == nil || err.Error() != "exit status 7" {
+		t.Skipf("this kernel does not run i386 programs: %v", err)
+	}
+	e := newEngine(t)
+	p := launch(t, e, "/bin/sh", "-c", "exec "+prog)
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p.Process, EventExec)
+	const entry = 0x08048054 // where WriteI386 puts the code
+	if bp, err := p.SetBreakpoint(entry, nil); !errors.Is(err, Err32Bit) {
+		t.Fatalf("breakpoint in the 32-bit image: %v (set: %v); want Err32Bit", err, bp != nil)
+	}
+	if bp, err := p.SetHWBreakpoint(entry, nil); !errors.Is(err, Err32Bit) {
+		t.Fatalf("hardware breakpoint in the 32-bit image: %v (set: %v); want Err32Bit", err, bp != nil)
+	}
+	if end := runToEnd(t, p.Process); end.Kind != EventExited || end.Status != 7 {
+		t.Fatalf("end: %v, want exit status 7", end)
+	}
+}

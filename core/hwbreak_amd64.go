@@ -149,6 +149,9 @@ func (p *Process) dr7() uint64 {
 // process, or from a callback, which holds every running thread for it (the
 // registers of each thread must change before it runs on).
 func (p *Process) hwSettable() error {
+	if p.is32 {
+		return fmt.Errorf("process %d execed a 32-bit program: %w", p.pid, Err32Bit)
+	}
 	if p.inCallback {
 		if err := p.live(); err != nil {
 			return err

@@ -51,6 +51,7 @@ type Process struct {
 	exitSignal unix.Signal
 	lastExit   unix.WaitStatus // status from the last PTRACE_EVENT_EXIT, for an unattached leader
 	leaderGone bool            // the main thread called pthread_exit: see leaderExited
+	is32       bool            // it execed a 32-bit program: nothing may be planted (see Err32Bit)
 	threads    map[int]*Thread
 	events     []*Event // stops seen but not yet returned by Wait
 	mem        *os.File // /proc/PID/mem

@@ -556,6 +556,7 @@ func (p *Process) execed(t *Thread) {
 	if exe := exePath(p.pid); exe != "" {
 		p.exe = exe
 	}
+	p.is32 = elfClass32(fmt.Sprintf("/proc/%d/exe", p.pid))
 	if p.mem != nil {
 		p.mem.Close()
 		p.mem = nil
