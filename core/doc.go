@@ -84,5 +84,15 @@
 // kernel, and a signal the engine had to take from the queue is delivered
 // with PTRACE_SETSIGINFO, one per stop (siginfo_linux.go).
 //
-// core knows nothing about Starlark or terminals; symbols live in core/sym.
+// # The terminal
+//
+// A launched program runs in its own process group. When its standard input
+// is stardbg's controlling terminal and stardbg is the foreground job, the
+// engine makes the program the terminal's foreground group (with its own
+// terminal modes) while it waits for it, and takes the terminal back when the
+// wait ends; Ctrl-C's SIGINT then stops the program undelivered and goes to
+// the host's interrupt handler (terminal_linux.go, SetInterruptHandler).
+//
+// core knows nothing about Starlark, and prints nothing; symbols live in
+// core/sym.
 package core
