@@ -102,6 +102,9 @@ func (ev *exprEval) scalar(o *Object) (scalar, error) {
 				v.rank = 1
 			}
 			v.u = uint64(readInt(b, v.signed))
+			if o.BitSize != 0 && o.BitSize < 32 {
+				v.rank = 3 // a bitfield narrower than int promotes to int (C11 6.3.1.1)
+			}
 		default:
 			return scalar{}, fmt.Errorf("a value of type %s is not a number", o.Type)
 		}

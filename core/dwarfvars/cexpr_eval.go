@@ -400,6 +400,7 @@ func fieldSuggestions(s *StructType, name string) []string {
 				continue
 			}
 			switch d := sym.EditDistance(name, f.Name, limit); {
+			case d > limit:
 			case d < best:
 				best, out = d, []string{fmt.Sprintf("%q", f.Name)}
 			case d == best:

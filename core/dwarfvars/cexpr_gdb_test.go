@@ -65,7 +65,7 @@ var gdbExprs = []string{
 	"&o->path[1] - o->path", "global_grid[3] * global_grid[2]", "*(global_grid + 2)",
 	"&global_grid[3] - &global_grid[0]", "global_grid + 1 > global_grid", "&global_grid[1] == global_grid + 1",
 	"o->path + 1", "(char *)(o->path + 1) - (char *)o->path", "(long)&o->where - (long)o",
-	"o->flags.mode * 2 + o->flags.delta", "o->flags.delta", "o->flags.tag", "o->flags.ready",
+	"o->flags.mode * 2 + o->flags.delta", "o->flags.mode - 6", "o->flags.delta", "o->flags.tag", "o->flags.ready",
 	"o->small * 2u", "-o->small", "o->big >> 8", "o->ratio * 3", "o->ratio + 1.0", "o->precise * 2",
 	"o->precise", "global_mask | 0x100", "global_color + 1", "global_color == 6", "o->color",
 	"o->range.lo + o->range.hi", "o->as_long", "o->name[0]", "*o->label", "o->label[1] == 'r'",
@@ -85,12 +85,17 @@ var knownEvalDiffs = map[string]string{
 		"8-byte type by size and calls it long",
 	"1ul + 1ll": "C11 6.3.1.8: long long has the greater rank but cannot hold every unsigned long, so the result is " +
 		"unsigned long long; gdb picks by size and says unsigned long",
+	"o->flags.mode * 2 + o->flags.delta": bitfieldPromotion,
+	"o->flags.mode - 6":                  bitfieldPromotion,
 	// As in knownPrintDiffs: n's location at -O2 is DW_OP_entry_value(rsi),
 	// which gdb recovers from the caller's call-site parameters.
 	"co2nofp n * -1":     nEntryValue,
 	"co2nofp total / n":  nEntryValue,
 	"co2nofp n > 2 == 1": nEntryValue,
 }
+
+const bitfieldPromotion = "mode is an unsigned int bitfield of 3 bits: C11 6.3.1.1 (and gcc) promote it to int, " +
+	"gdb keeps unsigned int (mode - 6 is -1 in C, 4294967295 in gdb)"
 
 const nEntryValue = "n is DW_OP_entry_value(rsi) at -O2: gdb reads the caller's call site, stardbg says optimized out"
 

@@ -1,6 +1,7 @@
 package dwarfvars
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -427,6 +428,9 @@ func parseNumber(t token) (exprNode, error) {
 		base, digits = 8, digits[1:]
 	}
 	v, err := strconv.ParseUint(digits, base, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return nil, &SyntaxError{t.col, fmt.Sprintf("number %s is too large", t.text)}
+	}
 	if err != nil {
 		return nil, &SyntaxError{t.col, fmt.Sprintf("bad number %q", t.text)}
 	}
