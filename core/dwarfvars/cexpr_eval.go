@@ -281,16 +281,11 @@ func (ev *exprEval) deref(x *Object, src exprNode) (*Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := Underlying(elem).(*FuncType); !ok && elem.Size() >= 0 {
-		// Read now, so that a NULL or wild pointer fails here and not in
-		// whoever prints the result.
-		o := lvalue(elem, v.u)
-		if _, err := ev.bytes(o); err != nil {
-			return nil, err
-		}
-		return ev.throughRef(o)
-	}
-	return lvalue(elem, v.u), nil
+	// Nothing is read yet: &p->f and sizeof *p need only the address and
+	// the type (offsetof's &((struct s *)0)->f works). Whatever reads the
+	// object (an operator, or Eval for its result) fails on a NULL or
+	// wild pointer.
+	return ev.throughRef(lvalue(elem, v.u))
 }
 
 func (ev *exprEval) index(n *indexNode) (*Object, error) {

@@ -75,7 +75,8 @@ var gdbExprs = []string{
 	// comparisons and logic, short-circuit
 	"o->id > 5 && o->done", "o->id < 5 || global_order == 0", "global_order == o", "o->combine == global_op",
 	"global_op", "o->combine", "0 && *(int *)0", "1 || *(int *)0", "n * -1", "total / n", "n > 2 == 1",
-	"global_secret != 0", "o->ticks", "tls_counter", "file_static * step",
+	"global_secret != 0", "1.5 / 0", "-1 / 0.0", "sizeof *(int *)0", "sizeof ((struct order *)0)->name",
+	"&((struct order *)0)->flags", "(unsigned long)&((order_t *)0)->grid[1][2]", "&*global_order", "o->ticks", "tls_counter", "file_static * step",
 }
 
 // knownEvalDiffs are the expressions of TestEvalMatchesGDB that stardbg
