@@ -7,6 +7,27 @@ import (
 	"strings"
 )
 
+// C expressions, as a debugger's print and eval take them: identifiers
+// (C++'s ns::name too), integer literals (decimal, hex, octal, suffixes u,
+// l, ul, ll, ull, typed as C11 6.4.4.1 says), character literals ('A',
+// '\n', '\x41', '\101'), floating literals (suffixes f and l), . -> []
+// unary * & - + ! ~, casts to any type the program names, sizeof expr and
+// sizeof(type), * / % + - << >> < > <= >= == != & ^ | && || with C's
+// precedence, and parentheses. Arithmetic follows C on LP64 (x86-64
+// Linux): integer promotions (a bitfield narrower than int too), the usual
+// arithmetic conversions, wrap-around to the result's width, pointer
+// arithmetic scaled by the element size (1 for void * as in gcc), pointer
+// difference as a long, arrays and functions decayed to pointers. Two
+// choices follow gdb rather than C: a character literal is a char (it
+// prints as 65 'A'), and p.f on a pointer to a struct reads p->f.
+//
+// Not supported: assignment and ++/--, ?:, the comma operator, function
+// calls, string literals, wide character literals, casts to function
+// types and references, arithmetic on 16-byte integers; long double
+// arithmetic is done in double precision (reading a long double object
+// keeps all its bits). An expression is parsed without a process
+// (ParseExpr) and evaluated against an ExprEnv (Expr.Eval).
+
 // An Expr is a parsed C expression: what a debugger's print or eval takes.
 // It is evaluated later (Eval) against an ExprEnv that resolves its names.
 type Expr struct {

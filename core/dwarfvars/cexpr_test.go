@@ -364,3 +364,37 @@ func TestExprPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// TestExprCPlusPlus checks, over made-up types, the C++ that the language
+// reads: members of a base class and references, read through.
+func TestExprCPlusPlus(t *testing.T) {
+	f := newFakeEnv(t)
+	point := mustType(t, f.d, "struct point")
+	base := &StructType{K: Class, Tag: "Shape", ByteSize: 8, Fields: []Field{{Name: "origin", Type: intType}, {Name: "id", Type: intType, Offset: 4}}}
+	derived := &StructType{K: Class, Tag: "Circle", ByteSize: 16, Fields: []Field{
+		{Name: "Shape", Type: base, Base: true},
+		{Name: "at", Type: &PointerType{Elem: point, ByteSize: 8, Ref: true}, Offset: 8}}}
+	f.mem[0x4000] = append(append(intBytes(1, 4), intBytes(2, 4)...), intBytes(0x2008, 8)...)
+	f.vars["c"] = lvalue(derived, 0x4000)
+	f.vars["this"] = rvalue(&PointerType{Elem: derived, ByteSize: 8}, intBytes(0x4000, 8))
+	f.vars["r"] = rvalue(&PointerType{Elem: point, ByteSize: 8, Ref: true}, intBytes(0x2000, 8))
+	for expr, want := range map[string]int64{
+		"c.id": 2, "this->origin + this->id": 3, "r.y": 2, "&r == (struct point *)0x2000": 1,
+		"c.at.x": 3, "sizeof r": 8, "ns::x": -1,
+	} {
+		o, err := EvalExpr(expr, f)
+		if expr == "ns::x" {
+			if err == nil || err.Error() != `no variable "ns::x" in scope` {
+				t.Errorf("ns::x: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		if got := readInt(o.Bytes, isSigned(o.Type)); got != want {
+			t.Errorf("%s = %d, want %d", expr, got, want)
+		}
+	}
+}
