@@ -34,9 +34,9 @@ func TestVforkStorm(t *testing.T) {
 			if err = execve.Clear(); err == nil {
 				execve, err = p.BreakAt("libc.so.6:execve", func(*Thread, *Breakpoint) bool { execs++; return false })
 			}
-		case hits%64 == 0:
+		case hits%2 == 0:
 			err = execve.Disable()
-		case hits%64 == 32:
+		default:
 			err = execve.Enable()
 		}
 		if err != nil && cbErr == nil {
@@ -231,5 +231,21 @@ func TestCloneVMOrphan(t *testing.T) {
 		if kv(t, out, "orphan_calls") != "20000" || hits < 10000 || hits > 30000 {
 			t.Fatalf("%d hits, output %q", hits, out)
 		}
+	}
+}
+
+// A child that shares the memory gets the debug registers of a hardware
+// breakpoint, as a new thread does: its hits count too.
+func TestCloneVMHardware(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
+	p := launch(t, newEngine(t), bin, "clone", "1000")
+	hits := 0
+	if _, err := p.SetHWBreakpoint(symAddr(t, p.Process, bin, "hot"), func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if out := p.output(t); kv(t, out, "calls") != "3000" || kv(t, out, "child_status") != "0" || hits != 3000 {
+		t.Fatalf("%d hits, output %q; want 3000 calls, all hit", hits, out)
 	}
 }
