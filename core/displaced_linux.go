@@ -396,6 +396,14 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site, block bool) bool {
 			if t.state != tsStopped {
 				return false
 			}
+			if t.vforkChild != nil {
+				// A stepped vfork: the system call ends when the
+				// child is done with the memory, and the thread stays
+				// stopped until then (see fork_linux.go). Its rip is
+				// past the instruction already.
+				t.stop.kind = stopStep
+				return true
+			}
 			continue
 		case sig == unix.SIGSTOP:
 			if ours, req := p.consumeSigstop(t); ours {

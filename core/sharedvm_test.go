@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/arch/x86/x86asm"
+
 	"stardbg/internal/testtarget"
 )
 
@@ -247,5 +249,38 @@ func TestCloneVMHardware(t *testing.T) {
 	runToSuccess(t, p.Process)
 	if out := p.output(t); kv(t, out, "calls") != "3000" || kv(t, out, "child_status") != "0" || hits != 3000 {
 		t.Fatalf("%d hits, output %q; want 3000 calls, all hit", hits, out)
+	}
+}
+
+// A breakpoint on vfork's system call instruction is stepped over in place,
+// every other thread stopped: the step ends inside the system call, when the
+// kernel reports the child, and the thread stays there until the child has
+// exec'd, instead of running into the kernel's wait for a stopped child.
+func TestVforkSyscallStep(t *testing.T) {
+	defer watchdog(t, 3*time.Minute)()
+	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
+	p := launch(t, newEngine(t), bin, "vfork", "50")
+	main, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "main"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p.Process, EventBreakpoint) // libc is loaded by now
+	main.Clear()
+	vfork, err := p.BreakAt("libc.so.6:vfork", nil)
+	if err != nil || len(vfork.Addrs()) != 1 {
+		t.Fatalf("vfork: %v %v", vfork, err)
+	}
+	sys := firstInsn(t, p.Process, vfork.Addrs()[0], func(in x86asm.Inst) bool { return in.Op == x86asm.SYSCALL })
+	vfork.Clear()
+	hits := 0
+	if _, err := p.SetBreakpoint(sys, func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if out := p.output(t); hits != 50 || kv(t, out, "failed") != "0" {
+		t.Fatalf("%d hits, output %q; want 50 and no child failed", hits, out)
 	}
 }

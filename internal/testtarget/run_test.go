@@ -237,6 +237,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "calls=300 child_calls=100 child_status=0")
 	}},
+	{"c/sharedvm", []string{"vfork", "5"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "vforks=5 failed=0")
+	}},
 	{"c/sharedvm", []string{"orphan", "100"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "parent_calls=100", "orphan_calls=200") // the child's, after its parent's exit

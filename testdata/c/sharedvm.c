@@ -12,6 +12,8 @@
 //         sharedvm clone0 [N]      the same with clone(CLONE_VM): no exit
 //                                  signal, which the kernel reports to a
 //                                  tracer as a new thread, not a fork
+//         sharedvm vfork [N]       N children made with vfork(), each execs
+//                                  /bin/true (or exits 127)
 //         sharedvm orphan [N]      a clone(CLONE_VM|SIGCHLD) child calls hot()
 //                                  N times, waits for its parent to exit, then
 //                                  calls it N times more and prints; the
@@ -20,6 +22,7 @@
 //   spawn: calls=C children=2M failed=F    (F children did not exit 0; each
 //                                           one also prints "child ... status S")
 //   clone, clone0: calls=C child_calls=N child_status=S
+//   vfork: vforks=N failed=F       (F children did not exit 0)
 //   orphan: parent_calls=N      (the parent, at its exit)
 //           orphan_calls=2N     (the child, once its parent has exited)
 // where C counts every call of hot(), the child's included.
@@ -145,6 +148,35 @@ static int clonevm(long n, int flags)
 	return status(ws) != 0;
 }
 
+static int vforks(long n)
+{
+	int failed = 0;
+
+	for (long i = 0; i < n; i++) {
+		int ws;
+		pid_t pid = vfork();
+
+		if (pid < 0) {
+			perror("sharedvm: vfork");
+			exit(1);
+		}
+		if (pid == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &ws, 0) != pid) {
+			perror("sharedvm: waitpid");
+			exit(1);
+		}
+		if (status(ws) != 0) {
+			printf("child vfork %ld status %d\n", i, status(ws));
+			failed++;
+		}
+	}
+	printf("vforks=%ld failed=%d\n", n, failed);
+	return failed != 0;
+}
+
 // orphan_child outlives its parent, in the memory the parent left it, and
 // says so with write(2): stdio belongs to the parent.
 static int orphan_child(void *arg)
@@ -194,6 +226,8 @@ int main(int argc, char **argv)
 		return clonevm(argc > 2 ? atol(argv[2]) : 10000, CLONE_VM | SIGCHLD);
 	if (strcmp(mode, "clone0") == 0)
 		return clonevm(argc > 2 ? atol(argv[2]) : 10000, CLONE_VM);
+	if (strcmp(mode, "vfork") == 0)
+		return vforks(argc > 2 ? atol(argv[2]) : 100);
 	if (strcmp(mode, "orphan") == 0)
 		return orphan(argc > 2 ? atol(argv[2]) : 10000);
 	fprintf(stderr, "sharedvm: unknown mode %s (want spawn, clone or orphan)\n", mode);
