@@ -92,6 +92,9 @@ func (ev *exprEval) scalar(o *Object) (scalar, error) {
 	case *BaseType:
 		switch u.K {
 		case Float:
+			if !floatSize(len(b)) {
+				return scalar{}, fmt.Errorf("arithmetic on %d-byte floating-point numbers (%s) is not supported", len(b), o.Type)
+			}
 			v.kind, v.f = 'f', decodeFloat(b)
 		case Int, Uint, Char, Bool:
 			if len(b) > 8 {
@@ -508,7 +511,7 @@ func (ev *exprEval) cast(x *Object, t Type) (*Object, error) {
 		case *BaseType:
 			switch {
 			case u.K == Float:
-				if v.kind == 'p' {
+				if v.kind == 'p' || !floatSize(int(u.ByteSize)) {
 					return bad()
 				}
 				return rvalue(t, floatBytes(toFloat(v, u).f, u.ByteSize)), nil
@@ -571,6 +574,9 @@ func floatBytes(f float64, n int64) []byte {
 	binary.LittleEndian.PutUint16(b[8:], se)
 	return b
 }
+
+// floatSize reports whether floatBytes and decodeFloat handle n bytes.
+func floatSize(n int) bool { return n == 4 || n == 8 || n == 10 || n == 12 || n == 16 }
 
 // decodeFloat decodes a float, a double or an x87 long double (rounded to
 // a double).

@@ -279,7 +279,7 @@ func (p *exprParser) unary() (exprNode, error) {
 			}
 			return &unaryNode{t.col, t.text, x}, nil
 		case "(":
-			if p.startsType(p.i + 1) {
+			if p.startsType(p.i+1) || p.unknownCast(p.i+1) {
 				p.i++
 				name, err := p.typeName()
 				if err != nil {
@@ -321,6 +321,26 @@ func (p *exprParser) startsType(i int) bool {
 		return false
 	}
 	return typeKeywords[t.text] || p.isType != nil && t.text != "sizeof" && p.isType(t.text)
+}
+
+// unknownCast reports whether the tokens at i can only be a cast to a
+// type isType does not know: "(name *)" or "(name)" followed by an
+// operand, which no expression reads. Evaluation then says the type is
+// unknown, rather than a syntax error at the operand.
+func (p *exprParser) unknownCast(i int) bool {
+	if p.toks[i].kind != 'i' || p.toks[i].text == "sizeof" {
+		return false
+	}
+	i++
+	stars := 0
+	for ; p.toks[i].kind == 'p' && p.toks[i].text == "*"; i++ {
+		stars++
+	}
+	if p.toks[i].kind != 'p' || p.toks[i].text != ")" {
+		return false
+	}
+	next := p.toks[i+1]
+	return stars > 0 || next.kind == 'i' || next.kind == 'n' || next.kind == 'c' || next.kind == 'p' && next.text == "("
 }
 
 // typeName reads the tokens of a type name up to the ")" that closes the
