@@ -81,17 +81,13 @@ func sharesMemory(tid, child int, vfork bool) bool {
 // first stop, seen already. A vfork child's parent thread t stays stopped
 // until the child is done with the memory (sharerDone).
 func (p *Process) addSharer(t *Thread, child int, ws unix.WaitStatus, vfork bool) error {
-	c := p.addThread(child, false)
-	c.tgid = child
+	// A signal that came before the stop that attaches it: that one is to
+	// come, and is ours.
+	first := ws.StopSignal() == unix.SIGSTOP || ws.TrapCause() == unix.PTRACE_EVENT_STOP
+	c := p.addTask(child, child, !first)
 	c.state = tsStopped
-	if !(ws.StopSignal() == unix.SIGSTOP || ws.TrapCause() == unix.PTRACE_EVENT_STOP) {
-		// A signal came before the stop that attaches it: that one is to come.
-		p.mu.Lock()
-		c.sigstopSent = true
-		p.mu.Unlock()
-		if ws.TrapCause() == 0 {
-			c.pendingSig = ws.StopSignal()
-		}
+	if !first && ws.TrapCause() == 0 {
+		c.pendingSig = ws.StopSignal()
 	}
 	if vfork {
 		p.mu.Lock() // requestStop reads it

@@ -200,7 +200,13 @@ func (p *Process) stoppedLive() error {
 // addThread records a new thread; expectStop says a SIGSTOP is on its way to it
 // (set under the same lock, so that Stop never sends it another).
 func (p *Process) addThread(tid int, expectStop bool) *Thread {
-	t := &Thread{p: p, tid: tid, tgid: p.pid, state: tsRunning, sigstopSent: expectStop}
+	return p.addTask(tid, p.pid, expectStop)
+}
+
+// addTask is addThread for a task of thread group tgid: p's own, or a child
+// that shares p's memory (see fork_linux.go).
+func (p *Process) addTask(tid, tgid int, expectStop bool) *Thread {
+	t := &Thread{p: p, tid: tid, tgid: tgid, state: tsRunning, sigstopSent: expectStop}
 	p.mu.Lock()
 	p.threads[tid] = t
 	p.mu.Unlock()

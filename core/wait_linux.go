@@ -433,8 +433,7 @@ func (p *Process) newThreadStopped(tid, tgid int) *Thread {
 	// Its first SIGSTOP counts as one of ours from the start, so that a Stop from
 	// another goroutine sends it no second one: the two would merge into one
 	// stop, and we would wait forever for the other.
-	nt := p.addThread(tid, true)
-	nt.tgid = tgid // a thread of a child that shares the memory shares it too
+	nt := p.addTask(tid, tgid, true) // a thread of a child that shares the memory shares it too
 	ws, seen := p.e.early[tid]
 	delete(p.e.early, tid)
 	for {
