@@ -75,6 +75,11 @@ var gdbExprs = []string{
 	// comparisons and logic, short-circuit
 	"o->id > 5 && o->done", "o->id < 5 || global_order == 0", "global_order == o", "o->combine == global_op",
 	"global_op", "o->combine", "0 && *(int *)0", "1 || *(int *)0", "n * -1", "total / n", "n > 2 == 1",
+	"(order_cref)o == o", "(point_t *)o->path", "*(point_t *)o->path", "(char)'\\x41'", "o->small < 0u",
+	"o->small < 0", "(unsigned short)-1 < 0", "(unsigned short)-1 + 0", "global_grid", "&global_grid", "*&global_grid",
+	"o->name + 1", "*(o->name + 2)", "(long)(o->path + 1) - (long)o->path", "o->grid[1] - o->grid[0]",
+	"(unsigned long)-1 / 3", "(signed char)o->flags.tag", "global_color", "(enum color)5", "(enum color)1",
+	"o->label", "global_name", "!global_name", "global_order->where.y / 3.0f", "o->done + o->done",
 	"global_secret != 0", "1.5 / 0", "-1 / 0.0", "sizeof *(int *)0", "sizeof ((struct order *)0)->name",
 	"&((struct order *)0)->flags", "(unsigned long)&((order_t *)0)->grid[1][2]", "&*global_order", "o->ticks", "tls_counter", "file_static * step",
 }
@@ -88,6 +93,7 @@ var knownEvalDiffs = map[string]string{
 		"unsigned long long; gdb picks by size and says unsigned long",
 	"o->flags.mode * 2 + o->flags.delta": bitfieldPromotion,
 	"o->flags.mode - 6":                  bitfieldPromotion,
+	"o->done + o->done":                  "gdb refuses arithmetic on _Bool (Invalid operation on booleans.); C promotes _Bool to int: 2",
 	// As in knownPrintDiffs: n's location at -O2 is DW_OP_entry_value(rsi),
 	// which gdb recovers from the caller's call-site parameters.
 	"co2nofp n * -1":     nEntryValue,
@@ -104,7 +110,7 @@ const nEntryValue = "n is DW_OP_entry_value(rsi) at -O2: gdb reads the caller's 
 // size_t, unsigned long on LP64: the values agree.
 const gdbSizeofType = "int"
 
-var gdbDataSymRE = regexp.MustCompile(`^(\([^()]*\*\) 0x[0-9a-f]+) <[^>]+>$`)
+var gdbDataSymRE = regexp.MustCompile(`^(\(.*(?:\*|\[\d*\])\) 0x[0-9a-f]+) <[^>]+>$`)
 
 // TestEvalMatchesGDB stops c/typed at the return of process() under gdb,
 // and compares for each of gdbExprs the value gdb's print shows and the
@@ -138,8 +144,9 @@ func TestEvalMatchesGDB(t *testing.T) {
 				_, wantVal, ok1 := strings.Cut(out[7+2*i], " = ")
 				_, wantType, ok2 := strings.Cut(out[8+2*i], "type = ")
 				if !ok1 || !ok2 {
-					// gdb fails (an optimized-out variable): so must Eval.
-					if _, err := EvalExpr(e, env); err == nil {
+					// gdb fails (an optimized-out variable): so must Eval,
+					// unless the difference is known.
+					if _, err := EvalExpr(e, env); err == nil && knownEvalDiffs[e] == "" {
 						t.Errorf("%s: gdb fails (%s), Eval does not", e, out[7+2*i])
 					}
 					continue
