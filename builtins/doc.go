@@ -96,8 +96,17 @@ var types = []docGroup{
 	{name: "thread", summary: "A thread of a traced process.",
 		fields: fieldDocs(threadFields), methods: methodDocs(threadMethods)},
 	regsGroup(),
-	{name: "frame", summary: "A frame of a backtrace, from t.backtrace(). str(f) is gdb's backtrace line.",
-		fields: fieldDocs(frameFields)},
+	{name: "frame", summary: "A frame of a stopped thread, from t.frame(i) or t.backtrace(): where it is, and its " +
+		"variables by name (DWARF). str(f) is gdb's backtrace line.",
+		fields: fieldDocs(frameFields), methods: methodDocs(frameMethods)},
+	{name: "value", summary: "An object of the program with its type, from f.var(), f.args(), f.locals(), p.var() or " +
+		"p.value(). v.member and v[\"member\"] read a member of a struct, union or class, through pointers too (a " +
+		"member named like a field or method of value, such as name, is read with v[\"name\"]); v[i] indexes an " +
+		"array or a pointer; len(v) and for x in v work on arrays. Assigning a member, an element or calling set() " +
+		"writes the program. str(v) is gdb's print: {x = 3, y = 4}, 65 'A', 0x401136 <add>, <optimized out>.",
+		fields: fieldDocs(valueFields), methods: methodDocs(valueMethods)},
+	{name: "type", summary: "A type of the program, from p.type(name) or v.type. str(t) is its C name as gdb's whatis prints it.",
+		fields: fieldDocs(typeFields)},
 	{name: "mapping", summary: "A memory mapping of a process, from p.maps(). str(m) is its line of /proc/PID/maps.",
 		fields: fieldDocs(mappingFields)},
 	{name: "breakpoint", summary: "A breakpoint, from p.break_at() or p.watch().",
@@ -153,6 +162,12 @@ func Topics() []Topic {
 		}
 	}
 	for _, n := range sortedKeys(langNames) {
+		// The language's type() shares its name with the debugger's type
+		// values: one topic documents both.
+		if i := slices.IndexFunc(ts, func(t Topic) bool { return t.Name == n }); i >= 0 {
+			ts[i].Doc = wrapDoc(langNames[n]) + "\n\n" + ts[i].Doc
+			continue
+		}
 		ts = append(ts, Topic{n, wrapDoc(langNames[n])})
 	}
 	return ts

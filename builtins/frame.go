@@ -1,12 +1,15 @@
 package builtins
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"stardbg/core"
+	"stardbg/core/dwarfvars"
 	"stardbg/core/sym"
 )
 
@@ -16,6 +19,14 @@ import (
 type Frame struct {
 	n int // the frame's number, 0 for the innermost
 	f sym.Frame
+	// For frames of a stopped thread (t.frame, t.backtrace): the frame
+	// with its registers and DWARF, the scope of its function (nil without
+	// DWARF) and whether it is an inlined call.
+	vf      *core.VarFrame
+	sc      *dwarfvars.Frame
+	inlined bool
+	proc    *Process
+	entry   []dwarfvars.Location // the arguments at the function's first instruction, once computed
 }
 
 var (
@@ -55,16 +66,16 @@ func (fr *Frame) Hash() (uint32, error) {
 	return uint32(fr.f.PC) ^ uint32(fr.f.PC>>32) ^ uint32(fr.f.SP) ^ uint32(fr.f.SP>>32), nil
 }
 func (fr *Frame) Attr(name string) (starlark.Value, error) {
-	return getAttr(fr, frameFields, nil, name)
+	return getAttr(fr, frameFields, frameMethods, name)
 }
-func (fr *Frame) AttrNames() []string { return attrNames(frameFields, nil) }
+func (fr *Frame) AttrNames() []string { return attrNames(frameFields, frameMethods) }
 
 // CompareSameType compares the fields: frames are equal when every field is.
 func (fr *Frame) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
 	g := y.(*Frame)
 	eq := fr.f.PC == g.f.PC && fr.f.SP == g.f.SP && fr.f.Function == g.f.Function &&
 		fr.f.File == g.f.File && fr.f.Line == g.f.Line && fr.f.Module == g.f.Module &&
-		fr.f.ModuleAddr == g.f.ModuleAddr
+		fr.f.ModuleAddr == g.f.ModuleAddr && fr.f.CFA == g.f.CFA && fr.inlined == g.inlined
 	switch op {
 	case syntax.EQL:
 		return eq, nil
@@ -92,12 +103,36 @@ var frameFields = fields[*Frame]{
 	"module_addr": {func(fr *Frame) (starlark.Value, error) {
 		return orNone(starlark.MakeUint64(fr.f.ModuleAddr), fr.f.Module != ""), nil
 	}, "module_addr: the pc as an address of the module's file (what objdump shows and addr2line -e takes), or None."},
+	"cfa": {func(fr *Frame) (starlark.Value, error) {
+		return orNone(starlark.MakeUint64(fr.f.CFA), fr.f.CFA != 0), nil
+	}, "cfa: the canonical frame address (rsp in the caller just before the call), or None when the unwinder could not compute it."},
+	"inlined": {func(fr *Frame) (starlark.Value, error) { return starlark.Bool(fr.inlined), nil },
+		"inlined: True for the frame of a call the compiler inlined (it shares pc, sp and cfa with the frame of the function that holds its code, listed after it)."},
 }
 
-func framesValue(frames []sym.Frame) *starlark.List {
-	vs := make([]starlark.Value, len(frames))
-	for i, f := range frames {
-		vs[i] = &Frame{n: i, f: f}
+// MarshalJSON encodes the frame's fields (not its methods) for
+// json.encode: an object as for a struct.
+func (fr *Frame) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for name, f := range frameFields {
+		v, err := f.get(fr)
+		if err != nil {
+			return nil, err
+		}
+		switch v := v.(type) {
+		case starlark.Int:
+			if u, ok := v.Uint64(); ok {
+				m[name] = u
+			} else {
+				m[name], _ = v.Int64()
+			}
+		case starlark.String:
+			m[name] = string(v)
+		case starlark.Bool:
+			m[name] = bool(v)
+		default:
+			m[name] = nil
+		}
 	}
-	return starlark.NewList(vs)
+	return json.Marshal(m)
 }

@@ -119,6 +119,12 @@ var processFields = fields[*Process]{
 }
 
 var processMethods = methods{
+	"var": {processVar, processVarDoc},
+	"type": {processType, "type(name) -> type\n\nThe type of the program with this C name: \"struct order\", " +
+		"\"order_t\", \"unsigned int\", \"char *\", \"int[4]\". A declared-only struct is its definition from " +
+		"another file."},
+	"value": {processValue, "value(addr, type) -> value\n\nThe object of type (a type or its C name) at addr, " +
+		"as gdb's *(type *)addr."},
 	"threads": {processThreads, "threads() -> list of thread\n\nThe live threads, sorted by tid."},
 	"thread":  {processThread, "thread(tid) -> thread\n\nThe live thread with this tid; an error if there is none."},
 	"cont": {processCont, "cont()\n\nResumes every thread of a stopped process. A signal that stopped it is " +

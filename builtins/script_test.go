@@ -20,7 +20,8 @@ import (
 )
 
 // TestScripts runs every testdata/*.star file as a subtest, with the debugger
-// API and a few test helpers predeclared: target(name) builds a test program,
+// API and a few test helpers predeclared: target(name, variant="") builds a test program
+// (variant: "co0", "co2nofp", "cnopie"),
 // tmp(name) is a path in the test's temp dir, read(path) a file's content,
 // kv(text) its key=value pairs, spawn(argv) starts a program outside the
 // debugger and returns its pid once it says "ready", wait_pid(pid) waits for
@@ -56,11 +57,23 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 	})
 	return map[string]builtinFn{
 		"target": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var name string
-			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+			var name, variant string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "variant?", &variant); err != nil {
 				return nil, err
 			}
-			return starlark.String(testtarget.Build(t, name, testtarget.Default)), nil
+			v := testtarget.Default
+			if variant != "" {
+				found := false
+				for _, c := range testtarget.Variants(name) {
+					if c.String() == variant {
+						v, found = c, true
+					}
+				}
+				if !found {
+					return nil, fmt.Errorf("target: no variant %q of %s", variant, name)
+				}
+			}
+			return starlark.String(testtarget.Build(t, name, v)), nil
 		},
 		"tmp": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var name string

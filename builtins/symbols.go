@@ -37,7 +37,11 @@ instruction its caller is frame 1 already. module is the base name of the
 object the pc is in, and module_addr the pc as an address of that file (what
 objdump shows and addr2line -e takes), for code without symbols; both None
 outside any object (JIT code, a corrupt stack). A frame prints as a line of
-gdb's backtrace: "#0  0x000055d1c0c011c9 in hot at hotthreads.c:26".`
+gdb's backtrace: "#0  0x000055d1c0c011c9 in hot at hotthreads.c:26". As in
+gdb, a call the compiler inlined is a frame of its own (inlined is True), before
+the frame of the function that holds its code; its line is where it is, and
+the next frame's line is the line of the inlined call. Frames read their
+variables by name (frame.var, args, locals).`
 
 func (p *Process) table(b *starlark.Builtin) (*sym.Table, error) {
 	t, err := p.p.Symbols()
@@ -165,20 +169,4 @@ func processMaps(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		vs[i] = &Mapping{m}
 	}
 	return starlark.NewList(vs), nil
-}
-
-func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	max := 64
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "max?", &max); err != nil {
-		return nil, err
-	}
-	if max < 1 || max > 100000 {
-		return nil, errorf(b, "max %d is out of range [1, 100000]", max)
-	}
-	t := recv[*Thread](b)
-	frames, err := t.t.Backtrace(max)
-	if err != nil {
-		return nil, wrapErr(b, err)
-	}
-	return framesValue(frames), nil
 }

@@ -88,6 +88,7 @@ var threadMethods = methods{
 		"signed=True as a signed (two's complement) int: an int or long argument of -1 is then -1, not 2**64-1. " +
 		"A narrower argument (a C int) fills only the low bits: t.arg(0) & 0xffffffff."},
 	"backtrace":   {threadBacktrace, backtraceDoc},
+	"frame":       {threadFrame, frameDoc},
 	"send_signal": {threadSendSignal, "send_signal(name)\n\nSends a signal to this thread (tgkill)."},
 }
 

@@ -1,0 +1,246 @@
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core/dwarfvars"
+)
+
+var frameMethods = methods{
+	"var": {frameVar, `var(name) -> value
+
+The variable called name as C scoping sees it from the frame's pc: a local of
+the innermost lexical block first, then the outer blocks, the function's
+arguments, the statics of its file, and globals. In an outer frame, variables
+in registers read what the unwinder recovered (callee-saved registers); one in
+a register the callee clobbered is optimized out. At a function's first
+instruction (a breakpoint on "func"), arguments are read where the SysV
+caller passed them (rdi, rsi, ..., xmm0-7, the stack), at every optimization
+level. An unknown name fails with the closest names in scope; a variable the
+compiler optimized away at this pc fails with "optimized out" and the place.`},
+	"args": {frameArgs, `args() -> list of value
+
+The function's arguments, in declaration order. One that is optimized out at
+this pc is a value whose available is False.`},
+	"locals": {frameLocals, `locals() -> list of value
+
+The local variables in scope at the frame's pc, in declaration order: the
+function's own first, then those of each nested block that contains the pc.
+A shadowed name appears once per declaration.`},
+}
+
+const frameDoc = `frame(i=0) -> frame
+
+Frame i of a stopped thread, counting inlined calls as frames as backtrace()
+does: frame 0 is where the thread is.`
+
+// where is the frame's place for messages: "typed.c:131", or its pc.
+func (fr *Frame) where() string {
+	if fr.f.File != "" && fr.f.Line > 0 {
+		return fmt.Sprintf("%s:%d", path.Base(fr.f.File), fr.f.Line)
+	}
+	return fmt.Sprintf("%#x", fr.f.PC)
+}
+
+// scope returns the frame's function scope, or an error for a frame
+// without DWARF.
+func (fr *Frame) scope(b *starlark.Builtin) (*dwarfvars.Frame, error) {
+	if fr.sc != nil {
+		return fr.sc, nil
+	}
+	if fr.vf != nil && fr.vf.VarsErr != nil {
+		return nil, wrapErr(b, fr.vf.VarsErr)
+	}
+	name := fr.f.Function
+	if name == "" {
+		name = "??"
+	}
+	return nil, errorf(b, "no debug information for %s at %s", name, fr.where())
+}
+
+// atEntry reports whether the frame is its function's concrete frame at
+// the function's first instruction.
+func (fr *Frame) atEntry() bool {
+	return fr.vf != nil && fr.vf.Index == 0 && !fr.inlined && fr.f.Entry != 0 && fr.f.PC == fr.f.Entry
+}
+
+// varValue makes the value of variable v in the frame.
+func (fr *Frame) varValue(v *dwarfvars.Variable) (*Value, error) {
+	sc := fr.sc
+	var loc dwarfvars.Location
+	var err error
+	if v.Kind == dwarfvars.Param && fr.atEntry() {
+		if fr.entry == nil {
+			if fr.entry, err = dwarfvars.EntryLocations(sc, fr.vf.Ctx.Env()); err != nil {
+				fr.entry = nil
+			}
+		}
+		for i, p := range sc.Params {
+			if p == v && fr.entry != nil {
+				return newValue(v.Name, v.Type, fr.entry[i], fr.vf.Ctx, fr.vf.Vars, fr.proc, fr.where()), nil
+			}
+		}
+	}
+	var f *dwarfvars.Frame
+	if v.Kind == dwarfvars.Local || v.Kind == dwarfvars.Param {
+		f = sc
+	}
+	if loc, err = fr.vf.Vars.Location(v, f, fr.vf.LinkPC(), fr.vf.Ctx.Env()); err != nil {
+		return nil, err
+	}
+	return newValue(v.Name, v.Type, loc, fr.vf.Ctx, fr.vf.Vars, fr.proc, fr.where()), nil
+}
+
+func frameVar(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	fr := recv[*Frame](b)
+	sc, err := fr.scope(b)
+	if err != nil {
+		return nil, err
+	}
+	v, err := fr.vf.Vars.LookupVar(sc, name)
+	var nf *dwarfvars.NotFoundError
+	if errors.As(err, &nf) {
+		msg := fmt.Sprintf("no variable %q in scope at %s", name, fr.where())
+		if len(nf.Suggestions) > 0 {
+			q := make([]string, len(nf.Suggestions))
+			for i, s := range nf.Suggestions {
+				q[i] = fmt.Sprintf("%q", s)
+			}
+			msg += " (did you mean " + strings.Join(q, " or ") + "?)"
+		}
+		return nil, errorf(b, "%s", msg)
+	}
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	val, err := fr.varValue(v)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	if val.loc.OptimizedOut() {
+		return nil, errorf(b, "%q is optimized out at %s", name, fr.where())
+	}
+	return val.starlark(), nil
+}
+
+func frameArgs(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	fr := recv[*Frame](b)
+	sc, err := fr.scope(b)
+	if err != nil {
+		return nil, err
+	}
+	return fr.values(b, sc.Params)
+}
+
+func frameLocals(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	fr := recv[*Frame](b)
+	sc, err := fr.scope(b)
+	if err != nil {
+		return nil, err
+	}
+	var vs []*dwarfvars.Variable
+	for i := len(sc.Blocks) - 1; i >= 0; i-- {
+		vs = append(vs, sc.Blocks[i]...)
+	}
+	return fr.values(b, vs)
+}
+
+func (fr *Frame) values(b *starlark.Builtin, vs []*dwarfvars.Variable) (starlark.Value, error) {
+	out := make([]starlark.Value, 0, len(vs))
+	for _, v := range vs {
+		val, err := fr.varValue(v)
+		if err != nil {
+			return nil, wrapErr(b, err)
+		}
+		out = append(out, val.starlark())
+	}
+	return starlark.NewList(out), nil
+}
+
+// threadFrames returns the frames of a stopped thread, inlined calls
+// expanded, at most max of them.
+func (t *Thread) frames(b *starlark.Builtin, max int) ([]*Frame, error) {
+	vfs, err := t.t.VarFrames(max)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	var out []*Frame
+	for _, vf := range vfs {
+		var scopes []*dwarfvars.Frame
+		if vf.Vars != nil {
+			// A pc without DWARF (a function of a file built without -g)
+			// is a frame without variables, not an error.
+			scopes, _ = vf.Vars.FramesAt(vf.LinkPC())
+		}
+		if len(scopes) == 0 {
+			out = append(out, &Frame{n: len(out), f: vf.Frame, vf: vf, proc: t.proc})
+		}
+		for j, sc := range scopes {
+			f := vf.Frame
+			if sc.Inlined {
+				f.Function = sc.Function
+			}
+			if j > 0 {
+				f.Line = scopes[j-1].CallLine
+			}
+			out = append(out, &Frame{n: len(out), f: f, vf: vf, sc: sc, inlined: sc.Inlined, proc: t.proc})
+		}
+		if len(out) >= max {
+			return out[:max], nil
+		}
+	}
+	return out, nil
+}
+
+func threadFrame(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	i := 0
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "i?", &i); err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= 100000 {
+		return nil, errorf(b, "frame number %d is out of range [0, 100000)", i)
+	}
+	t := recv[*Thread](b)
+	frames, err := t.frames(b, i+1)
+	if err != nil {
+		return nil, err
+	}
+	if i >= len(frames) {
+		return nil, errorf(b, "thread %d has %d frames, no frame %d", t.t.Tid(), len(frames), i)
+	}
+	return frames[i], nil
+}
+
+func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	max := 64
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "max?", &max); err != nil {
+		return nil, err
+	}
+	if max < 1 || max > 100000 {
+		return nil, errorf(b, "max %d is out of range [1, 100000]", max)
+	}
+	frames, err := recv[*Thread](b).frames(b, max)
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]starlark.Value, len(frames))
+	for i, f := range frames {
+		vs[i] = f
+	}
+	return starlark.NewList(vs), nil
+}
