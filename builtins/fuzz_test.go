@@ -123,12 +123,6 @@ type fuzzTarget struct {
 	inputs int
 }
 
-var (
-	fuzzOnce   sync.Once
-	fuzzShared *fuzzTarget
-	fuzzErr    error
-)
-
 func (fz *fuzzTarget) launch() error {
 	var err error
 	fz.eng.Do(func() {
@@ -406,17 +400,24 @@ func errorNames(op string, err error) bool {
 // testdata/fuzz/FuzzBuiltins.
 func FuzzBuiltins(f *testing.F) {
 	bin := testtarget.Build(f, "c/hotloop", testtarget.Default)
+	// One target for this run of FuzzBuiltins, closed at its end: with
+	// -count=N the next run launches its own.
+	var (
+		once   sync.Once
+		shared *fuzzTarget
+		err    error
+	)
 	f.Cleanup(func() {
-		if fuzzShared != nil {
-			fuzzShared.eng.Do(func() { fuzzShared.env.Close() })
-			fuzzShared.eng.Close()
+		if shared != nil {
+			shared.eng.Do(func() { shared.env.Close() })
+			shared.eng.Close()
 		}
 	})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzOnce.Do(func() { fuzzShared, fuzzErr = newFuzzTarget(bin) })
-		if fuzzErr != nil {
-			t.Fatal(fuzzErr)
+		once.Do(func() { shared, err = newFuzzTarget(bin) })
+		if err != nil {
+			t.Fatal(err)
 		}
-		fuzzShared.run(t, data)
+		shared.run(t, data)
 	})
 }
