@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,6 +189,12 @@ func TestVforkStormDetach(t *testing.T) {
 		}
 		if round%2 == 0 && (ev.Kind != EventBreakpoint || ev.Thread.Pid() == p.Pid()) {
 			t.Fatalf("%v, want a child's hit of execve", ev)
+		}
+		if round%2 == 0 {
+			// The main thread, which spawns, waits in vfork: it cannot step.
+			if _, err := p.MainThread().Step(); !errors.Is(err, ErrVforkWait) {
+				t.Fatalf("step of the main thread: %v, want %v", err, ErrVforkWait)
+			}
 		}
 		if round%2 == 1 && ev.Kind != EventTimeout {
 			t.Fatalf("%v, want a timeout", ev)
