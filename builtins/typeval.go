@@ -280,7 +280,7 @@ func processValue(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if tt, ok := tv.(*Type); ok {
 		data = tt.data
 	}
-	name := fmt.Sprintf("*(%s *)%#x", t, addr)
+	name := fmt.Sprintf("(*(%s *)%#x)", t, addr)
 	v := newValue(name, t, dwarfvars.Location{Pieces: []dwarfvars.Piece{{Kind: dwarfvars.InMemory, Addr: addr}}},
 		mods[0].Ctx, data, p, "")
 	return v.starlark(), nil
