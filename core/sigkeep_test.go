@@ -359,7 +359,7 @@ func TestDetachDeliversSiginfo(t *testing.T) {
 	stdin.Close()
 	ev := waitKind(t, p, EventSignal)
 	if ev.Signal != unix.SIGSEGV || !ev.HasAddr || ev.Addr != 0x10 {
-		t.Fatalf("%v, want SIGSEGV at 0x10", ev)
+		t.Fatalf("%v (address %#x, known %v), want SIGSEGV at 0x10", ev, ev.Addr, ev.HasAddr)
 	}
 	var scratch int
 	p.e.Do(func() { scratch = len(p.scratch) })
