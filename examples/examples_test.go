@@ -281,3 +281,35 @@ func checkBuildLines(t *testing.T, script string, body []byte) {
 		}
 	}
 }
+
+func TestReaddirFields(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b", "c"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errs, code := run(t, "run", "readdir_fields.star", "/bin/ls", "-a", dir)
+	if code != 0 && strings.Contains(errs, "no debug information") {
+		t.Skipf("libc has no debug information (libc6-dbg): %s", errs)
+	}
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	// ls reads 5 entries (., .., a, b, c), then readdir says there are no more.
+	calls := atoi(t, find(t, out, `(\d+) calls of readdir; <event exited pid=\d+ status=0>`)[1])
+	lines := regexp.MustCompile(`(?m)^readdir\(DIR \*\) fd=(\d+) size=(\d+) offset=(\d+) filepos=-?\d+$`).FindAllStringSubmatch(out, -1)
+	if calls < 6 || len(lines) != calls {
+		t.Fatalf("%d calls, %d lines, want at least 6 of each:\n%s", calls, len(lines), out)
+	}
+	// One stream: the same descriptor in every call, and the first call finds
+	// the buffer empty (size 0) before libc fills it with getdents.
+	for _, l := range lines {
+		if l[1] != lines[0][1] || atoi(t, l[1]) < 3 {
+			t.Fatalf("fd %s in a call, %s in the first:\n%s", l[1], lines[0][1], out)
+		}
+	}
+	if lines[0][2] != "0" || lines[1][2] == "0" {
+		t.Fatalf("buffer sizes %s then %s, want 0 then the bytes getdents read:\n%s", lines[0][2], lines[1][2], out)
+	}
+}
