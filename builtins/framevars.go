@@ -22,7 +22,9 @@ a register the callee clobbered is optimized out. At a function's first
 instruction (a breakpoint on "func"), arguments are read where the SysV
 caller passed them (rdi, rsi, ..., xmm0-7, the stack), at every optimization
 level. An unknown name fails with the closest names in scope; a variable the
-compiler optimized away at this pc fails with "optimized out" and the place.`},
+compiler optimized away at this pc fails with "optimized out" and the place.
+A value reads memory when it is used, but the frame's registers as they were
+when the frame was made: after the thread runs, take t.frame() again.`},
 	"args": {frameArgs, `args() -> list of value
 
 The function's arguments, in declaration order. One that is optimized out at
