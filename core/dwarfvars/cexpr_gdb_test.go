@@ -99,6 +99,10 @@ var knownEvalDiffs = map[string]string{
 	"co2nofp n * -1":     nEntryValue,
 	"co2nofp total / n":  nEntryValue,
 	"co2nofp n > 2 == 1": nEntryValue,
+	// The same with DWARF 4: DW_OP_GNU_entry_value, DW_TAG_GNU_call_site.
+	"co2dwarf4 n * -1":     nEntryValue,
+	"co2dwarf4 total / n":  nEntryValue,
+	"co2dwarf4 n > 2 == 1": nEntryValue,
 }
 
 const bitfieldPromotion = "mode is an unsigned int bitfield of 3 bits: C11 6.3.1.1 (and gcc) promote it to int, " +
@@ -117,7 +121,7 @@ var gdbDataSymRE = regexp.MustCompile(`^(\(.*(?:\*|\[\d*\])\) 0x[0-9a-f]+) <[^>]
 // type its whatis names with what Eval computes from gdb's own dump of
 // the process.
 func TestEvalMatchesGDB(t *testing.T) {
-	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
+	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		t.Run(v.String(), func(t *testing.T) {
 			d, bin := openTarget(t, "c/typed", v)
 			loc := fmt.Sprintf("typed.c:%d", testtarget.Line(t, "c/typed/typed.c", "process-return"))

@@ -87,6 +87,7 @@ var knownPrintDiffs = map[string]string{
 	"co2nofp n": "at -O2, n's location here is DW_OP_entry_value(rsi): gdb recovers the value at entry " +
 		"from the caller's DW_TAG_call_site_parameter (it prints n@entry); stardbg does not read call sites yet " +
 		"and says <optimized out>",
+	"co2dwarf4 n": "as co2nofp n, with DWARF 4's DW_OP_GNU_entry_value and DW_TAG_GNU_call_site_parameter",
 }
 
 // TestPrintMatchesGDB stops c/typed at the return of process() under gdb
@@ -95,7 +96,7 @@ var knownPrintDiffs = map[string]string{
 // the bytes that Location and ReadBytes find in gdb's own dump of the
 // process (gcore) with gdb's registers.
 func TestPrintMatchesGDB(t *testing.T) {
-	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
+	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		t.Run(v.String(), func(t *testing.T) {
 			d, bin := openTarget(t, "c/typed", v)
 			loc := fmt.Sprintf("typed.c:%d", testtarget.Line(t, "c/typed/typed.c", "process-return"))

@@ -22,7 +22,7 @@ var typedNames = []string{
 // layout (offsets, bit offsets and sizes, from gdb's ptype/o) with what gdb
 // says of the same binary, at -O0 and -O2.
 func TestTypesMatchGDB(t *testing.T) {
-	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
+	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		t.Run(v.String(), func(t *testing.T) {
 			d, bin := openTarget(t, "c/typed", v)
 			var cmds []string

@@ -61,7 +61,7 @@ func (recordingCtx) TLSAddr(off uint64) (uint64, error)  { return off, nil }
 // constant of each range; the address of statics; the frame offset of
 // -O0 locals; the offset of thread-locals.
 func TestLocationsMatchGDB(t *testing.T) {
-	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
+	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		t.Run(v.String(), func(t *testing.T) {
 			d, bin := openTarget(t, "c/typed", v)
 			pcs := scopePCs(t, d)

@@ -150,3 +150,17 @@ func TestGoSymbols(t *testing.T) {
 		})
 	}
 }
+
+// TestDWARF4Variant checks that CO2DWARF4 gives DWARF 4 location lists
+// (.debug_loc) where CO2NoFP gives DWARF 5 ones (.debug_loclists), so that
+// the tests that compare both with gdb see both encodings.
+func TestDWARF4Variant(t *testing.T) {
+	for v, want := range map[testtarget.Variant]string{testtarget.CO2NoFP: ".debug_loclists", testtarget.CO2DWARF4: ".debug_loc"} {
+		f := openELF(t, testtarget.Build(t, "c/typed", v))
+		for _, sec := range []string{".debug_loc", ".debug_loclists"} {
+			if got := f.Section(sec) != nil; got != (sec == want) {
+				t.Errorf("%s: section %s present = %v, want %v", v, sec, got, sec == want)
+			}
+		}
+	}
+}

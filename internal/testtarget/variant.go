@@ -13,6 +13,7 @@ const (
 	CNoPIE            // gcc -O0 -g -fno-omit-frame-pointer -no-pie -fno-pie
 	Go                // go build
 	GoNoDWARF         // go build -ldflags=-w: symbol table but no DWARF
+	CO2DWARF4         // as CO2NoFP with -gdwarf-4: location lists in .debug_loc, not .debug_loclists
 )
 
 var variantNames = [...]string{
@@ -22,6 +23,7 @@ var variantNames = [...]string{
 	CNoPIE:    "cnopie",
 	Go:        "go",
 	GoNoDWARF: "gonodwarf",
+	CO2DWARF4: "co2dwarf4",
 }
 
 func (v Variant) String() string {
@@ -33,7 +35,8 @@ func (v Variant) String() string {
 
 // Variants returns the variants that apply to the named target, default
 // first: CO0, CO2NoFP and CNoPIE for "c/..." targets, Go and GoNoDWARF for
-// "go/..." targets, and nil for anything else.
+// "go/..." targets, and nil for anything else. CO2DWARF4 is not listed:
+// it is for the tests that check DWARF 4 decoding, which ask for it.
 func Variants(name string) []Variant {
 	switch lang(name) {
 	case "c":
@@ -62,7 +65,7 @@ func (v Variant) resolve(l string) (Variant, bool) {
 	case v == Default && l == "go":
 		return Go, true
 	case l == "c":
-		return v, v == CO0 || v == CO2NoFP || v == CNoPIE
+		return v, v == CO0 || v == CO2NoFP || v == CNoPIE || v == CO2DWARF4
 	case l == "go":
 		return v, v == Go || v == GoNoDWARF
 	}
@@ -76,6 +79,8 @@ func (v Variant) cflags() []string {
 	switch v {
 	case CO2NoFP:
 		return append(flags, "-O2", "-fomit-frame-pointer")
+	case CO2DWARF4:
+		return append(flags, "-gdwarf-4", "-O2", "-fomit-frame-pointer")
 	default:
 		return append(flags, "-O0", "-fno-omit-frame-pointer")
 	}
