@@ -33,10 +33,10 @@ func (e *skipError) Error() string { return e.msg }
 // A target is a target program resolved to its source files.
 type target struct {
 	name string   // "c/hotloop"
-	lang string   // "c" or "go"
+	lang string   // "c", "cpp" or "go"
 	root string   // the module root
 	dir  string   // absolute directory holding the sources
-	srcs []string // absolute source paths, sorted; C: .c and .h files
+	srcs []string // absolute source paths, sorted; C: .c and .h files, C++: .cc and .h
 	exe  string   // base name of the executable
 }
 
@@ -45,15 +45,15 @@ func findTarget(name string) (*target, error) {
 	l := lang(name)
 	base := filepath.Base(name)
 	if l == "" || name != l+"/"+base || base == "." || strings.HasPrefix(base, ".") {
-		return nil, fmt.Errorf("testtarget: bad target name %q (want \"c/NAME\" or \"go/NAME\")", name)
+		return nil, fmt.Errorf("testtarget: bad target name %q (want \"c/NAME\", \"cpp/NAME\" or \"go/NAME\")", name)
 	}
 	root, err := findRoot()
 	if err != nil {
 		return nil, err
 	}
 	t := &target{name: name, lang: l, root: root, exe: base}
-	if l == "c" {
-		file := filepath.Join(root, "testdata", "c", base+".c")
+	if ext := srcExt[l]; ext != "" {
+		file := filepath.Join(root, "testdata", l, base+ext)
 		if _, err := os.Stat(file); err == nil {
 			t.dir, t.srcs = filepath.Dir(file), []string{file}
 			return t, nil
@@ -66,7 +66,7 @@ func findTarget(name string) (*target, error) {
 	}
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
-		if e.Type().IsRegular() && (l == "c" && (ext == ".c" || ext == ".h") || l == "go" && ext == ".go") {
+		if e.Type().IsRegular() && (ext == srcExt[l] || ext == ".h" && l != "go" || l == "go" && ext == ".go") {
 			t.srcs = append(t.srcs, filepath.Join(t.dir, e.Name()))
 		}
 	}
@@ -76,7 +76,11 @@ func findTarget(name string) (*target, error) {
 	return t, nil
 }
 
-// A cUnit is one gcc invocation: the executable, or a shared library that a
+// srcExt is the extension of the compiled sources of each language of
+// targets that gcc or g++ builds, which may also be a one-file target.
+var srcExt = map[string]string{"c": ".c", "cpp": ".cc"}
+
+// A cUnit is one gcc (or g++) invocation: the executable, or a shared library that a
 // source file asked for with a "// testtarget: shared NAME" line.
 type cUnit struct {
 	out     string   // base name of the output file
@@ -92,7 +96,7 @@ func cUnits(t *target) ([]*cUnit, error) {
 	units := []*cUnit{exe}
 	libs := map[string]*cUnit{}
 	for _, src := range t.srcs {
-		if filepath.Ext(src) != ".c" {
+		if filepath.Ext(src) != srcExt[lang(t.name)] {
 			continue
 		}
 		unit := exe
@@ -151,6 +155,9 @@ type toolchain struct {
 var (
 	gccOnce = sync.OnceValues(func() (*toolchain, error) {
 		return findToolchain("gcc", "C targets need gcc", "--version")
+	})
+	gxxOnce = sync.OnceValues(func() (*toolchain, error) {
+		return findToolchain("g++", "C++ targets need g++", "--version")
 	})
 	goOnce = sync.OnceValues(func() (*toolchain, error) {
 		return findToolchain("go", "Go targets need the go command", "env", "GOVERSION", "GOROOT", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED")
@@ -251,8 +258,12 @@ func build(name string, v Variant) (string, error) {
 		extra []string
 	)
 	switch t.lang {
-	case "c":
-		if tc, err = gccOnce(); err != nil {
+	case "c", "cpp":
+		compiler := gccOnce
+		if t.lang == "cpp" {
+			compiler = gxxOnce
+		}
+		if tc, err = compiler(); err != nil {
 			return "", err
 		}
 		units, err := cUnits(t)
@@ -339,7 +350,7 @@ func isSkip(err error) bool {
 // targetNames lists the targets under testdata/ in the given root.
 func targetNames(root string) ([]string, error) {
 	var names []string
-	for _, l := range []string{"c", "go"} {
+	for _, l := range []string{"c", "cpp", "go"} {
 		entries, err := os.ReadDir(filepath.Join(root, "testdata", l))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -352,8 +363,8 @@ func targetNames(root string) ([]string, error) {
 			case strings.HasPrefix(e.Name(), "."):
 			case e.IsDir():
 				names = append(names, l+"/"+e.Name())
-			case l == "c" && filepath.Ext(e.Name()) == ".c":
-				names = append(names, l+"/"+strings.TrimSuffix(e.Name(), ".c"))
+			case srcExt[l] != "" && filepath.Ext(e.Name()) == srcExt[l]:
+				names = append(names, l+"/"+strings.TrimSuffix(e.Name(), srcExt[l]))
 			}
 		}
 	}

@@ -287,6 +287,10 @@ var runCases = []runCase{
 		}
 		r.wantLines(t, fmt.Sprintf("region=%#x size=1048576", addr))
 	}},
+	{"cpp/typed", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "sum=6 bump=13 x=13 y=21", "counter=5 t=7,8 instances=1 both=4,both,6 id=4")
+	}},
 	{"go/hotgo", []string{"4", "1000", "chain"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t,

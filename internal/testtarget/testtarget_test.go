@@ -46,6 +46,7 @@ func TestVariants(t *testing.T) {
 		want string
 	}{
 		{"c/hotloop", "[co0 co2nofp cnopie]"},
+		{"cpp/typed", "[co0 co2nofp cnopie]"},
 		{"go/hotgo", "[go gonodwarf]"},
 		{"rust/x", "[]"},
 	}

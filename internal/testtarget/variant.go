@@ -3,7 +3,8 @@ package testtarget
 import "strings"
 
 // A Variant says how a target is compiled. The zero value, Default, means
-// CO0 for C targets and Go for Go targets.
+// CO0 for C and C++ targets and Go for Go targets. The C variants apply to
+// C++ targets too, with g++ in place of gcc.
 type Variant int
 
 const (
@@ -34,12 +35,12 @@ func (v Variant) String() string {
 }
 
 // Variants returns the variants that apply to the named target, default
-// first: CO0, CO2NoFP and CNoPIE for "c/..." targets, Go and GoNoDWARF for
+// first: CO0, CO2NoFP and CNoPIE for "c/..." and "cpp/..." targets, Go and GoNoDWARF for
 // "go/..." targets, and nil for anything else. CO2DWARF4 is not listed:
 // it is for the tests that check DWARF 4 decoding, which ask for it.
 func Variants(name string) []Variant {
 	switch lang(name) {
-	case "c":
+	case "c", "cpp":
 		return []Variant{CO0, CO2NoFP, CNoPIE}
 	case "go":
 		return []Variant{Go, GoNoDWARF}
@@ -47,10 +48,10 @@ func Variants(name string) []Variant {
 	return nil
 }
 
-// lang returns "c" or "go" for a target name, or "".
+// lang returns "c", "cpp" or "go" for a target name, or "".
 func lang(name string) string {
 	l, _, _ := strings.Cut(name, "/")
-	if l == "c" || l == "go" {
+	if l == "c" || l == "cpp" || l == "go" {
 		return l
 	}
 	return ""
@@ -59,6 +60,9 @@ func lang(name string) string {
 // resolve replaces Default by the language's default and reports whether
 // v applies to targets of language l.
 func (v Variant) resolve(l string) (Variant, bool) {
+	if l == "cpp" {
+		l = "c" // the same compiler flags, given to g++
+	}
 	switch {
 	case v == Default && l == "c":
 		return CO0, true
