@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -29,6 +28,7 @@ when the frame was made: after the thread runs, take t.frame() again.`},
 
 The function's arguments, in declaration order. One that is optimized out at
 this pc is a value whose available is False.`},
+	"eval": {frameEval, frameEvalDoc},
 	"locals": {frameLocals, `locals() -> list of value
 
 The local variables in scope at the frame's pc, in declaration order: the
@@ -111,15 +111,7 @@ func frameVar(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	v, err := fr.vf.Vars.LookupVar(sc, name)
 	var nf *dwarfvars.NotFoundError
 	if errors.As(err, &nf) {
-		msg := fmt.Sprintf("no variable %q in scope at %s", name, fr.where())
-		if len(nf.Suggestions) > 0 {
-			q := make([]string, len(nf.Suggestions))
-			for i, s := range nf.Suggestions {
-				q[i] = fmt.Sprintf("%q", s)
-			}
-			msg += " (did you mean " + strings.Join(q, " or ") + "?)"
-		}
-		return nil, errorf(b, "%s", msg)
+		return nil, errorf(b, "%s", notFoundMsg(name, fr.where(), nf))
 	}
 	if err != nil {
 		return nil, wrapErr(b, err)

@@ -119,7 +119,8 @@ var processFields = fields[*Process]{
 }
 
 var processMethods = methods{
-	"var": {processVar, processVarDoc},
+	"var":  {processVar, processVarDoc},
+	"eval": {processEval, processEvalDoc},
 	"type": {processType, "type(name) -> type\n\nThe type of the program with this C name: \"struct order\", " +
 		"\"order_t\", \"unsigned int\", \"char *\", \"int[4]\". A declared-only struct is its definition from " +
 		"another file."},

@@ -1,0 +1,202 @@
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"stardbg/core"
+	"stardbg/core/dwarfvars"
+)
+
+const frameEvalDoc = `eval(expr) -> value
+
+The value of a C expression in the frame's scope: its names are looked up as
+var() looks them up (locals, arguments, the file's statics, globals). C syntax:
+integer, char and floating literals, . and -> (either one reads through a
+pointer), [], unary * & - ! ~, casts to any type the program knows
+("(struct order *)addr"), sizeof, arithmetic, comparison and logical
+operators with C's precedence and conversions, and parentheses. The value is
+named expr; one that designates an object (o->where, *p, a[2]) has its addr
+and can be written: f.eval("o->where").x = 3. A syntax error names the
+column; an unknown name fails with the closest names in scope.`
+
+const processEvalDoc = `eval(expr) -> value
+
+The value of a C expression over the program's globals and file statics (a
+name of several files fails and lists them), with the syntax of frame.eval.`
+
+// evalEnv is a dwarfvars.ExprEnv over a stopped frame (fr set) or the
+// globals of a process (mods set).
+type evalEnv struct {
+	fr    *Frame
+	sc    *dwarfvars.Frame
+	mods  []core.VarModule
+	ctx   *core.DataContext
+	data  *dwarfvars.Data
+	proc  *Process
+	where string
+}
+
+func (e *evalEnv) ReadMem(addr uint64, b []byte) error { return e.ctx.ReadMem(addr, b) }
+
+func (e *evalEnv) LookupType(name string) (dwarfvars.Type, error) {
+	if e.fr != nil {
+		return e.data.LookupType(name)
+	}
+	var firstErr error
+	for _, m := range e.mods {
+		t, err := m.Vars.LookupType(name)
+		if err == nil {
+			return t, nil
+		}
+		if firstErr == nil || (errors.Is(firstErr, dwarfvars.ErrNoType) && !errors.Is(err, dwarfvars.ErrNoType)) {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("no type %q: %w", name, dwarfvars.ErrNoType)
+	}
+	return nil, firstErr
+}
+
+func (e *evalEnv) Ident(name string) (*dwarfvars.Object, error) {
+	if e.fr != nil {
+		return e.frameIdent(name)
+	}
+	return e.globalIdent(name)
+}
+
+func (e *evalEnv) frameIdent(name string) (*dwarfvars.Object, error) {
+	fr := e.fr
+	v, err := fr.vf.Vars.LookupVar(e.sc, name)
+	var nf *dwarfvars.NotFoundError
+	if errors.As(err, &nf) {
+		return nil, errors.New(notFoundMsg(name, fr.where(), nf))
+	}
+	if err != nil {
+		return nil, err
+	}
+	val, err := fr.varValue(v)
+	if err != nil {
+		return nil, err
+	}
+	return e.object(name, val)
+}
+
+func (e *evalEnv) globalIdent(name string) (*dwarfvars.Object, error) {
+	var found []*Value
+	var units []string
+	for _, m := range e.mods {
+		vs, err := m.Vars.Globals(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vs {
+			loc, err := m.Vars.Location(v, nil, 0, m.Ctx.Env())
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, newValue(name, v.Type, loc, m.Ctx, m.Vars, e.proc, ""))
+			units = append(units, v.Unit)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return nil, fmt.Errorf("no global or static variable %q", name)
+	case len(found) > 1:
+		sort.Strings(units)
+		return nil, fmt.Errorf("%q is defined in several files (%s)", name, strings.Join(units, ", "))
+	}
+	return e.object(name, found[0])
+}
+
+// object makes the expression object of variable val: its location, and
+// its bytes when it is not in memory.
+func (e *evalEnv) object(name string, val *Value) (*dwarfvars.Object, error) {
+	if val.loc.OptimizedOut() {
+		return nil, fmt.Errorf("%q is optimized out%s", name, val.at())
+	}
+	o := &dwarfvars.Object{Type: val.typ, Loc: val.loc}
+	if _, ok := val.loc.Addr(); !ok {
+		if n := val.typ.Size(); n >= 0 {
+			b, err := dwarfvars.ReadBytes(val.loc, n, val.ctx)
+			if errors.Is(err, dwarfvars.ErrOptimizedOut) {
+				return nil, fmt.Errorf("%q is optimized out%s", name, val.at())
+			}
+			if err != nil {
+				return nil, fmt.Errorf("reading %q: %w", name, err)
+			}
+			o.Bytes = b
+		}
+	}
+	return o, nil
+}
+
+// value makes the Starlark value of an expression's result, named expr:
+// where it lies (memory or registers, so that it can be written), or its
+// computed bytes.
+func (e *evalEnv) value(expr string, o *dwarfvars.Object) starlark.Value {
+	v := newValue(expr, o.Type, o.Loc, e.ctx, e.data, e.proc, e.where)
+	v.bitSize, v.bitOffset = o.BitSize, o.BitOffset
+	if len(o.Loc.Pieces) == 0 && o.Bytes != nil {
+		v.loc = dwarfvars.Location{Pieces: []dwarfvars.Piece{{Kind: dwarfvars.Implicit, Bytes: o.Bytes}}}
+	}
+	return v.starlark()
+}
+
+// notFoundMsg is the message of an unknown name in a frame's scope, with
+// the closest names in scope.
+func notFoundMsg(name, where string, nf *dwarfvars.NotFoundError) string {
+	msg := fmt.Sprintf("no variable %q in scope at %s", name, where)
+	if len(nf.Suggestions) > 0 {
+		q := make([]string, len(nf.Suggestions))
+		for i, s := range nf.Suggestions {
+			q[i] = fmt.Sprintf("%q", s)
+		}
+		msg += " (did you mean " + strings.Join(q, " or ") + "?)"
+	}
+	return msg
+}
+
+func frameEval(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var expr string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "expr", &expr); err != nil {
+		return nil, err
+	}
+	fr := recv[*Frame](b)
+	sc, err := fr.scope(b)
+	if err != nil {
+		return nil, err
+	}
+	env := &evalEnv{fr: fr, sc: sc, ctx: fr.vf.Ctx, data: fr.vf.Vars, proc: fr.proc, where: fr.where()}
+	o, err := dwarfvars.EvalExpr(expr, env)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	return env.value(expr, o), nil
+}
+
+func processEval(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var expr string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "expr", &expr); err != nil {
+		return nil, err
+	}
+	p := recv[*Process](b)
+	mods, err := p.varModules(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(mods) == 0 {
+		return nil, errorf(b, "the program has no debug information")
+	}
+	env := &evalEnv{mods: mods, ctx: mods[0].Ctx, data: mods[0].Vars, proc: p}
+	o, err := dwarfvars.EvalExpr(expr, env)
+	if err != nil {
+		return nil, wrapErr(b, err)
+	}
+	return env.value(expr, o), nil
+}
