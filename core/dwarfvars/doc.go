@@ -38,9 +38,10 @@
 // and Go's types (strings, slices, maps, interfaces) are meant to be added
 // as further implementations that a caller switches on by Kind.
 //
-// The package does not read memory or registers itself (the Context
-// does) or evaluate C expressions, and it never touches a
-// process. It does not import Starlark. Addresses it takes and returns for
+// C expressions (EvalExpr: ParseExpr then Expr.Eval) are evaluated with
+// C's semantics against an ExprEnv, which resolves names and reads
+// memory. The package does not read memory or registers itself (the
+// Context or the ExprEnv does), and it never touches a process. It does not import Starlark. Addresses it takes and returns for
 // code are link-time addresses; the caller adds or subtracts the module's
 // load bias (Env.Bias is added to DW_OP_addr).
 //
