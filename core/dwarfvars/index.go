@@ -36,8 +36,9 @@ func (u *unit) cplusplus() bool {
 }
 
 // A nameIndex maps names to the top-level entries that define them. It is
-// built from the top-level entries of each unit only: their children are
-// skipped.
+// built from the top-level entries of each unit, the entries of C++
+// namespaces (by qualified name: ns::inner::T) and the static members of
+// C++ classes (Leaf::instances): other children are skipped.
 type nameIndex struct {
 	units []*unit
 	types map[string][]dwarf.Offset // definitions by C name: "struct order", "order_t", "unsigned int"
@@ -67,6 +68,12 @@ func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, erro
 	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}}
 	r := dw.Reader()
 	var cu *unit
+	// scopes are the C++ namespaces and classes being read, innermost
+	// last; qualified maps the declarations read in them (ns::counter,
+	// Leaf::instances) to their qualified names, which the definitions
+	// outside them (DW_AT_specification) take.
+	var scopes []string
+	qualified := map[dwarf.Offset]string{}
 	for {
 		e, err := r.Next()
 		if err != nil {
@@ -77,7 +84,10 @@ func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, erro
 		}
 		switch e.Tag {
 		case 0:
-			continue // the end of a unit's children
+			if len(scopes) > 0 {
+				scopes = scopes[:len(scopes)-1]
+			}
+			continue // the end of a unit's, a namespace's or a class's children
 		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
 			name, _ := e.Val(dwarf.AttrName).(string)
 			lang, _ := e.Val(dwarf.AttrLanguage).(int64)
@@ -90,6 +100,7 @@ func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, erro
 			cu.addrBase, _ = e.Val(dwarf.AttrAddrBase).(int64)
 			cu.loclistsBase, _ = e.Val(dwarf.AttrLoclistsBase).(int64)
 			idx.units = append(idx.units, cu)
+			scopes = scopes[:0]
 			continue // its children are the top-level entries
 		case dwarf.TagTypeUnit:
 			if e.Children {
@@ -97,25 +108,62 @@ func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, erro
 			}
 			continue
 		}
-		if e.Tag == dwarf.TagVariable {
-			if err := idx.addVar(dw, e, len(idx.units)-1); err != nil {
+		prefix := ""
+		if len(scopes) > 0 {
+			prefix = scopes[len(scopes)-1] + "::"
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		switch {
+		case e.Tag == dwarf.TagNamespace:
+			if e.Children {
+				if name == "" {
+					name = "(anonymous namespace)"
+				}
+				scopes = append(scopes, prefix+name)
+			}
+			continue // its children are read as top-level entries, qualified
+		case e.Tag == dwarf.TagVariable && len(scopes) > 0 && isDecl(e) && name != "":
+			qualified[e.Offset] = prefix + name
+		case e.Tag == dwarf.TagMember && len(scopes) > 0 && isDecl(e) && name != "":
+			qualified[e.Offset] = prefix + name // a static member in DWARF 4
+		case e.Tag == dwarf.TagVariable:
+			if err := idx.addVar(dw, e, len(idx.units)-1, prefix, qualified); err != nil {
 				return nil, err
 			}
-		} else {
-			idx.add(e, cu)
+		default:
+			idx.add(e, cu, prefix)
 		}
-		if e.Children {
-			skipChildren(r, e)
+		if !e.Children {
+			continue
 		}
+		if isClass(e.Tag) && cu != nil && cu.cplusplus() && name != "" && len(scopes) < maxScopeDepth {
+			scopes = append(scopes, prefix+name) // for its static members' names
+			continue
+		}
+		skipChildren(r, e)
 	}
 }
 
+// maxScopeDepth bounds the nesting of namespaces and classes the index
+// follows for names.
+const maxScopeDepth = 64
+
+func isDecl(e *dwarf.Entry) bool {
+	decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
+	return decl
+}
+
+func isClass(tag dwarf.Tag) bool {
+	return tag == dwarf.TagStructType || tag == dwarf.TagClassType || tag == dwarf.TagUnionType
+}
+
 // add records one top-level entry.
-func (idx *nameIndex) add(e *dwarf.Entry, cu *unit) {
+func (idx *nameIndex) add(e *dwarf.Entry, cu *unit, prefix string) {
 	name, _ := e.Val(dwarf.AttrName).(string)
 	if name == "" {
 		return
 	}
+	name = prefix + name
 	decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
 	var keys []string
 	switch e.Tag {
@@ -157,11 +205,14 @@ func tagKeyword(tag dwarf.Tag) string {
 // definition that completes a declaration (DW_AT_specification) takes its
 // name and linkage from the declaration; a declaration alone (extern int x;)
 // defines nothing.
-func (idx *nameIndex) addVar(dw *dwarf.Data, e *dwarf.Entry, u int) error {
-	if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); decl {
+func (idx *nameIndex) addVar(dw *dwarf.Data, e *dwarf.Entry, u int, prefix string, qualified map[dwarf.Offset]string) error {
+	if isDecl(e) {
 		return nil
 	}
 	name, _ := e.Val(dwarf.AttrName).(string)
+	if name != "" {
+		name = prefix + name
+	}
 	external, _ := e.Val(dwarf.AttrExternal).(bool)
 	if spec, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset); ok {
 		r := dw.Reader()
@@ -171,6 +222,9 @@ func (idx *nameIndex) addVar(dw *dwarf.Data, e *dwarf.Entry, u int) error {
 			return err
 		}
 		if s != nil {
+			if name == "" {
+				name = qualified[spec]
+			}
 			if name == "" {
 				name, _ = s.Val(dwarf.AttrName).(string)
 			}
