@@ -33,7 +33,8 @@ var valueFields = fields[*Value]{
 	"value": {func(v *Value) (starlark.Value, error) { return v.plain("value") },
 		"value: the plain Starlark value: an int for integers, characters, enums and pointers, a float, a bool, " +
 			"a list for an array and a dict of member name to plain value for a struct or union (anonymous members " +
-			"and base classes flattened). Aggregates nested deeper than 8 levels are None and arrays convert to " +
+			"and base classes flattened). A C++ reference is its referent's plain value; a reference member of a " +
+			"struct converts to the address it refers to. Aggregates nested deeper than 8 levels are None and arrays convert to " +
 			"their first 1000 elements at most."},
 }
 
@@ -52,6 +53,13 @@ var valueMethods = methods{
 
 // plain converts v to plain Starlark.
 func (v *Value) plain(op string) (starlark.Value, error) {
+	if r, ok := dwarfvars.Underlying(v.typ).(*dwarfvars.PointerType); ok && r.Ref {
+		w, err := v.deref(op) // a C++ reference reads as its referent, as gdb's value does
+		if err != nil {
+			return nil, err
+		}
+		return w.plain(op)
+	}
 	b, err := v.read(op)
 	if err != nil {
 		return nil, err

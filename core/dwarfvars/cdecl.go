@@ -109,6 +109,9 @@ func baseDecl(t Type, show, indent int) string {
 			head += " " + u.Tag
 		}
 		if show <= 0 && u.Tag != "" {
+			if u.CPlusPlus {
+				return u.Tag
+			}
 			return head
 		}
 		if show < 0 {
@@ -150,6 +153,9 @@ func baseDecl(t Type, show, indent int) string {
 			head += " " + u.Tag
 		}
 		if show <= 0 && u.Tag != "" {
+			if u.CPlusPlus {
+				return u.Tag
+			}
 			return head
 		}
 		if show < 0 {

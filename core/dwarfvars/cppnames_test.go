@@ -1,6 +1,7 @@
 package dwarfvars
 
 import (
+	"strings"
 	"testing"
 
 	"stardbg/internal/testtarget"
@@ -8,12 +9,13 @@ import (
 
 // TestCppQualifiedNames looks up cpp/typed's variables and types of
 // namespaces and its static member by their qualified names, as gdb
-// names them, at -O0 and -O2.
+// names them (and as it names their types: ns::inner::T, without the
+// keyword), at -O0 and -O2.
 func TestCppQualifiedNames(t *testing.T) {
 	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
 		t.Run(v.String(), func(t *testing.T) {
 			d, _ := openTarget(t, "cpp/typed", v)
-			for name, typ := range map[string]string{"ns::counter": "int", "ns::inner::global_t": "struct T", "Leaf::instances": "int"} {
+			for name, typ := range map[string]string{"ns::counter": "int", "ns::inner::global_t": "ns::inner::T", "Leaf::instances": "int"} {
 				vs, err := d.Globals(name)
 				if err != nil || len(vs) != 1 {
 					t.Errorf("Globals(%q) = %d variables, %v; want 1", name, len(vs), err)
@@ -33,6 +35,9 @@ func TestCppQualifiedNames(t *testing.T) {
 				if err != nil {
 					t.Errorf("LookupType(%q): %v", name, err)
 					continue
+				}
+				if got := typ.String(); !strings.HasSuffix(name, got) {
+					t.Errorf("LookupType(%q) is named %s", name, got)
 				}
 				if typ.Size() != size {
 					t.Errorf("sizeof(%s) = %d, want %d", name, typ.Size(), size)

@@ -36,11 +36,21 @@ func (p *Printer) limit() int {
 // Format renders the value of type t held in b, the object's bytes, as
 // gdb's print shows it at the top level ("$1 = " not included): a pointer
 // is prefixed with its type ("(struct point *) 0x7ffc..."), except a
-// pointer to characters, which shows its text. addr is the object's
+// pointer to characters, which shows its text, and a C++ reference shows its
+// type, the address it refers to and the referent ("(int &) @0x7ffc...:
+// 5"), where a reference member of a struct shows only "@0x7ffc...", as
+// gdb does. addr is the object's
 // address (0 if it has none), used for an array of unknown length.
 func (p *Printer) Format(t Type, b []byte, addr uint64) string {
 	var sb strings.Builder
-	if u, ok := Underlying(t).(*PointerType); ok && !u.Ref && !isCharType(u.Elem) {
+	u, ok := Underlying(t).(*PointerType)
+	if ok && u.Ref {
+		ptr := readUint(b)
+		fmt.Fprintf(&sb, "(%s) @%#x: ", t, ptr)
+		p.formatAt(&sb, u.Elem, ptr)
+		return sb.String()
+	}
+	if ok && !isCharType(u.Elem) {
 		sb.WriteString("(" + t.String() + ") ")
 	}
 	p.format(&sb, t, b, addr)
@@ -63,8 +73,7 @@ func (p *Printer) format(sb *strings.Builder, t Type, b []byte, addr uint64) {
 	case *PointerType:
 		ptr := readUint(b)
 		if u.Ref {
-			fmt.Fprintf(sb, "@%#x: ", ptr)
-			p.formatAt(sb, u.Elem, ptr)
+			fmt.Fprintf(sb, "@%#x", ptr)
 			return
 		}
 		fmt.Fprintf(sb, "%#x", ptr)

@@ -92,7 +92,11 @@ func TestFormat(t *testing.T) {
 		{"int pointer", &PointerType{Elem: intT, ByteSize: 8}, binary.LittleEndian.AppendUint64(nil, 0x3000), `(int *) 0x3000`},
 		{"function pointer", &PointerType{Elem: &FuncType{Return: intT, Params: []Type{intT}, Prototyped: true}, ByteSize: 8},
 			binary.LittleEndian.AppendUint64(nil, 0x401136), `(int (*)(int)) 0x401136 <hot>`},
-		{"reference", &PointerType{Elem: intT, ByteSize: 8, Ref: true}, binary.LittleEndian.AppendUint64(nil, 0x3000), `@0x3000: 42`},
+		{"reference", &PointerType{Elem: intT, ByteSize: 8, Ref: true}, binary.LittleEndian.AppendUint64(nil, 0x3000), `(int &) @0x3000: 42`},
+		// gdb shows a reference member by the address it refers to only.
+		{"reference member", &StructType{K: Struct, Tag: "holder", ByteSize: 8, Fields: []Field{
+			{Name: "ref", Type: &PointerType{Elem: intT, ByteSize: 8, Ref: true}}}},
+			binary.LittleEndian.AppendUint64(nil, 0x3000), `{ref = @0x3000}`},
 		{"bitfields", &StructType{K: Struct, Tag: "b", ByteSize: 4, Fields: []Field{
 			{Name: "s", Type: intT, Offset: 0, BitSize: 3, BitOffset: 6},
 			{Name: "u", Type: &BaseType{Name: "unsigned int", K: Uint, ByteSize: 4, Unsigned: true}, Offset: 1, BitSize: 9, BitOffset: 1},

@@ -44,6 +44,9 @@ type nameIndex struct {
 	types map[string][]dwarf.Offset // definitions by C name: "struct order", "order_t", "unsigned int"
 	decls map[string][]dwarf.Offset // declarations (incomplete types) by C name
 	vars  map[string][]varRef       // variables defined at the top level of a unit
+	// cppTags are the qualified names of the tagged types of C++ units
+	// (ns::inner::T), which C++ names without their keyword.
+	cppTags map[dwarf.Offset]string
 }
 
 // A varRef is a variable defined at the top level of a unit.
@@ -65,7 +68,7 @@ func (d *Data) names() (*nameIndex, error) {
 }
 
 func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, error) {
-	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}}
+	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}, cppTags: map[dwarf.Offset]string{}}
 	r := dw.Reader()
 	var cu *unit
 	// scopes are the C++ namespaces and classes being read, innermost
@@ -171,6 +174,7 @@ func (idx *nameIndex) add(e *dwarf.Entry, cu *unit, prefix string) {
 		keys = append(keys, tagKeyword(e.Tag)+" "+name)
 		if cu != nil && cu.cplusplus() {
 			keys = append(keys, name)
+			idx.cppTags[e.Offset] = name
 		}
 	case dwarf.TagTypedef, dwarf.TagUnspecifiedType:
 		keys = append(keys, name)

@@ -140,6 +140,9 @@ type StructType struct {
 	Fields   []Field
 	// Incomplete is true for a declaration whose definition was not found.
 	Incomplete bool
+	// CPlusPlus is true for a type of C++, where Tag is qualified
+	// (ns::inner::T) and the type is named without its keyword.
+	CPlusPlus bool
 }
 
 // An Enumerator is one named value of an enum.
@@ -155,6 +158,7 @@ type EnumType struct {
 	Unsigned    bool // its values are unsigned (DW_AT_type is an unsigned type)
 	Enumerators []Enumerator
 	Incomplete  bool
+	CPlusPlus   bool // as StructType's
 }
 
 // A FuncType is the type of a function (not of a pointer to one).

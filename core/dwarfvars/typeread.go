@@ -86,6 +86,7 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 			})
 		}
 		t := &StructType{K: structKind(e.Tag), Tag: name, ByteSize: size}
+		t.Tag, t.CPlusPlus = d.cppTag(off, name)
 		d.types[off] = t
 		return t, d.readFields(r, e, t)
 
@@ -96,6 +97,7 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 			})
 		}
 		t := &EnumType{Tag: name, ByteSize: size}
+		t.Tag, t.CPlusPlus = d.cppTag(off, name)
 		d.types[off] = t
 		if e.Val(dwarf.AttrType) != nil {
 			under, err := d.typeOf(e)
@@ -116,6 +118,20 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 		return t, d.readParams(r, e, t)
 	}
 	return nil, fmt.Errorf("DWARF entry at %#x is a %v, not a type", off, e.Tag)
+}
+
+// cppTag returns the qualified name of the C++ type at off and true, or
+// name and false for a type of C (or one the name index does not hold:
+// a type local to a function).
+func (d *Data) cppTag(off dwarf.Offset, name string) (string, bool) {
+	idx, err := d.names()
+	if err != nil {
+		return name, false
+	}
+	if q, ok := idx.cppTags[off]; ok {
+		return q, true
+	}
+	return name, false
 }
 
 // typeOf returns the type that e's DW_AT_type names, or void if it has
