@@ -46,7 +46,7 @@ struct Holder {
 	int plain;
 };
 
-int Leaf::sum() const
+__attribute__((noinline)) int Leaf::sum() const
 {
 	int s = id + mid + leaf;
 	return s; // @sum-return
