@@ -33,6 +33,7 @@ type tools struct {
 	stardbg string
 
 	hotloop, hotthreads, hotgo, manythreads string // targets from testdata/
+	hotorder                                string // target from testdata/, family g
 	holdmem                                 string // target from bench/
 
 	rawtrace, rawread, rawattach string // C reference tools
@@ -101,6 +102,7 @@ func (b *bench) build(ctx context.Context) error {
 	}{
 		{"stardbg", &t.stardbg, []string{"go", "build", "-o", out("stardbg"), "./cmd/stardbg"}},
 		{"hotloop", &t.hotloop, gcc(cflags, out("hotloop"), src("testdata/c/hotloop.c"))},
+		{"hotorder", &t.hotorder, gcc(cflags, out("hotorder"), src("testdata/c/hotorder.c"))},
 		{"hotthreads", &t.hotthreads, gcc(cflags, out("hotthreads"), src("testdata/c/hotthreads.c"))},
 		{"manythreads", &t.manythreads, gcc(cflags, out("manythreads"), src("testdata/c/manythreads.c"))},
 		{"hotgo", &t.hotgo, []string{"go", "build", "-buildvcs=false", "-o", out("hotgo"), "./testdata/go/hotgo"}},

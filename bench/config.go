@@ -24,6 +24,8 @@ type config struct {
 	threads, threadCalls, threadGDBCalls int
 	// c: hotgo G M
 	goroutines, goCalls, goGDBCalls int
+	// g: hotorder N, calls of hot per row
+	typedCalls int
 	// d: MiB read from the target
 	memMiB int
 	// e: threads of the target attached to
@@ -47,6 +49,8 @@ func defaultConfig() config {
 		goCalls:    10000,
 		goGDBCalls: 2500,
 
+		typedCalls: 60000,
+
 		memMiB:        64,
 		attachThreads: 1000,
 	}
@@ -59,5 +63,6 @@ func quickConfig() config {
 	c.threadCalls, c.threadGDBCalls = 2000, 500
 	c.goCalls, c.goGDBCalls = 2000, 500
 	c.attachThreads = 200
+	c.typedCalls = 10000
 	return c
 }

@@ -144,8 +144,13 @@ func (b *bench) hitRows(ctx context.Context, t hitTarget, runs []hitRun) []*Row 
 }
 
 func modeName(mode string) string {
-	if mode == "empty" {
+	switch mode {
+	case "empty":
 		return "empty callback"
+	case "peek":
+		return "callback reads o->qty with peek_int(arg(0) + 16, 4)"
+	case "var":
+		return `callback reads o->qty with frame().var("o").qty`
 	}
 	return "callback reads arg(0), peeks 16 B"
 }
@@ -197,7 +202,7 @@ func (b *bench) stardbgHits(ctx context.Context, row *Row, t hitTarget, w worklo
 	if err != nil {
 		return 0, err
 	}
-	if v[0] != w.calls || mode == "arg" && v[1] != w.argsum() {
+	if v[0] != w.calls || mode != "empty" && v[1] != w.argsum() {
 		return 0, fmt.Errorf("stardbg counted %d hits with an argument sum of %d, want %d and %d", v[0], v[1], w.calls, w.argsum())
 	}
 	if err := w.check(res.stdout); err != nil {

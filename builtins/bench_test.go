@@ -75,3 +75,53 @@ func runBench(b *testing.B, src string) {
 		b.Fatal(script.FormatError(err))
 	}
 }
+
+// BenchmarkTypedRead measures, at a stop, the callbacks of bench family g:
+// a struct field read by name through the frame's variables, and the same
+// field read at its offset with peek_int (c/hotorder's o->qty).
+func BenchmarkTypedRead(b *testing.B) {
+	for _, tc := range []struct{ name, body string }{
+		{"peek_int", "p.peek_int(t.arg(0) + 16, 4)"},
+		{"frame", "t.frame() and 0"},
+		{"frame_var_o", `t.frame().var("o") and 0`},
+		{"frame_var", `t.frame().var("o").qty.value`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			bin := testtarget.Build(b, "c/hotorder", testtarget.Default)
+			runBench(b, fmt.Sprintf(`
+p = launch([%q, "10"], stdout="null")
+p.break_at("hot")
+t = p.run().thread
+def body():
+    for _ in range(%d):
+        if %s != 0:
+            fail("o->qty is not 0")
+body()
+p.kill()
+`, bin, b.N, tc.body))
+		})
+	}
+}
+
+// BenchmarkTypedHit is BenchmarkTypedRead through breakpoint hits: the
+// callback runs at every call of hot, on a new stop each time.
+func BenchmarkTypedHit(b *testing.B) {
+	for _, tc := range []struct{ name, body string }{
+		{"peek_int", "p.peek_int(t.arg(0) + 16, 4)"},
+		{"frame_var", `t.frame().var("o").qty.value`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			bin := testtarget.Build(b, "c/hotorder", testtarget.Default)
+			runBench(b, fmt.Sprintf(`
+p = launch([%q, "%d"], stdout="null")
+c = {"sum": 0}
+def on_hit(t, bp):
+    c["sum"] += %s
+bp = p.break_at("hot", on_hit=on_hit)
+ev = p.run()
+if ev.kind != "exited" or bp.hits != %d or c["sum"] != %d:
+    fail("%%s after %%d hits, sum %%d" %% (ev, bp.hits, c["sum"]))
+`, bin, b.N, tc.body, b.N, b.N*(b.N-1)/2))
+		})
+	}
+}
