@@ -198,7 +198,8 @@ func (c *DataContext) TLSAddr(off uint64) (uint64, error) {
 
 // VarFrames unwinds the stack of a stopped thread, as Backtrace does, and
 // gives each of at most max frames its module, DWARF data model and
-// Context.
+// Context. With max 1, frame 0 is made from the registers alone where the
+// CFI allows (sym.Table.InnerFrame).
 func (t *Thread) VarFrames(max int) ([]*VarFrame, error) {
 	var out []*VarFrame
 	var err error
@@ -214,7 +215,14 @@ func (t *Thread) VarFrames(max int) ([]*VarFrame, error) {
 			return
 		}
 		regs := t.regs
-		frames := tab.Backtrace(&regs, symMemory{t.p}, max)
+		var frames []sym.Frame
+		if max == 1 {
+			// t.frame() in a callback: no read of the stack for a caller
+			// nobody asked for.
+			frames = []sym.Frame{tab.InnerFrame(&regs, symMemory{t.p})}
+		} else {
+			frames = tab.Backtrace(&regs, symMemory{t.p}, max)
+		}
 		for i := range frames {
 			f := &VarFrame{Frame: frames[i], Index: i}
 			pc := f.PC

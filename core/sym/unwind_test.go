@@ -212,3 +212,43 @@ func TestBacktraceFramePointers(t *testing.T) {
 		})
 	}
 }
+
+// countingMem counts the reads of a Memory.
+type countingMem struct {
+	Memory
+	reads int
+}
+
+func (c *countingMem) ReadMem(addr uint64, b []byte) (int, error) {
+	c.reads++
+	return c.Memory.ReadMem(addr, b)
+}
+
+// TestInnerFrame checks that InnerFrame is the first frame of a backtrace
+// and that, with CFI, it reads no memory.
+func TestInnerFrame(t *testing.T) {
+	for _, variant := range cVariants {
+		t.Run(variant, func(t *testing.T) {
+			tr := startTraced(t, target(t, variant), "trap")
+			tr.cont(unix.SIGTRAP)
+			mem := &countingMem{Memory: openMem(t, tr.pid)}
+			tab, err := NewTable(testFiles, tr.pid, "", mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tab.Backtrace(tr.regs(), nil, 1)[0]
+			if want.Unwind != "cfi" {
+				t.Fatalf("frame 0 unwound by %q, want cfi", want.Unwind)
+			}
+			want.Unwind = ""
+			mem.reads = 0
+			got := tab.InnerFrame(tr.regs(), mem)
+			if mem.reads != 0 {
+				t.Errorf("InnerFrame read memory %d times, want none", mem.reads)
+			}
+			if fmtFrames([]Frame{got}) != fmtFrames([]Frame{want}) || got.CFA == 0 {
+				t.Errorf("InnerFrame =\n%swant\n%s", fmtFrames([]Frame{got}), fmtFrames([]Frame{want}))
+			}
+		})
+	}
+}
