@@ -79,7 +79,8 @@ func (p *cnameParser) peek() string {
 	return ""
 }
 
-// abstract parses an abstract declarator: pointers, then an optional
+// abstract parses an abstract declarator: pointers, an optional C++
+// reference, then an optional
 // parenthesized declarator, then array suffixes.
 func (p *cnameParser) abstract() (func(Type) Type, error) {
 	type ptr struct {
@@ -94,6 +95,16 @@ func (p *cnameParser) abstract() (func(Type) Type, error) {
 			p.i++
 		}
 		ptrs = append(ptrs, pq)
+	}
+	// A C++ reference (int &, Holder &&) to what the pointers made.
+	ref, rvalue := false, false
+	if p.peek() == "&" {
+		p.i++
+		ref = true
+		if p.peek() == "&" {
+			p.i++
+			rvalue = true
+		}
 	}
 	inner := func(t Type) Type { return t }
 	if p.peek() == "(" {
@@ -135,6 +146,9 @@ func (p *cnameParser) abstract() (func(Type) Type, error) {
 			for _, q := range pq.quals {
 				t = &QualType{Qual: q, Type: t}
 			}
+		}
+		if ref {
+			t = &PointerType{Elem: t, ByteSize: 8, Ref: true, RValue: rvalue}
 		}
 		for i := len(dims) - 1; i >= 0; i-- {
 			t = &ArrayType{Elem: t, Len: dims[i]}
