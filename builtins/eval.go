@@ -15,7 +15,8 @@ import (
 const frameEvalDoc = `eval(expr) -> value
 
 The value of a C expression in the frame's scope: its names are looked up as
-var() looks them up (locals, arguments, the file's statics, globals). C syntax:
+var() looks them up (locals, arguments, the file's statics, globals), then
+functions (add is the function, &add and add its address). C syntax:
 integer, char and floating literals, . and -> (either one reads through a
 pointer), [], unary * & - ! ~, casts to any type the program knows
 ("(struct order *)addr"), sizeof, arithmetic, comparison and logical
@@ -64,10 +65,64 @@ func (e *evalEnv) LookupType(name string) (dwarfvars.Type, error) {
 }
 
 func (e *evalEnv) Ident(name string) (*dwarfvars.Object, error) {
+	var o *dwarfvars.Object
+	var err error
 	if e.fr != nil {
-		return e.frameIdent(name)
+		o, err = e.frameIdent(name)
+	} else {
+		o, err = e.globalIdent(name)
 	}
-	return e.globalIdent(name)
+	if errors.Is(err, errNoVariable) {
+		if fo, ok := e.funcIdent(name); ok {
+			return fo, nil
+		}
+	}
+	return o, err
+}
+
+// errNoVariable marks the error of a name that is no variable, which may
+// still be a function.
+var errNoVariable = errors.New("no variable")
+
+type noVariableError struct{ msg string }
+
+func (e *noVariableError) Error() string        { return e.msg }
+func (e *noVariableError) Is(target error) bool { return target == errNoVariable }
+
+// funcIdent returns the function called name, with its DWARF type, as an
+// object at its entry address.
+func (e *evalEnv) funcIdent(name string) (*dwarfvars.Object, bool) {
+	tab, err := e.proc.p.Symbols()
+	if err != nil {
+		return nil, false
+	}
+	locs, err := tab.LookupFunc(name)
+	if err != nil || len(locs) == 0 {
+		return nil, false
+	}
+	addr := locs[0].Addr
+	mods := e.mods
+	if mods == nil {
+		if mods, err = e.proc.p.VarModules(e.proc.mainThread()); err != nil {
+			return nil, false
+		}
+	}
+	for _, m := range mods {
+		if m.Module != tab.ModuleAt(addr) {
+			continue
+		}
+		frs, err := m.Vars.FramesAt(addr - m.Module.Bias)
+		if err != nil || len(frs) == 0 {
+			return nil, false
+		}
+		fn := frs[len(frs)-1]
+		ft := &dwarfvars.FuncType{Return: fn.Return, Prototyped: true}
+		for _, p := range fn.Params {
+			ft.Params = append(ft.Params, p.Type)
+		}
+		return &dwarfvars.Object{Type: ft, Loc: dwarfvars.Location{Pieces: []dwarfvars.Piece{{Kind: dwarfvars.InMemory, Addr: addr}}}}, true
+	}
+	return nil, false
 }
 
 func (e *evalEnv) frameIdent(name string) (*dwarfvars.Object, error) {
@@ -75,7 +130,7 @@ func (e *evalEnv) frameIdent(name string) (*dwarfvars.Object, error) {
 	v, err := fr.vf.Vars.LookupVar(e.sc, name)
 	var nf *dwarfvars.NotFoundError
 	if errors.As(err, &nf) {
-		return nil, errors.New(notFoundMsg(name, fr.where(), nf))
+		return nil, &noVariableError{notFoundMsg(name, fr.where(), nf)}
 	}
 	if err != nil {
 		return nil, err
@@ -106,7 +161,7 @@ func (e *evalEnv) globalIdent(name string) (*dwarfvars.Object, error) {
 	}
 	switch {
 	case len(found) == 0:
-		return nil, fmt.Errorf("no global or static variable %q", name)
+		return nil, &noVariableError{fmt.Sprintf("no global or static variable %q", name)}
 	case len(found) > 1:
 		sort.Strings(units)
 		return nil, fmt.Errorf("%q is defined in several files (%s)", name, strings.Join(units, ", "))
