@@ -20,6 +20,9 @@ type Data struct {
 	mu     sync.Mutex
 	types  map[dwarf.Offset]Type   // decoded types, by the offset of their entry
 	scopes map[dwarf.Offset]*scope // decoded functions, by the offset of their entry
+	// atPC are the frames of FramesAt by pc: a breakpoint's callback asks
+	// for the same pc on every hit. At most maxFramesCached pcs.
+	atPC map[uint64][]*Frame
 
 	indexOnce sync.Once
 	index     *nameIndex
@@ -30,7 +33,7 @@ type Data struct {
 // lists (FromELF reads both from an ELF file). It reads nothing until it is
 // asked.
 func New(d *dwarf.Data, s Sections) *Data {
-	return &Data{dw: d, sec: s, types: map[dwarf.Offset]Type{}, scopes: map[dwarf.Offset]*scope{}}
+	return &Data{dw: d, sec: s, types: map[dwarf.Offset]Type{}, scopes: map[dwarf.Offset]*scope{}, atPC: map[uint64][]*Frame{}}
 }
 
 // TypeAt returns the type described by the entry at off.

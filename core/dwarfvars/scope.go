@@ -64,7 +64,8 @@ type Frame struct {
 // FramesAt returns the frames that are active at link-time address pc,
 // innermost first: the inlined calls that contain pc, then the function
 // that holds its code. Locals of lexical blocks that do not contain pc
-// are not in scope. An address in no function with DWARF is
+// are not in scope. The frames of a pc are made once and shared by later
+// calls: callers must not change them. An address in no function with DWARF is
 // ErrNoFunction.
 func (d *Data) FramesAt(pc uint64) ([]*Frame, error) {
 	idx, err := d.names()
@@ -73,6 +74,9 @@ func (d *Data) FramesAt(pc uint64) ([]*Frame, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if fs, ok := d.atPC[pc]; ok {
+		return fs, nil
+	}
 	for _, u := range idx.units {
 		if !(&scope{ranges: u.ranges}).covers(pc) {
 			continue
@@ -84,10 +88,18 @@ func (d *Data) FramesAt(pc uint64) ([]*Frame, error) {
 		if fn == nil {
 			continue
 		}
-		return frames(fn, pc, u), nil
+		fs := frames(fn, pc, u)
+		if len(d.atPC) >= maxFramesCached {
+			clear(d.atPC)
+		}
+		d.atPC[pc] = fs
+		return fs, nil
 	}
 	return nil, ErrNoFunction
 }
+
+// maxFramesCached bounds the pcs whose frames FramesAt keeps.
+const maxFramesCached = 4096
 
 // frames splits the chain of scopes that contain pc into frames.
 func frames(fn *scope, pc uint64, u *unit) []*Frame {

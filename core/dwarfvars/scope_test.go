@@ -256,3 +256,21 @@ func TestLookupVar(t *testing.T) {
 		t.Errorf("Globals(file_static): %v", kinds)
 	}
 }
+
+// TestFramesAtCached checks that the frames of a pc are made once: a
+// breakpoint's callback asks for them on every hit.
+func TestFramesAtCached(t *testing.T) {
+	d, _ := openTarget(t, "c/typed", testtarget.CO0)
+	pc := scopePCs(t, d)[0]
+	a, err := d.FramesAt(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.FramesAt(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) == 0 || len(a) != len(b) || a[0] != b[0] {
+		t.Errorf("FramesAt(%#x) made new frames on the second call", pc)
+	}
+}
