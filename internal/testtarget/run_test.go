@@ -115,6 +115,11 @@ var runCases = []runCase{
 			"counter_global=42",
 			"patch_me=1")
 	}},
+	{"c/hotorder", []string{"1000"}, func(t *testing.T, r run) {
+		r.exited(t)
+		// hot(&o) returns o.qty*3 + 1 for o.qty = 0..999: 3*999*1000/2 + 1000.
+		r.wantLines(t, fmt.Sprintf("calls=1000 checksum=%d", 1499500))
+	}},
 	{"c/hotthreads", []string{"3", "500"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("threads=3 calls=1500 checksum=%d argsum=%d", hotSum(0, 1500), argSum(1500)))
