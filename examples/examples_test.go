@@ -198,7 +198,9 @@ func TestCrashReport(t *testing.T) {
 
 func TestHangDetect(t *testing.T) {
 	bin := testtarget.Build(t, "c/sleeper", testtarget.Default)
-	out, errs, code := run(t, "run", "hang_detect.star", "0.5", bin, "0", "2")
+	// The clock starts when the last of the three threads enters nap_loop
+	// (sleeper calls all_napping then), so each backtrace shows it.
+	out, errs, code := run(t, "run", "hang_detect.star", "--from", "all_napping", "0.5", bin, "0", "2")
 	if code != 1 || !strings.Contains(errs, "hang: still running after 0.5 seconds") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}

@@ -5,6 +5,10 @@
 // stdin instead, and the K threads stop once it reaches end of file: a test
 // ends the program when it is done with it, however slow the machine.
 //
+// Once every napping thread (the K threads, and main unless SECS is "stdin")
+// has entered nap_loop, the last one to arrive calls all_napping(): a
+// debugger with a breakpoint there knows that each of them is in nap_loop.
+//
 // usage:  sleeper [SECS [K]]     SECS defaults to 2 (fractions allowed,
 //                                <= 0 means forever, "stdin" until EOF),
 //                                K to 4
@@ -25,6 +29,8 @@ long patch_me = 1;
 static double deadline; // 0 means forever
 static volatile long sink;
 static volatile int eof; // stdin reached its end in "stdin" mode
+static long nappers;      // how many threads will run nap_loop
+static long arrived;      // how many have entered it
 
 NOINLINE long hot(long i)
 {
@@ -39,11 +45,19 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+// all_napping is called once, when the last napping thread enters nap_loop.
+NOINLINE void all_napping(void)
+{
+	sink = 0; // @all-napping
+}
+
 NOINLINE void *nap_loop(void *arg)
 {
 	struct timespec step = {0, 10 * 1000 * 1000};
 
 	(void)arg;
+	if (__atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST) == nappers)
+		all_napping();
 	for (long i = 0; !eof && (deadline == 0 || now() < deadline); i++) {
 		nanosleep(&step, NULL); // @nanosleep
 		sink = hot(i);
@@ -65,6 +79,7 @@ int main(int argc, char **argv)
 	}
 	if (secs > 0 && !until_eof)
 		deadline = now() + secs;
+	nappers = until_eof ? k : k + 1;
 	threads = calloc(k + 1, sizeof *threads);
 	for (long t = 0; t < k; t++) {
 		if (pthread_create(&threads[t], NULL, nap_loop, NULL) != 0) {
