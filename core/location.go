@@ -23,6 +23,13 @@ func (p *Process) Symbols() (*sym.Table, error) {
 	return t, err
 }
 
+// The table is made once and kept current by the breakpoint on the dynamic
+// linker's rendezvous function (watchLibraries), which refreshes it at every
+// change to the list of libraries. A table made before the libraries are
+// loaded (at the stop after launch) would otherwise never learn of them:
+// addresses in libc would have no module, no symbol and no CFI. If that
+// breakpoint cannot be planted, the table is not kept: each call reads the
+// maps again.
 func (p *Process) symbols() (*sym.Table, error) {
 	if p.syms != nil {
 		return p.syms, nil
@@ -34,7 +41,9 @@ func (p *Process) symbols() (*sym.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.syms = t
+	if p.watchLibraries(t) == nil {
+		p.syms = t
+	}
 	return t, nil
 }
 
