@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"stardbg/core/sym"
+
+	"golang.org/x/sys/unix"
 )
 
 // symMemory gives the symbol table the process's memory as a debugger sees it.
@@ -52,17 +54,11 @@ func (t *Thread) Backtrace(max int) ([]sym.Frame, error) {
 	var frames []sym.Frame
 	var err error
 	t.p.e.Do(func() {
-		if err = t.stoppedErr(); err != nil {
-			return
-		}
 		var tab *sym.Table
-		if tab, err = t.p.symbols(); err != nil {
+		var regs unix.PtraceRegs
+		if tab, regs, err = t.unwindStart(); err != nil {
 			return
 		}
-		if err = t.loadRegs(); err != nil {
-			return
-		}
-		regs := t.regs
 		frames = tab.Backtrace(&regs, symMemory{t.p}, max)
 	})
 	return frames, err
@@ -205,4 +201,20 @@ func (p *Process) describe(addr uint64, loc sym.Location) string {
 		return loc.Function
 	}
 	return fmt.Sprintf("%#x", addr)
+}
+
+// unwindStart is what an unwinder of stopped thread t starts from: the
+// process's symbol table and a copy of t's registers. It runs on the tracer.
+func (t *Thread) unwindStart() (*sym.Table, unix.PtraceRegs, error) {
+	if err := t.stoppedErr(); err != nil {
+		return nil, unix.PtraceRegs{}, err
+	}
+	tab, err := t.p.symbols()
+	if err != nil {
+		return nil, unix.PtraceRegs{}, err
+	}
+	if err := t.loadRegs(); err != nil {
+		return nil, unix.PtraceRegs{}, err
+	}
+	return tab, t.regs, nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"stardbg/core/dwarfvars"
 	"stardbg/core/sym"
+
+	"golang.org/x/sys/unix"
 )
 
 // A VarFrame is one frame of a stopped thread with what reading its
@@ -204,17 +206,11 @@ func (t *Thread) VarFrames(max int) ([]*VarFrame, error) {
 	var out []*VarFrame
 	var err error
 	t.p.e.Do(func() {
-		if err = t.stoppedErr(); err != nil {
-			return
-		}
 		var tab *sym.Table
-		if tab, err = t.p.symbols(); err != nil {
+		var regs unix.PtraceRegs
+		if tab, regs, err = t.unwindStart(); err != nil {
 			return
 		}
-		if err = t.loadRegs(); err != nil {
-			return
-		}
-		regs := t.regs
 		var frames []sym.Frame
 		if max == 1 {
 			// t.frame() in a callback: no read of the stack for a caller
