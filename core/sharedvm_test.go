@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,14 +54,37 @@ func TestVforkStorm(t *testing.T) {
 	if cbErr != nil {
 		t.Fatal(cbErr)
 	}
+	checkStorm(t, p, hits, fmt.Sprintf("%d hits, %d children ran execve at a breakpoint", hits, execs))
+}
+
+// checkStorm checks the output of a finished spawn storm: no child failed,
+// and the program made as many calls as there were hits. note, logged with
+// the output, says what the test counted.
+func checkStorm(t *testing.T, p *launched, hits int, note string) {
+	t.Helper()
 	out := p.output(t)
-	t.Logf("%d hits, %d children ran execve at a breakpoint; %s", hits, execs, out)
+	t.Logf("%s; %s", note, out)
 	if kv(t, out, "failed") != "0" {
 		t.Fatalf("children failed:\n%s", out)
 	}
 	if calls := kv(t, out, "calls"); calls != strconv.Itoa(hits) {
 		t.Fatalf("%d hits, the program made %s calls", hits, calls)
 	}
+}
+
+// waitOutput polls the output of a program that runs on untraced until it
+// contains want, and fails with what after a minute.
+func waitOutput(t *testing.T, p *launched, want, what string) string {
+	t.Helper()
+	var out string
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out, want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q", what, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+		out = p.output(t)
+	}
+	return out
 }
 
 // A clone(CLONE_VM) child runs the breakpoints of its parent, whose memory it
@@ -149,14 +173,7 @@ func TestVforkStormStops(t *testing.T) {
 		}
 		stops++
 	}
-	out := p.output(t)
-	t.Logf("%d stops, %d hits; %s", stops, hits, out)
-	if kv(t, out, "failed") != "0" {
-		t.Fatalf("children failed:\n%s", out)
-	}
-	if calls := kv(t, out, "calls"); calls != strconv.Itoa(hits) {
-		t.Fatalf("%d hits, the program made %s calls", hits, calls)
-	}
+	checkStorm(t, p, hits, fmt.Sprintf("%d stops, %d hits", stops, hits))
 }
 
 // A detach in the middle of the storm lets go the children as well as the
@@ -202,14 +219,7 @@ func TestVforkStormDetach(t *testing.T) {
 		if err := p.Detach(); err != nil {
 			t.Fatal(err)
 		}
-		var out string
-		for deadline := time.Now().Add(time.Minute); !strings.Contains(out, "failed="); {
-			if time.Now().After(deadline) {
-				t.Fatalf("the program did not finish after the detach: %q", out)
-			}
-			time.Sleep(10 * time.Millisecond)
-			out = p.output(t)
-		}
+		out := waitOutput(t, p, "failed=", "the program did not finish after the detach")
 		if kv(t, out, "failed") != "0" {
 			t.Fatalf("children failed:\n%s", out)
 		}
@@ -229,14 +239,7 @@ func TestCloneVMOrphan(t *testing.T) {
 			t.Fatal(err)
 		}
 		runToSuccess(t, p.Process)
-		var out string
-		for deadline := time.Now().Add(time.Minute); !strings.Contains(out, "orphan_calls="); {
-			if time.Now().After(deadline) {
-				t.Fatalf("the child did not finish after its parent: %q", out)
-			}
-			time.Sleep(10 * time.Millisecond)
-			out = p.output(t)
-		}
+		out := waitOutput(t, p, "orphan_calls=", "the child did not finish after its parent")
 		if kv(t, out, "orphan_calls") != "20000" || hits < 10000 || hits > 30000 {
 			t.Fatalf("%d hits, output %q", hits, out)
 		}
