@@ -40,8 +40,7 @@ func TestQueuedSignalsKeepSiginfo(t *testing.T) {
 				p := launch(t, newEngine(t), bin, strconv.Itoa(n))
 				p.e.Do(func() { p.noEmulate, p.noDisplace = stepModes[i].noEmulate, stepModes[i].noDisplace })
 				if quiet {
-					p.SetSignalAction(sigRTMin, SignalAction{Deliver: true})
-					p.SetSignalAction(unix.SIGUSR1, SignalAction{Deliver: true})
+					deliverQuietly(p)
 				}
 				hot, handler := 0, 0
 				if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "hot"), func(*Thread, *Breakpoint) bool { hot++; return false }); err != nil {
@@ -50,39 +49,14 @@ func TestQueuedSignalsKeepSiginfo(t *testing.T) {
 				if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "on_rt"), func(*Thread, *Breakpoint) bool { handler++; return false }); err != nil {
 					t.Fatal(err)
 				}
-				stops := map[unix.Signal]int{}
-				for {
-					if err := p.Continue(); err != nil {
-						t.Fatal(err)
-					}
-					ev, err := p.Wait(2 * time.Minute)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if ev.Kind == EventExited {
-						if ev.Status != 0 {
-							t.Fatalf("exit status %d; output %q", ev.Status, p.output(t))
-						}
-						break
-					}
-					if ev.Kind != EventSignal || (ev.Signal != sigRTMin && ev.Signal != unix.SIGUSR1) {
-						t.Fatalf("after %v: %v", stops, ev)
-					}
-					stops[ev.Signal]++
-				}
+				stops := signalStops(t, p)
 				out := p.output(t)
-				want := fmt.Sprintf("rt=%d usr1=%d corrupt=0 disorder=0", n, n/16)
-				if got := strings.Join(strings.Fields(out)[:4], " "); got != want {
-					t.Fatalf("the program said %q, want %q", strings.TrimSpace(out), want)
-				}
+				checkSigqueue(t, out, n, quiet, stops)
 				if calls, _ := strconv.Atoi(kv(t, out, "calls")); hot != calls {
 					t.Fatalf("%d hits of hot, the program made %d calls", hot, calls)
 				}
 				if handler != n {
 					t.Fatalf("%d hits of the SIGRTMIN handler, want %d", handler, n)
-				}
-				if !quiet && (stops[sigRTMin] != n || stops[unix.SIGUSR1] != n/16) {
-					t.Fatalf("stops %v, want %d SIGRTMIN and %d SIGUSR1", stops, n, n/16)
 				}
 				t.Logf("%s; stops %v", strings.TrimSpace(out), stops)
 			})
@@ -109,8 +83,7 @@ func TestSignalsThroughThreadStep(t *testing.T) {
 			p := launch(t, newEngine(t), bin, strconv.Itoa(n))
 			p.e.Do(func() { p.noEmulate = true })
 			if quiet {
-				p.SetSignalAction(sigRTMin, SignalAction{Deliver: true})
-				p.SetSignalAction(unix.SIGUSR1, SignalAction{Deliver: true})
+				deliverQuietly(p)
 			}
 			hits, piled := 0, 0
 			pile := pileUp(t, p, bin, n)
@@ -168,18 +141,59 @@ func TestSignalsThroughThreadStep(t *testing.T) {
 				}
 			}
 			out := p.output(t)
-			want := fmt.Sprintf("rt=%d usr1=%d corrupt=0 disorder=0", n, n/16)
-			if got := strings.Join(strings.Fields(out)[:4], " "); got != want {
-				t.Fatalf("the program said %q, want %q", strings.TrimSpace(out), want)
-			}
-			if !quiet && (stops[sigRTMin] != n || stops[unix.SIGUSR1] != n/16) {
-				t.Fatalf("stops %v, want %d SIGRTMIN and %d SIGUSR1", stops, n, n/16)
-			}
+			checkSigqueue(t, out, n, quiet, stops)
 			if piled == 0 {
 				t.Fatal("no step was made with signals pending")
 			}
 			t.Logf("%s; stops %v; %d steps, %d with signals pending", strings.TrimSpace(out), stops, steps, piled)
 		})
+	}
+}
+
+// deliverQuietly makes sigqueue's signals, SIGRTMIN and SIGUSR1, go to the
+// program without a stop.
+func deliverQuietly(p *launched) {
+	p.SetSignalAction(sigRTMin, SignalAction{Deliver: true})
+	p.SetSignalAction(unix.SIGUSR1, SignalAction{Deliver: true})
+}
+
+// signalStops runs sigqueue to its exit, which must be 0, and counts its
+// stops, each of which must be for SIGRTMIN or SIGUSR1.
+func signalStops(t *testing.T, p *launched) map[unix.Signal]int {
+	t.Helper()
+	stops := map[unix.Signal]int{}
+	for {
+		if err := p.Continue(); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := p.Wait(2 * time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind == EventExited {
+			if ev.Status != 0 {
+				t.Fatalf("exit status %d; output %q", ev.Status, p.output(t))
+			}
+			return stops
+		}
+		if ev.Kind != EventSignal || (ev.Signal != sigRTMin && ev.Signal != unix.SIGUSR1) {
+			t.Fatalf("after %v: %v", stops, ev)
+		}
+		stops[ev.Signal]++
+	}
+}
+
+// checkSigqueue checks what sigqueue said after n SIGRTMIN: all of them and
+// n/16 SIGUSR1 handled, none corrupt or out of order; and, unless the
+// signals were quiet, a stop for each.
+func checkSigqueue(t *testing.T, out string, n int, quiet bool, stops map[unix.Signal]int) {
+	t.Helper()
+	want := fmt.Sprintf("rt=%d usr1=%d corrupt=0 disorder=0", n, n/16)
+	if got := strings.Join(strings.Fields(out)[:4], " "); got != want {
+		t.Fatalf("the program said %q, want %q", strings.TrimSpace(out), want)
+	}
+	if !quiet && (stops[sigRTMin] != n || stops[unix.SIGUSR1] != n/16) {
+		t.Fatalf("stops %v, want %d SIGRTMIN and %d SIGUSR1", stops, n, n/16)
 	}
 }
 
@@ -227,8 +241,7 @@ func TestSignalsTakenByASyscallStep(t *testing.T) {
 		t.Run(fmt.Sprintf("quiet=%v", quiet), func(t *testing.T) {
 			p := launch(t, newEngine(t), bin, strconv.Itoa(n), "spin")
 			if quiet {
-				p.SetSignalAction(sigRTMin, SignalAction{Deliver: true})
-				p.SetSignalAction(unix.SIGUSR1, SignalAction{Deliver: true})
+				deliverQuietly(p)
 			}
 			goAhead := symAddr(t, p.Process, bin, "go_ahead")
 			set := func(v byte) {
@@ -251,34 +264,9 @@ func TestSignalsTakenByASyscallStep(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			stops := map[unix.Signal]int{}
-			for {
-				if err := p.Continue(); err != nil {
-					t.Fatal(err)
-				}
-				ev, err := p.Wait(2 * time.Minute)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ev.Kind == EventExited {
-					if ev.Status != 0 {
-						t.Fatalf("exit status %d; output %q", ev.Status, p.output(t))
-					}
-					break
-				}
-				if ev.Kind != EventSignal || (ev.Signal != sigRTMin && ev.Signal != unix.SIGUSR1) {
-					t.Fatalf("after %v: %v", stops, ev)
-				}
-				stops[ev.Signal]++
-			}
+			stops := signalStops(t, p)
 			out := p.output(t)
-			want := fmt.Sprintf("rt=%d usr1=%d corrupt=0 disorder=0", n, n/16)
-			if got := strings.Join(strings.Fields(out)[:4], " "); got != want {
-				t.Fatalf("the program said %q, want %q", strings.TrimSpace(out), want)
-			}
-			if !quiet && (stops[sigRTMin] != n || stops[unix.SIGUSR1] != n/16) {
-				t.Fatalf("stops %v, want %d SIGRTMIN and %d SIGUSR1", stops, n, n/16)
-			}
+			checkSigqueue(t, out, n, quiet, stops)
 			// calls counts the loop's calls of hot and the handlers': the
 			// loop makes one system call with each.
 			if calls, _ := strconv.Atoi(kv(t, out, "calls")); hits != calls-n-n/16 {
