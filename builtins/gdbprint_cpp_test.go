@@ -3,7 +3,6 @@ package builtins
 import (
 	"fmt"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"stardbg/internal/testtarget"
@@ -43,39 +42,7 @@ func TestFrameVarMatchesGDBCpp(t *testing.T) {
 			t.Run(v.String()+"/"+tag, func(t *testing.T) {
 				bin := testtarget.Build(t, "cpp/typed", v)
 				loc := fmt.Sprintf("typed.cc:%d", testtarget.Line(t, "cpp/typed/typed.cc", tag))
-				got := stardbgPrints(t, bin, loc, globals)
-				if len(got) == 0 {
-					t.Fatalf("no variables at %s", loc)
-				}
-				cmds := []string{"break " + loc, "run"}
-				frame := -1
-				var idx []int
-				for _, g := range got {
-					if g.frame != frame {
-						cmds = append(cmds, fmt.Sprintf("frame %d", g.frame))
-						frame = g.frame
-					}
-					idx = append(idx, len(cmds))
-					cmds = append(cmds, "print "+g.name)
-				}
-				out := gdbPrints(t, bin, cmds)
-				for i, g := range got {
-					_, want, ok := strings.Cut(out[idx[i]], " = ")
-					if !ok {
-						t.Errorf("frame %d: gdb print %s: %s", g.frame, g.name, out[idx[i]])
-						continue
-					}
-					key := fmt.Sprintf("%s %s #%d %s", v, tag, g.frame, g.name)
-					if why, ok := knownGDBDiffsCpp[key]; ok {
-						if g.text == want {
-							t.Errorf("%s: stardbg now prints as gdb does (%s): remove the known difference (%s)", key, want, why)
-						}
-						continue
-					}
-					if g.text != want {
-						t.Errorf("%s:\n stardbg %s\n     gdb %s", key, g.text, want)
-					}
-				}
+				got := compareWithGDB(t, bin, loc, fmt.Sprintf("%s %s", v, tag), globals, knownGDBDiffsCpp)
 				t.Logf("%d variables compared at %s", len(got), loc)
 			})
 		}

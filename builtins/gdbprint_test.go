@@ -144,6 +144,49 @@ p.kill()
 	return got
 }
 
+// compareWithGDB stops bin at loc under stardbg and under gdb, and compares
+// str() of every variable stardbgPrints records with gdb's print of it in the
+// same frame. A difference is an error unless known lists it, by key
+// ("<prefix> #<frame> <name>"), in which case it is one if the two now agree.
+// It returns the variables compared, and fails when there are none.
+func compareWithGDB(t *testing.T, bin, loc, prefix string, globals []string, known map[string]string) []printed {
+	t.Helper()
+	got := stardbgPrints(t, bin, loc, globals)
+	if len(got) == 0 {
+		t.Fatalf("no variables at %s", loc)
+	}
+	cmds := []string{"break " + loc, "run"}
+	frame := -1
+	var idx []int
+	for _, g := range got {
+		if g.frame != frame {
+			cmds = append(cmds, fmt.Sprintf("frame %d", g.frame))
+			frame = g.frame
+		}
+		idx = append(idx, len(cmds))
+		cmds = append(cmds, "print "+g.name)
+	}
+	out := gdbPrints(t, bin, cmds)
+	for i, g := range got {
+		_, want, ok := strings.Cut(out[idx[i]], " = ")
+		if !ok {
+			t.Errorf("frame %d: gdb print %s: %s", g.frame, g.name, out[idx[i]])
+			continue
+		}
+		key := fmt.Sprintf("%s #%d %s", prefix, g.frame, g.name)
+		if why, ok := known[key]; ok {
+			if g.text == want {
+				t.Errorf("%s: stardbg now prints as gdb does (%s): remove the known difference (%s)", key, want, why)
+			}
+			continue
+		}
+		if g.text != want {
+			t.Errorf("%s:\n stardbg %s\n     gdb %s", key, g.text, want)
+		}
+	}
+	return got
+}
+
 // TestFrameVarMatchesGDB stops c/typed at several places, at -O0 and -O2,
 // and compares str() of every variable in scope in every frame of the
 // program (arguments, locals, and globals seen from the frame) with what
@@ -166,40 +209,10 @@ func TestFrameVarMatchesGDB(t *testing.T) {
 					file = "opaque.c"
 				}
 				loc := fmt.Sprintf("%s:%d", file, testtarget.Line(t, "c/typed/"+file, tag))
-				got := stardbgPrints(t, bin, loc, globals)
-				if len(got) == 0 {
-					t.Fatalf("no variables at %s", loc)
-				}
-				cmds := []string{"break " + loc, "run"}
-				frame := -1
-				var idx []int
-				for _, g := range got {
-					if g.frame != frame {
-						cmds = append(cmds, fmt.Sprintf("frame %d", g.frame))
-						frame = g.frame
-					}
-					idx = append(idx, len(cmds))
-					cmds = append(cmds, "print "+g.name)
-				}
-				out := gdbPrints(t, bin, cmds)
+				got := compareWithGDB(t, bin, loc, fmt.Sprintf("%s %s", v, tag), globals, knownGDBDiffs)
 				frames := map[int]bool{}
-				for i, g := range got {
+				for _, g := range got {
 					frames[g.frame] = true
-					_, want, ok := strings.Cut(out[idx[i]], " = ")
-					if !ok {
-						t.Errorf("frame %d: gdb print %s: %s", g.frame, g.name, out[idx[i]])
-						continue
-					}
-					key := fmt.Sprintf("%s %s #%d %s", v, tag, g.frame, g.name)
-					if why, ok := knownGDBDiffs[key]; ok {
-						if g.text == want {
-							t.Errorf("%s: stardbg now prints as gdb does (%s): remove the known difference (%s)", key, want, why)
-						}
-						continue
-					}
-					if g.text != want {
-						t.Errorf("%s:\n stardbg %s\n     gdb %s", key, g.text, want)
-					}
 				}
 				t.Logf("%d variables compared in %d frames at %s", len(got), len(frames), loc)
 				if len(frames) < 2 {
