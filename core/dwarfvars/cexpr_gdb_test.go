@@ -2,9 +2,7 @@ package dwarfvars
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -123,35 +121,23 @@ var gdbDataSymRE = regexp.MustCompile(`^(\(.*(?:\*|\[\d*\])\) 0x[0-9a-f]+) <[^>]
 func TestEvalMatchesGDB(t *testing.T) {
 	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		t.Run(v.String(), func(t *testing.T) {
-			d, bin := openTarget(t, "c/typed", v)
-			loc := fmt.Sprintf("typed.c:%d", testtarget.Line(t, "c/typed/typed.c", "process-return"))
-			m := gdbBreakAtRE.FindStringSubmatch(gdbBatch(t, bin, []string{"break " + loc})[0])
-			if m == nil {
-				t.Fatalf("gdb did not set a breakpoint at %s", loc)
-			}
-			pc, _ := strconv.ParseUint(m[1], 0, 64)
-			fs, err := d.FramesAt(pc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			core := filepath.Join(t.TempDir(), "core")
-			cmds := []string{"break " + loc, "run", "gcore " + core, "info registers", "info frame", "print &global_counter", "info registers fs_base"}
+			d, bin, loc, pc, f := processReturn(t, v)
+			var cmds []string
 			for _, e := range gdbExprs {
 				cmds = append(cmds, "print "+e, "whatis "+e)
 			}
 			cmds = append(cmds, "print 0") // so that gdb's status is not that of a failed last command
-			out := gdbBatch(t, bin, cmds)
-			stop := readGDBStop(t, d, bin, core, out[3]+"\n"+out[6], out[4], out[5])
-			env := &stopEnv{d: d, f: fs[0], pc: pc, env: Env{Ctx: stop, Bias: stop.bias}, stop: stop}
+			stop, out := gdbStopAt(t, d, bin, loc, cmds)
+			env := &stopEnv{d: d, f: f, pc: pc, env: Env{Ctx: stop, Bias: stop.bias}, stop: stop}
 			p := &Printer{ReadMem: stop.ReadMem, Symbol: stop.symbol}
 			for i, e := range gdbExprs {
-				_, wantVal, ok1 := strings.Cut(out[7+2*i], " = ")
-				_, wantType, ok2 := strings.Cut(out[8+2*i], "type = ")
+				_, wantVal, ok1 := strings.Cut(out[2*i], " = ")
+				_, wantType, ok2 := strings.Cut(out[2*i+1], "type = ")
 				if !ok1 || !ok2 {
 					// gdb fails (an optimized-out variable): so must Eval,
 					// unless the difference is known.
 					if _, err := EvalExpr(e, env); err == nil && knownEvalDiffs[e] == "" {
-						t.Errorf("%s: gdb fails (%s), Eval does not", e, out[7+2*i])
+						t.Errorf("%s: gdb fails (%s), Eval does not", e, out[2*i])
 					}
 					continue
 				}

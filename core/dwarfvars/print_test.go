@@ -98,18 +98,7 @@ var knownPrintDiffs = map[string]string{
 func TestPrintMatchesGDB(t *testing.T) {
 	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		t.Run(v.String(), func(t *testing.T) {
-			d, bin := openTarget(t, "c/typed", v)
-			loc := fmt.Sprintf("typed.c:%d", testtarget.Line(t, "c/typed/typed.c", "process-return"))
-			m := gdbBreakAtRE.FindStringSubmatch(gdbBatch(t, bin, []string{"break " + loc})[0])
-			if m == nil {
-				t.Fatalf("gdb did not set a breakpoint at %s", loc)
-			}
-			pc, _ := strconv.ParseUint(m[1], 0, 64)
-			fs, err := d.FramesAt(pc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := fs[0]
+			d, bin, loc, pc, f := processReturn(t, v)
 			var names []string
 			for _, b := range append([][]*Variable{f.Params}, f.Blocks...) {
 				for _, vr := range b {
@@ -121,25 +110,23 @@ func TestPrintMatchesGDB(t *testing.T) {
 				"global_mask", "step")
 			derefs := map[string]string{"*o": "o", "*global_message": "global_message", "*global_secret": "global_secret",
 				"*global_order": "global_order"}
-			core := filepath.Join(t.TempDir(), "core")
-			cmds := []string{"break " + loc, "run", "gcore " + core, "info registers", "info frame", "print &global_counter", "info registers fs_base"}
 			var exprs []string
 			exprs = append(exprs, names...)
 			for e := range derefs {
 				exprs = append(exprs, e)
 			}
+			var cmds []string
 			for _, e := range exprs {
 				cmds = append(cmds, "print "+e)
 			}
-			out := gdbBatch(t, bin, cmds)
-			stop := readGDBStop(t, d, bin, core, out[3]+"\n"+out[6], out[4], out[5])
+			stop, out := gdbStopAt(t, d, bin, loc, cmds)
 
 			p := &Printer{ReadMem: stop.ReadMem, Symbol: stop.symbol}
 			env := Env{Ctx: stop, Bias: stop.bias}
 			for i, e := range exprs {
-				_, want, ok := strings.Cut(out[7+i], " = ")
+				_, want, ok := strings.Cut(out[i], " = ")
 				if !ok {
-					t.Errorf("gdb print %s: %s", e, out[7+i])
+					t.Errorf("gdb print %s: %s", e, out[i])
 					continue
 				}
 				name, deref := e, false
@@ -190,6 +177,35 @@ func printVar(d *Data, p *Printer, f *Frame, v *Variable, pc uint64, env Env, de
 		return "error: " + err.Error()
 	}
 	return p.Format(ptr.Elem, elem, addr)
+}
+
+// processReturn opens variant v of c/typed and finds where gdb breaks at
+// the return of process(): the pc and stardbg's innermost frame there.
+func processReturn(t *testing.T, v testtarget.Variant) (d *Data, bin, loc string, pc uint64, f *Frame) {
+	t.Helper()
+	d, bin = openTarget(t, "c/typed", v)
+	loc = fmt.Sprintf("typed.c:%d", testtarget.Line(t, "c/typed/typed.c", "process-return"))
+	m := gdbBreakAtRE.FindStringSubmatch(gdbBatch(t, bin, []string{"break " + loc})[0])
+	if m == nil {
+		t.Fatalf("gdb did not set a breakpoint at %s", loc)
+	}
+	pc, _ = strconv.ParseUint(m[1], 0, 64)
+	fs, err := d.FramesAt(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, bin, loc, pc, fs[0]
+}
+
+// gdbStopAt runs bin under gdb to loc, dumps the process there (gcore) and
+// runs cmds. It returns the stop (see readGDBStop) and the output of each of
+// cmds, in order.
+func gdbStopAt(t *testing.T, d *Data, bin, loc string, cmds []string) (*gdbStop, []string) {
+	t.Helper()
+	core := filepath.Join(t.TempDir(), "core")
+	pre := []string{"break " + loc, "run", "gcore " + core, "info registers", "info frame", "print &global_counter", "info registers fs_base"}
+	out := gdbBatch(t, bin, append(pre, cmds...))
+	return readGDBStop(t, d, bin, core, out[3]+"\n"+out[6], out[4], out[5]), out[len(pre):]
 }
 
 // readGDBStop gathers the registers, CFA and memory of gdb's stop.
