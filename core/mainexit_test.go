@@ -3,6 +3,7 @@ package core
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -32,6 +33,12 @@ func TestMainThreadExit(t *testing.T) {
 		ev := waitKind(t, p.Process, EventThreadExit)
 		if ev.Tid != p.Pid() || ev.Status != 0 {
 			t.Fatalf("first thread exit: %v, want the main thread's (%d) with status 0", ev, p.Pid())
+		}
+		// The engine let the main thread go on from its exit stop: the
+		// kernel must make it a zombie without it running again (under load
+		// that can take a moment, so wait for it with a deadline).
+		if st := waitZombie(p.Pid(), p.Pid(), 5*time.Second); st != 'Z' && st != 'X' {
+			t.Fatalf("main thread after its exit event: state %c, want a zombie", st)
 		}
 		// Every thread is stopped: the live tasks are the workers that have
 		// not finished yet (under load, one may have finished already).
