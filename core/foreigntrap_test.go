@@ -16,26 +16,13 @@ import (
 // fileOffset is the offset in the ELF file bin of the symbol name.
 func fileOffset(t *testing.T, bin, name string) uint64 {
 	t.Helper()
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range syms {
-		if s.Name != name {
-			continue
-		}
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_LOAD && p.Vaddr <= s.Value && s.Value < p.Vaddr+p.Filesz {
-				return s.Value - p.Vaddr + p.Off
-			}
+	s, progs := elfSymbol(t, bin, name)
+	for _, p := range progs {
+		if p.Type == elf.PT_LOAD && p.Vaddr <= s.Value && s.Value < p.Vaddr+p.Filesz {
+			return s.Value - p.Vaddr + p.Off
 		}
 	}
-	t.Fatalf("no symbol %s in %s", name, bin)
+	t.Fatalf("symbol %s of %s is in no loaded segment", name, bin)
 	return 0
 }
 

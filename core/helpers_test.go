@@ -123,6 +123,14 @@ func loadBias(t testing.TB, pid int, bin string) uint64 {
 // symAddr is the runtime address of a symbol of the executable.
 func symAddr(t testing.TB, p *Process, bin, name string) uint64 {
 	t.Helper()
+	s, _ := elfSymbol(t, bin, name)
+	return s.Value + loadBias(t, p.Pid(), bin)
+}
+
+// elfSymbol is the defined symbol name of the ELF file bin, with the file's
+// program headers.
+func elfSymbol(t testing.TB, bin, name string) (elf.Symbol, []*elf.Prog) {
+	t.Helper()
 	f, err := elf.Open(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -134,11 +142,11 @@ func symAddr(t testing.TB, p *Process, bin, name string) uint64 {
 	}
 	for _, s := range syms {
 		if s.Name == name && s.Value != 0 {
-			return s.Value + loadBias(t, p.Pid(), bin)
+			return s, f.Progs
 		}
 	}
 	t.Fatalf("no symbol %s in %s", name, bin)
-	return 0
+	return elf.Symbol{}, nil
 }
 
 // waitKind waits for the next event and checks its kind.
