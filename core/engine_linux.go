@@ -26,12 +26,13 @@ type Engine struct {
 	threads     map[int]*Thread  // every traced thread, by tid
 	early       map[int]unix.WaitStatus
 	closed      bool
-	retries     int                     // tracer threads given up because they had children
-	observer    func(*Event)            // see SetObserver
-	onInterrupt func()                  // see SetInterruptHandler
-	files       *sym.Files              // the ELF files of every process's symbol table
-	vars        map[*elf.File]varsEntry // the DWARF data model of the files' DWARF (see varsOf)
-	pin         pin                     // the tracer thread's CPU pin
+	retries     int                      // tracer threads given up because they had children
+	observer    func(*Event)             // see SetObserver
+	onInterrupt func()                   // see SetInterruptHandler
+	files       *sym.Files               // the ELF files of every process's symbol table
+	vars        map[*elf.File]varsEntry  // the DWARF data model of the files' DWARF (see varsOf)
+	goRuntimes  map[*elf.File]*goRuntime // the Go runtime's layouts of Go executables (see goRuntimeOf)
+	pin         pin                      // the tracer thread's CPU pin
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended
@@ -166,6 +167,7 @@ func (e *Engine) Close() error {
 	})
 	close(e.done)
 	e.vars = nil
+	e.goRuntimes = nil
 	if err := e.files.Close(); err != nil {
 		errs = append(errs, err)
 	}

@@ -1,0 +1,139 @@
+package core
+
+import (
+	"errors"
+	"testing"
+
+	"stardbg/core/goruntime"
+	"stardbg/internal/testtarget"
+)
+
+// TestGoroutineOfHit reads the goroutine of every hit of main.hot in hotgo,
+// whose goroutine number w calls hot(w*M + j): the argument names the
+// goroutine, so every hit with the same w must see the same goroutine id,
+// and 8 goroutines 8 ids. The thread's sp is in the goroutine's stack.
+func TestGoroutineOfHit(t *testing.T) {
+	const workers, m = 8, 2000
+	bin := testtarget.Build(t, "go/hotgo", testtarget.Go)
+	e := newEngine(t)
+	p := launch(t, e, bin, "8", "2000")
+	addr := symAddr(t, p.Process, bin, "main.hot")
+	idOf := map[uint64]int64{}     // worker -> goid
+	workerOf := map[int64]uint64{} // goid -> worker
+	hits := 0
+	var failed error
+	fail := func(err error) bool {
+		if failed == nil {
+			failed = err
+		}
+		return false
+	}
+	_, err := p.SetBreakpoint(addr, func(th *Thread, _ *Breakpoint) bool {
+		hits++
+		g, err := th.Goroutine()
+		if err != nil {
+			return fail(err)
+		}
+		if g == nil || g.System() {
+			return fail(errors.New("hit of main.hot on no goroutine"))
+		}
+		i, _ := th.Reg(RAX)
+		sp, _ := th.SP()
+		if sp < g.StackLo || sp >= g.StackHi {
+			return fail(errors.New("sp out of the goroutine's stack"))
+		}
+		if g.Status != goruntime.StatusRunning {
+			return fail(errors.New("the goroutine of a hit is " + g.Status.String()))
+		}
+		w := i / m
+		if id, ok := idOf[w]; ok && id != g.ID {
+			t.Errorf("worker %d ran on goroutines %d and %d", w, id, g.ID)
+		}
+		if prev, ok := workerOf[g.ID]; ok && prev != w {
+			t.Errorf("goroutine %d ran workers %d and %d", g.ID, prev, w)
+		}
+		idOf[w], workerOf[g.ID] = g.ID, w
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	if hits != workers*m || len(idOf) != workers || len(workerOf) != workers {
+		t.Fatalf("%d hits, %d workers, %d goroutine ids; want %d, %d, %d", hits, len(idOf), len(workerOf), workers*m, workers, workers)
+	}
+}
+
+// TestGoroutinesAtStop lists the goroutines at a stop in main.hot: the one
+// the thread runs is among them, running on that thread, and the ids are
+// distinct.
+func TestGoroutinesAtStop(t *testing.T) {
+	bin := testtarget.Build(t, "go/hotgo", testtarget.Go)
+	e := newEngine(t)
+	p := launch(t, e, bin, "8", "2000")
+	addr := symAddr(t, p.Process, bin, "main.hot")
+	if _, err := p.SetBreakpoint(addr, func(*Thread, *Breakpoint) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitKind(t, p.Process, EventBreakpoint)
+	cur, err := ev.Thread.Goroutine()
+	if err != nil || cur == nil {
+		t.Fatalf("Goroutine: %v, %v", cur, err)
+	}
+	raw, err := ev.Thread.CurrentG()
+	if err != nil || raw == nil || raw.Addr != cur.Addr {
+		t.Fatalf("CurrentG: %+v, %v; Goroutine's g is at %#x", raw, err, cur.Addr)
+	}
+	gs, err := p.Goroutines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	var found *goruntime.G
+	for _, g := range gs {
+		if seen[g.ID] {
+			t.Errorf("goroutine %d listed twice", g.ID)
+		}
+		seen[g.ID] = true
+		if g.ID == cur.ID {
+			found = g
+		}
+	}
+	if found == nil {
+		t.Fatalf("goroutine %d of the hit is not among %d goroutines", cur.ID, len(gs))
+	}
+	if found.Status != goruntime.StatusRunning {
+		t.Errorf("goroutine %d is %v, want running", found.ID, found.Status)
+	}
+	th, err := p.GoThread(found.M)
+	if err != nil || th != ev.Thread {
+		t.Errorf("goroutine %d runs on thread %v (%v), want %d", found.ID, th, err, ev.Thread.Tid())
+	}
+	if !seen[1] {
+		t.Errorf("no goroutine 1 (main) among %d", len(gs))
+	}
+	if len(gs) < 9 {
+		t.Errorf("%d goroutines, want at least main and 8 workers", len(gs))
+	}
+}
+
+// TestGoRuntimeLoad: a C program is not a Go one, and a Go binary without
+// DWARF loads but cannot read goroutines, saying why.
+func TestGoRuntimeLoad(t *testing.T) {
+	e := newEngine(t)
+	c := launch(t, e, testtarget.Build(t, "c/hotthreads", testtarget.CO0), "1", "1")
+	if _, err := c.MainThread().Goroutine(); !errors.Is(err, goruntime.ErrNotGo) {
+		t.Errorf("Goroutine of a C program: %v, want ErrNotGo", err)
+	}
+	bin := testtarget.Build(t, "go/hotgo", testtarget.GoNoDWARF)
+	p := launch(t, e, bin, "1", "10")
+	if _, err := p.Goroutines(); !errors.Is(err, goruntime.ErrNoDWARF) {
+		t.Errorf("Goroutines without DWARF: %v, want ErrNoDWARF", err)
+	}
+}
