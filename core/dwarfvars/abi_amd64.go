@@ -30,10 +30,15 @@ var (
 // instruction is rsp+8, and are evaluated with env's Context. A struct
 // returned in memory takes rdi first. An inlined frame has no entry and
 // is an error, as are argument types the classifier does not handle
-// (complex numbers, __int128 and _Float128 in registers).
+// (complex numbers, __int128 and _Float128 in registers). A Go function's
+// arguments are where Go's ABIInternal passes them (goabi_amd64.go), and
+// its results, not made yet, are optimized out.
 func EntryLocations(f *Frame, env Env) ([]Location, error) {
 	if f.Inlined {
 		return nil, fmt.Errorf("%s is inlined: its arguments were never passed", f.Function)
+	}
+	if f.IsGo() {
+		return goEntryLocations(f, env)
 	}
 	cfa, err := env.Ctx.CFA()
 	if err != nil {

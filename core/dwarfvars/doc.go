@@ -19,7 +19,12 @@
 // At a function's first instruction, before its prologue, DWARF often
 // describes arguments by stack slots not written yet (at -O0, and at -O2
 // for some); EntryLocations gives their places by the SysV x86-64 calling
-// convention instead. ReadBytes assembles an object's bytes from a Location, and Printer
+// convention instead (and a Go function's by Go's register ABI,
+// ABIInternal). Results says where a function's results are at its
+// return address, from the registers there: rax, rdx, xmm0 and xmm1 as
+// the SysV ABI classifies the C type (a struct returned in memory is read
+// at the address the callee returns in rax), or, for Go, the registers and
+// stack slots ABIInternal assigns to each result. ReadBytes assembles an object's bytes from a Location, and Printer
 // formats them as gdb's print does ({x = 3, y = 4}, 65 'A',
 // <repeats 15 times>, 0x401136 <hot>).
 //

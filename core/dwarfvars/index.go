@@ -25,6 +25,9 @@ type unit struct {
 	funcsErr  error
 }
 
+// langGo is DW_LANG_Go.
+const langGo = 0x16
+
 // cplusplus reports whether the unit is C++ (where a class or struct is
 // also known by its bare tag).
 func (u *unit) cplusplus() bool {

@@ -39,6 +39,9 @@ type Variable struct {
 	// apart.
 	Unit   string
 	Offset dwarf.Offset // of its DW_TAG_variable or DW_TAG_formal_parameter entry
+	// Result is set for a result of a Go function, which Go's DWARF
+	// lists with the parameters (DW_AT_variable_parameter).
+	Result bool
 
 	declOff    dwarf.Offset // of the entry that declares it (its abstract origin, if any): orders declarations
 	loc        dwarf.Field  // DW_AT_location; Attr is 0 when there is none
@@ -113,6 +116,9 @@ func (d *Data) readVar(e *dwarf.Entry, kind VarKind, u *unit) (*Variable, error)
 	}
 	v.Name, _ = attr(chain, dwarf.AttrName).(string)
 	v.declOff = chain[len(chain)-1].Offset
+	if out, _ := attr(chain, dwarf.AttrVarParam).(bool); out && kind == Param && u != nil && u.lang == langGo {
+		v.Result = true
+	}
 	if f := e.AttrField(dwarf.AttrLocation); f != nil {
 		v.loc = *f
 	}

@@ -308,6 +308,37 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("goroutines=2 calls=20 checksum=%d argsum=190", hotSum(0, 20)), "method=33")
 	}},
+	{"c/retvals", []string{"values"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "answer=42", "negate=-12345", "narrow=24464", "grade=A", "scale=6", "half=2.5", "label=on",
+			"make_pair=4,40", "make_mixed=3,3.25", "make_dpair=2.5,-2.5", "make_fquad=1.5,2.5,3.5,4.5", "make_tiny=abc",
+			"make_big=5,6,7,99", "nothing=2")
+	}},
+	{"c/retvals", []string{"fib", "20", "8"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "calls=175128 retsum=804880 result=54120") // 8 * (21891 calls, sum 100610, fib(20) = 6765)
+	}},
+	{"c/retvals", []string{"longjmp", "3"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "jumps=3", "dived=18")
+	}},
+	{"go/retgo", []string{"values"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "divmod=3,<nil>", "divmod=0,division by zero", "mkPoint={3 4 0.75}", "named=gopher7,10.5",
+			"small=-5,true,5000", "pair=[3 3]", "cplx=(2-2i)")
+	}},
+	{"go/retgo", []string{"fib", "20", "8"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "calls=175128 retsum=804880 result=54120")
+	}},
+	{"go/retgo", []string{"deep", "1000"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "calls=1001 retsum=610544")
+	}},
+	{"go/retgo", []string{"panic", "3"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "recovered=3 risky=18")
+	}},
 	{"go/sleepergo", []string{"0.3", "2"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("ready pid=%d goroutines=2", r.pid), "patch_me=1")

@@ -1,0 +1,161 @@
+// retvals: functions that return every kind of C value, for return probes
+// and the return-value reader (core/dwarfvars ReturnLocations): integers,
+// pointers, floating point, structs returned in registers (integer, SSE and
+// mixed eightbytes) and in memory, void; recursive fib in threads, and a
+// longjmp out of a probed function.
+//
+// usage:  retvals values          calls each function once, in the order below
+//         retvals fib N T         T threads compute fib(N) each
+//         retvals longjmp K       K times: dive(5) longjmps out of 6 active calls
+// output:
+//   values: one line per call, name=value as C prints it
+//   fib:    calls=C retsum=S result=R    C calls of fib in all, S the sum of the
+//                                        values they returned, R = T*fib(N)
+//   longjmp: jumps=K then dived=D        D = 6*K entries of dive
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOINLINE __attribute__((noinline, noipa))
+
+// global_counter is what the gdb comparisons of core/dwarfvars locate to
+// find the load bias.
+int global_counter;
+
+struct pair {
+	long a, b;
+};
+struct mixed {
+	int i;
+	double d;
+};
+struct dpair {
+	double x, y;
+};
+struct fquad {
+	float a, b, c, d;
+};
+struct tiny {
+	char c[3];
+};
+struct big {
+	long a, b, c;
+	int tag;
+};
+
+NOINLINE int answer(int x) { return x * 6; }
+NOINLINE long negate(long x) { return -x; }
+NOINLINE unsigned short narrow(unsigned x) { return (unsigned short)(x * 3); }
+NOINLINE char grade(int score) { return score > 50 ? 'A' : 'F'; }
+NOINLINE double scale(double x, float f) { return x * f; }
+NOINLINE float half(float x) { return x / 2; }
+NOINLINE const char *label(int i) { return i ? "on" : "off"; }
+NOINLINE struct pair make_pair(long a) { return (struct pair){a, a * 10}; }
+NOINLINE struct mixed make_mixed(int i) { return (struct mixed){i, i + 0.25}; }
+NOINLINE struct dpair make_dpair(double x) { return (struct dpair){x, -x}; }
+NOINLINE struct fquad make_fquad(float x) { return (struct fquad){x, x + 1, x + 2, x + 3}; }
+NOINLINE struct tiny make_tiny(char c) { return (struct tiny){{c, c + 1, c + 2}}; }
+NOINLINE struct big make_big(long a) { return (struct big){a, a + 1, a + 2, 99}; }
+NOINLINE void nothing(int x) { global_counter += x; }
+
+static _Atomic long fib_calls, fib_retsum;
+
+NOINLINE long fib(long n)
+{
+	long r = n < 2 ? n : fib(n - 1) + fib(n - 2);
+	fib_calls++;
+	fib_retsum += r;
+	return r;
+}
+
+struct fib_job {
+	long n, result;
+};
+
+static void *fib_thread(void *arg)
+{
+	struct fib_job *j = arg;
+	j->result = fib(j->n);
+	return NULL;
+}
+
+static jmp_buf env;
+static long dived;
+
+NOINLINE int dive(int n)
+{
+	dived++;
+	if (n == 0)
+		longjmp(env, 1);
+	return dive(n - 1) + 1;
+}
+
+// after_jumps is where tests stop once the longjmps are done.
+NOINLINE void after_jumps(int k) { printf("jumps=%d\n", k); }
+
+static int values(void)
+{
+	printf("answer=%d\n", answer(7));
+	printf("negate=%ld\n", negate(12345));
+	printf("narrow=%u\n", narrow(30000));
+	printf("grade=%c\n", grade(80));
+	printf("scale=%g\n", scale(1.5, 4.0f));
+	printf("half=%g\n", half(5.0f));
+	printf("label=%s\n", label(1));
+	struct pair p = make_pair(4);
+	printf("make_pair=%ld,%ld\n", p.a, p.b);
+	struct mixed m = make_mixed(3);
+	printf("make_mixed=%d,%g\n", m.i, m.d);
+	struct dpair d = make_dpair(2.5);
+	printf("make_dpair=%g,%g\n", d.x, d.y);
+	struct fquad q = make_fquad(1.5f);
+	printf("make_fquad=%g,%g,%g,%g\n", q.a, q.b, q.c, q.d);
+	struct tiny t = make_tiny('a');
+	printf("make_tiny=%.3s\n", t.c);
+	struct big b = make_big(5);
+	printf("make_big=%ld,%ld,%ld,%d\n", b.a, b.b, b.c, b.tag);
+	nothing(2);
+	printf("nothing=%d\n", global_counter);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: retvals values | fib N T | longjmp K\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "values") == 0)
+		return values();
+	if (strcmp(argv[1], "fib") == 0 && argc == 4) {
+		int n = atoi(argv[2]), k = atoi(argv[3]);
+		pthread_t th[64];
+		struct fib_job jobs[64];
+		if (k < 1 || k > 64)
+			return 2;
+		for (int i = 0; i < k; i++) {
+			jobs[i].n = n;
+			pthread_create(&th[i], NULL, fib_thread, &jobs[i]);
+		}
+		long result = 0;
+		for (int i = 0; i < k; i++) {
+			pthread_join(th[i], NULL);
+			result += jobs[i].result;
+		}
+		printf("calls=%ld retsum=%ld result=%ld\n", (long)fib_calls, (long)fib_retsum, result);
+		return 0;
+	}
+	if (strcmp(argv[1], "longjmp") == 0 && argc == 3) {
+		int k = atoi(argv[2]);
+		for (volatile int i = 0; i < k; i++)
+			if (setjmp(env) == 0)
+				dive(5);
+		after_jumps(k);
+		printf("dived=%ld\n", dived);
+		return 0;
+	}
+	fprintf(stderr, "retvals: bad arguments\n");
+	return 2;
+}
