@@ -44,6 +44,7 @@ type symTable struct {
 	syms   []elfSym
 	byName map[string][]int32 // indexes into syms
 	text   []int32            // code symbols, one per address (the preferred alias), by address
+	data   []int32            // data symbols with a size, by address
 }
 
 // symbols returns the file's symbol table, with those of its separate debug
@@ -134,6 +135,8 @@ func parseSyms(f, dbg *elf.File) *symTable {
 		t.byName[s.name] = append(t.byName[s.name], int32(i))
 		if s.kind != SymObject {
 			t.text = append(t.text, int32(i))
+		} else if s.size > 0 {
+			t.data = append(t.data, int32(i))
 		}
 	}
 	sort.SliceStable(t.text, func(i, j int) bool {
@@ -152,6 +155,13 @@ func parseSyms(f, dbg *elf.File) *symTable {
 		out = append(out, x)
 	}
 	t.text = out
+	sort.SliceStable(t.data, func(i, j int) bool {
+		a, b := &t.syms[t.data[i]], &t.syms[t.data[j]]
+		if a.value != b.value {
+			return a.value < b.value
+		}
+		return preferSym(a, b)
+	})
 	return t
 }
 
@@ -199,6 +209,19 @@ func (t *symTable) lookupAddr(addr uint64) (*elfSym, bool) {
 		return nil, false
 	}
 	return s, true
+}
+
+// lookupData returns the data symbol covering link-time address addr.
+func (t *symTable) lookupData(addr uint64) (*elfSym, bool) {
+	i := sort.Search(len(t.data), func(i int) bool { return t.syms[t.data[i]].value > addr }) - 1
+	// Aliases share an address: the first of them is the preferred one.
+	for i > 0 && t.syms[t.data[i-1]].value == t.syms[t.data[i]].value {
+		i--
+	}
+	if i < 0 || addr >= t.syms[t.data[i]].limit {
+		return nil, false
+	}
+	return &t.syms[t.data[i]], true
 }
 
 // lookupName returns the symbols called name (code and data).

@@ -257,6 +257,22 @@ func (t *Table) PCToFunc(pc uint64) *Symbol {
 	return nil
 }
 
+// SymbolAt returns the symbol covering runtime address addr: a function,
+// as PCToFunc finds it, or else a data symbol (a global variable), or nil.
+func (t *Table) SymbolAt(addr uint64) *Symbol {
+	if s := t.PCToFunc(addr); s != nil {
+		return s
+	}
+	m := t.ModuleAt(addr)
+	if m == nil {
+		return nil
+	}
+	if s, ok := m.obj.symbols().lookupData(addr - m.Bias); ok {
+		return m.symbol(s, addr)
+	}
+	return nil
+}
+
 func (m *Module) symbol(s *elfSym, pc uint64) *Symbol {
 	sym := &Symbol{Name: s.name, Entry: s.value + m.Bias, Size: s.size, Kind: s.kind, Local: s.bind == elf.STB_LOCAL, File: s.file, Module: m.Name}
 	if pc >= sym.Entry {
