@@ -8,7 +8,7 @@ import (
 
 // CompleteString completes the string typed as the first argument of a
 // call to fn at the REPL (script.Options.CompleteString): for a process's
-// break_at and lookup, the names of the functions of the process that start
+// break_at, lookup and disasm, the names of the functions of the process that start
 // with prefix; for help, the documented names. It returns nil for any other
 // call, and when the process has no symbols (it exited). It must run on the
 // tracer thread.
@@ -27,7 +27,7 @@ func CompleteString(fn starlark.Value, prefix string) []string {
 		return names
 	}
 	p, ok := b.Receiver().(*Process)
-	if !ok || b.Name() != "break_at" && b.Name() != "lookup" {
+	if !ok || b.Name() != "break_at" && b.Name() != "lookup" && b.Name() != "disasm" {
 		return nil
 	}
 	t, err := p.p.Symbols()

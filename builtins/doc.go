@@ -109,6 +109,8 @@ var types = []docGroup{
 		fields: fieldDocs(typeFields)},
 	{name: "mapping", summary: "A memory mapping of a process, from p.maps(). str(m) is its line of /proc/PID/maps.",
 		fields: fieldDocs(mappingFields)},
+	{name: "instruction", summary: "A decoded instruction, from p.disasm(). str(i) is \"0x401136 <hot+4>: mov rbp,rsp\".",
+		fields: fieldDocs(instructionFields)},
 	{name: "breakpoint", summary: "A breakpoint, from p.break_at() or p.watch().",
 		fields: fieldDocs(breakpointFields), methods: methodDocs(breakpointMethods)},
 	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), step() or a handler.",

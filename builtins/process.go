@@ -159,6 +159,7 @@ var processMethods = methods{
 	"symbol":      {processSymbol, symbolDoc},
 	"lookup":      {processLookup, lookupDoc},
 	"maps":        {processMaps, mapsDoc},
+	"disasm":      {processDisasm, disasmDoc},
 }
 
 func stringList(ss []string) *starlark.List {
