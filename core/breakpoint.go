@@ -36,8 +36,9 @@ type Breakpoint struct {
 	enabled bool
 	cleared bool
 
-	hw                 *hwSlot // a debug register instead of int3 sites
-	watchOld, watchNew uint64  // a watchpoint's value around the last access
+	hw                 *hwSlot   // a debug register instead of int3 sites
+	sys                *sysCatch // a system call catchpoint: see syscall_linux.go
+	watchOld, watchNew uint64    // a watchpoint's value around the last access
 }
 
 // site is one address with an int3 in it.
@@ -195,6 +196,16 @@ func (bp *Breakpoint) setEnabled(on bool) error {
 			bp.enabled = on
 			return
 		}
+		if bp.sys != nil {
+			d := -1
+			if on {
+				d = 1
+			}
+			if err = bp.p.sysUpdate(bp, d); err == nil {
+				bp.enabled = on
+			}
+			return
+		}
 		if bp.hw != nil {
 			if err = bp.p.hwSettable(); err != nil {
 				err = fmt.Errorf("hardware breakpoint %d: %w", bp.ID, err)
@@ -228,7 +239,11 @@ func (bp *Breakpoint) Clear() error {
 			return
 		}
 		p := bp.p
-		if bp.hw != nil {
+		if bp.sys != nil {
+			if bp.enabled {
+				p.sysUpdate(bp, -1)
+			}
+		} else if bp.hw != nil {
 			p.dropHW(bp)
 		} else if bp.enabled && p.live() == nil {
 			for _, a := range bp.addrs {

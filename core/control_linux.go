@@ -84,6 +84,13 @@ func (p *Process) Detach() error {
 }
 
 func (p *Process) detach() error {
+	if p.sys.filter {
+		return fmt.Errorf("process %d: %w", p.pid, ErrSeccompDetach)
+	}
+	p.sys = sysState{}
+	for _, t := range p.threadList() {
+		t.sysDrop()
+	}
 	p.stopAll()
 	p.clearHW()
 	first := p.removeAllSites(true)

@@ -389,6 +389,11 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site, block bool) bool {
 			t.stop.kind = stopStep
 			p.stepDR6(t)
 			return true
+		case sig == unix.SIGTRAP && ws.TrapCause() == unix.PTRACE_EVENT_SECCOMP:
+			// A stepped system call a filter traces (one injected by the
+			// engine, or a step over a breakpoint on a syscall
+			// instruction): it runs uncaught.
+			continue
 		case sig == unix.SIGTRAP:
 			// A ptrace event (a clone from a stepped syscall): handle it
 			// and step on if the thread is still ours to step.

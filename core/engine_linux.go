@@ -25,6 +25,7 @@ type Engine struct {
 	procs       map[int]*Process // by pid
 	threads     map[int]*Thread  // every traced thread, by tid
 	early       map[int]unix.WaitStatus
+	passthru    map[int]bool // children with a filter, let go at each stop (seccomp_linux.go); true until their first SIGSTOP
 	closed      bool
 	retries     int                      // tracer threads given up because they had children
 	observer    func(*Event)             // see SetObserver
@@ -42,12 +43,13 @@ type Engine struct {
 // NewEngine starts the tracer thread.
 func NewEngine() *Engine {
 	e := &Engine{
-		calls:   make(chan func()),
-		done:    make(chan struct{}),
-		procs:   map[int]*Process{},
-		threads: map[int]*Thread{},
-		early:   map[int]unix.WaitStatus{},
-		files:   sym.NewFiles(),
+		calls:    make(chan func()),
+		done:     make(chan struct{}),
+		procs:    map[int]*Process{},
+		threads:  map[int]*Thread{},
+		early:    map[int]unix.WaitStatus{},
+		passthru: map[int]bool{},
+		files:    sym.NewFiles(),
 	}
 	quietSIGCHLD()
 	ready := make(chan struct{})

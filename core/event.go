@@ -21,6 +21,8 @@ const (
 	EventTimeout                           // Wait's timeout expired
 	EventExec                              // the process called execve
 	EventWatch                             // a watchpoint saw an access (Addr, Old, New)
+	EventSyscallEntry                      // a thread entered a caught system call (Syscall)
+	EventSyscallExit                       // a caught system call returned (Syscall)
 )
 
 var eventNames = map[EventKind]string{
@@ -28,6 +30,7 @@ var eventNames = map[EventKind]string{
 	EventThreadCreate: "thread_create", EventThreadExit: "thread_exit",
 	EventExited: "exited", EventKilled: "killed", EventStopped: "stopped",
 	EventTimeout: "timeout", EventExec: "exec", EventWatch: "watchpoint",
+	EventSyscallEntry: "syscall_entry", EventSyscallExit: "syscall_exit",
 }
 
 func (k EventKind) String() string {
@@ -50,6 +53,7 @@ type Event struct {
 	HasAddr    bool        // Addr is meaningful (0 for a NULL dereference): a watchpoint, or a fault the kernel raised
 	Old, New   uint64      // EventWatch: the watched value before and after the access
 	Tid        int         // the thread's tid (kept after the thread is gone)
+	Syscall    *Syscall    // EventSyscallEntry, EventSyscallExit
 
 	observed bool  // the engine's observer has seen it
 	err      error // not an event: a failure the next Wait returns (see Process.fail)
@@ -71,6 +75,8 @@ func (ev *Event) String() string {
 		s += fmt.Sprintf(" bp=%d addr=%#x old=%#x new=%#x", ev.Breakpoint.ID, ev.Addr, ev.Old, ev.New)
 	case EventThreadCreate:
 		s += fmt.Sprintf(" new=%d", ev.NewThread.tid)
+	case EventSyscallEntry, EventSyscallExit:
+		s += " syscall=" + ev.Syscall.Name()
 	}
 	return s
 }

@@ -59,7 +59,7 @@ func (p *Process) forked(t *Thread, vfork bool) error {
 	if err = p.writeSitesChild(child); err != nil {
 		err = fmt.Errorf("child %d keeps a breakpoint: %w", child, err)
 	}
-	if derr := ptrace(unix.PTRACE_DETACH, child, 0, 0); derr != nil && derr != unix.ESRCH && err == nil {
+	if derr := p.letGo(child, 0); derr != nil && derr != unix.ESRCH && err == nil {
 		err = fmt.Errorf("child %d cannot be let go: %w", child, os.NewSyscallError("ptrace(PTRACE_DETACH)", derr))
 	}
 	return err
@@ -162,7 +162,7 @@ func (p *Process) sharerExeced(c *Thread) {
 			sig = int(ws.StopSignal()) // delivered as it would have been
 		}
 	}
-	ptrace(unix.PTRACE_DETACH, c.tid, 0, uintptr(sig))
+	p.letGo(c.tid, sig)
 }
 
 // hasOwnThread says whether p has a thread of its own left.
@@ -295,6 +295,6 @@ func (p *Process) releaseSharer(c *Thread) error {
 	if ferr := c.flushRegs(); ferr != nil && err == nil {
 		err = ferr
 	}
-	ptrace(unix.PTRACE_DETACH, c.tid, 0, uintptr(c.pendingSig))
+	p.letGo(c.tid, int(c.pendingSig))
 	return err
 }

@@ -154,6 +154,9 @@ func (bp *Breakpoint) Location() string {
 }
 
 func (bp *Breakpoint) location() string {
+	if bp.sys != nil {
+		return bp.sys.location()
+	}
 	if len(bp.addrs) == 0 && bp.spec != nil {
 		return bp.spec.String() + " (pending)"
 	}

@@ -29,10 +29,11 @@ const (
 	stopKilled                     // SIGKILLed in this stop: only its exit is to come
 	stopExit                       // (held) it exited or was killed: ws
 	stopVanished                   // (held) wait4 failed for it: it is gone
+	stopSyscall                    // a syscall-enter-stop or syscall-exit-stop (PTRACE_SYSCALL)
 )
 
 var stopNames = [...]string{"none", "ours", "group-stop", "ptrace-event", "step", "breakpoint",
-	"hw-breakpoint", "watchpoint", "stale-trap", "signal", "killed", "exit", "vanished"}
+	"hw-breakpoint", "watchpoint", "stale-trap", "signal", "killed", "exit", "vanished", "syscall"}
 
 func (k stopKind) String() string { return stopNames[k] }
 
@@ -94,6 +95,8 @@ func (p *Process) classify(t *Thread, ws unix.WaitStatus, held bool) {
 		return
 	}
 	switch sig {
+	case unix.SIGTRAP | 0x80: // PTRACE_O_TRACESYSGOOD
+		st.kind = stopSyscall
 	case unix.SIGSTOP:
 		if ours, req := p.consumeSigstop(t); ours {
 			st.kind, st.req = stopOurs, req
@@ -154,6 +157,8 @@ func (p *Process) act(t *Thread) {
 		p.ptraceEvent(t, st.cause)
 	case stopStep:
 		p.report(&Event{Kind: EventStep, Process: p, Thread: t})
+	case stopSyscall:
+		p.sysStop(t, false)
 	case stopSignal:
 		p.signal(t, st.sig, st.info)
 	case stopOurs:

@@ -43,6 +43,13 @@ type Thread struct {
 	sigQueue   []queuedSig  // signals to deliver after pendingSig, each from a stop of its own
 	stop       stop         // why it is stopped, and what resuming it must do: see stop_linux.go
 	exitStatus int
+
+	// System calls caught by catchpoints (syscall_linux.go).
+	sys       *Syscall   // the call it is in: its entry was seen, its exit is to come
+	sysIntr   []*Syscall // calls a signal interrupted: restarted, or ended when a handler returns
+	sysAt     *Syscall   // the call whose entry or exit it is stopped at, until it resumes
+	sysSigret bool       // in rt_sigreturn with calls interrupted: its exit says what became of them
+	sysReplay bool       // sys's entry is made again (a filter was installed from it)
 }
 
 // Tid is the thread id.
@@ -157,9 +164,13 @@ func (t *Thread) resume(step bool) error {
 	t.regsValid = false
 	t.stop.kind, t.stop.over, t.stop.stepping = stopNone, nil, step
 	t.state = tsRunning
+	t.sysAt = nil
 	req, name := unix.PTRACE_CONT, "ptrace(PTRACE_CONT)"
-	if step {
+	switch {
+	case step:
 		req, name = unix.PTRACE_SINGLESTEP, "ptrace(PTRACE_SINGLESTEP)"
+	case t.p.syscallStops(t):
+		req, name = unix.PTRACE_SYSCALL, "ptrace(PTRACE_SYSCALL)"
 	}
 	err = ptrace(req, t.tid, 0, uintptr(sig))
 	if err == unix.ESRCH {

@@ -173,6 +173,10 @@ func (p *Process) waitRunning(t *Thread) {
 
 // dispatch handles one status from wait4.
 func (e *Engine) dispatch(tid int, ws unix.WaitStatus) {
+	if _, ok := e.passthru[tid]; ok {
+		e.passThroughStop(tid, ws)
+		return
+	}
 	t := e.threads[tid]
 	if p := e.procs[tid]; t == nil && p != nil && p.leaderGone && ws.Stopped() && ws.TrapCause() == unix.PTRACE_EVENT_EXEC {
 		// A thread that execs takes the tid of the main thread, which had
@@ -406,6 +410,9 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 			p.leaderExited(t)
 		}
 		return
+	case unix.PTRACE_EVENT_SECCOMP:
+		p.sysStop(t, true)
+		return
 	case unix.PTRACE_EVENT_EXEC:
 		if t.shares() {
 			p.sharerExeced(t)
@@ -525,8 +532,15 @@ func (p *Process) execed(t *Thread) {
 			p.mu.Lock()
 			t.sigstopSent, t.interrupted = o.sigstopSent, o.interrupted
 			p.mu.Unlock()
+			// Its execve returns in the new program, under the new tid.
+			t.sysDrop()
+			t.sys = o.sys
+			if t.sys != nil {
+				t.sys.t = t
+			}
 		}
 	}
+	t.sysIntr = nil
 	// Children that shared the old memory keep it, with our int3s.
 	failed := []error{p.releaseSharers()}
 	if failed[0] == nil {
@@ -543,7 +557,7 @@ func (p *Process) execed(t *Thread) {
 	var keep []*Breakpoint
 	for _, bp := range p.bps.list {
 		bp.addrs, bp.locs = nil, nil
-		if bp.spec != nil && !bp.Internal && bp.hw == nil {
+		if bp.sys != nil || bp.spec != nil && !bp.Internal && bp.hw == nil {
 			keep = append(keep, bp)
 		} else {
 			bp.cleared = true
@@ -571,6 +585,9 @@ func (p *Process) execed(t *Thread) {
 			failed = append(failed, err)
 		}
 		for _, bp := range keep {
+			if bp.sys != nil {
+				continue // the filter, if any, stays with the process
+			}
 			if err := p.resolveAgain(tab, bp); err != nil {
 				failed = append(failed, err)
 			}
