@@ -21,6 +21,9 @@ type Breakpoint struct {
 	hits  int // hits for which cond held
 
 	condFailed bool // cond raised an error at this hit: hit runs nothing
+
+	sys             bool              // a system call catchpoint (catch_syscall)
+	onEntry, onExit starlark.Callable // its callbacks
 }
 
 var _ starlark.HasAttrs = (*Breakpoint)(nil)
@@ -275,7 +278,7 @@ var breakpointFields = fields[*Breakpoint]{
 	"location": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.String(bp.bp.Location()), nil },
 		`location: where it is, for people: "hot at hotloop.c:12".`},
 	"hits": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeInt(bp.hits), nil },
-		"hits: the hits that counted (cond held)."},
+		"hits: the hits that counted (cond held); for a catchpoint, the calls entered."},
 	"enabled": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Enabled()), nil },
 		"enabled: whether the breakpoint is active."},
 	"pending": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Pending()), nil },
@@ -283,13 +286,15 @@ var breakpointFields = fields[*Breakpoint]{
 	"kind": {func(bp *Breakpoint) (starlark.Value, error) {
 		hw, k := bp.bp.Hardware()
 		switch {
+		case bp.sys:
+			return starlark.String("syscall"), nil
 		case !hw:
 			return starlark.String("software"), nil
 		case k == core.WatchExec:
 			return starlark.String("hardware"), nil
 		}
 		return starlark.String("watchpoint"), nil
-	}, `kind: "software" (int3), "hardware" (a debug register) or "watchpoint".`},
+	}, `kind: "software" (int3), "hardware" (a debug register), "watchpoint" or "syscall" (catch_syscall).`},
 	"once": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.once), nil },
 		"once: whether the breakpoint clears itself after its first counted hit."},
 	"process": {func(bp *Breakpoint) (starlark.Value, error) { return bp.p, nil }, "process: the breakpoint's process."},

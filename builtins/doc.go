@@ -111,8 +111,10 @@ var types = []docGroup{
 		fields: fieldDocs(mappingFields)},
 	{name: "instruction", summary: "A decoded instruction, from p.disasm(). str(i) is \"0x401136 <hot+4>: mov rbp,rsp\".",
 		fields: fieldDocs(instructionFields)},
-	{name: "breakpoint", summary: "A breakpoint, from p.break_at() or p.watch().",
+	{name: "breakpoint", summary: "A breakpoint, from p.break_at(), p.watch() or p.catch_syscall().",
 		fields: fieldDocs(breakpointFields), methods: methodDocs(breakpointMethods)},
+	{name: "syscall", summary: syscallTypeDoc,
+		fields: fieldDocs(syscallFields), methods: methodDocs(syscallMethods)},
 	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), step() or a handler.",
 		fields: fieldDocs(eventFields)},
 }

@@ -44,6 +44,8 @@ func (e *Event) String() string {
 		s += fmt.Sprintf(" status=%d", e.ev.Status)
 	case core.EventThreadCreate:
 		s += fmt.Sprintf(" new_thread=%d", e.ev.NewThread.Tid())
+	case core.EventSyscallEntry, core.EventSyscallExit:
+		s += " syscall=" + e.ev.Syscall.Name()
 	}
 	// The address of a watchpoint or a fault, in hex, when the event has one.
 	if a, _ := eventFields["addr"].get(e); a != starlark.None {
@@ -69,7 +71,7 @@ func orNone[T starlark.Value](v T, ok bool) starlark.Value {
 
 var eventFields = fields[*Event]{
 	"kind": {func(e *Event) (starlark.Value, error) { return starlark.String(e.ev.Kind.String()), nil },
-		`kind: "breakpoint", "watchpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout" or "exec".`},
+		`kind: "breakpoint", "watchpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout", "exec", "syscall_entry" or "syscall_exit".`},
 	"process": {func(e *Event) (starlark.Value, error) { return e.p, nil }, "process: the process it happened to."},
 	"thread": {func(e *Event) (starlark.Value, error) {
 		t := e.p.thread(e.ev.Thread)
@@ -97,6 +99,10 @@ var eventFields = fields[*Event]{
 	"old": {func(e *Event) (starlark.Value, error) {
 		return orNone(starlark.MakeUint64(e.ev.Old), e.ev.Kind == core.EventWatch), nil
 	}, "old: for a \"watchpoint\" event, the watched value before the access (unsigned, little-endian), else None."},
+	"syscall": {func(e *Event) (starlark.Value, error) {
+		s := e.p.syscall(e.ev.Syscall)
+		return orNone(s, s != nil), nil
+	}, "syscall: the system call of a \"syscall_entry\" or \"syscall_exit\" event, else None."},
 	"new": {func(e *Event) (starlark.Value, error) {
 		return orNone(starlark.MakeUint64(e.ev.New), e.ev.Kind == core.EventWatch), nil
 	}, "new: for a \"watchpoint\" event, the watched value after the access, else None."},

@@ -145,9 +145,10 @@ var processMethods = methods{
 		"value may be signed or unsigned but must fit."},
 	"peek_str": {processPeekStr, "peek_str(addr, max=4096) -> string\n\nReads a NUL-terminated string of at most max " +
 		"bytes; invalid UTF-8 is replaced with U+FFFD."},
-	"break_at":    {processBreakAt, breakAtDoc},
-	"watch":       {processWatch, watchDoc},
-	"breakpoints": {processBreakpoints, "breakpoints() -> list of breakpoint\n\nThe breakpoints of the process, by id."},
+	"break_at":      {processBreakAt, breakAtDoc},
+	"watch":         {processWatch, watchDoc},
+	"catch_syscall": {processCatchSyscall, catchSyscallDoc},
+	"breakpoints":   {processBreakpoints, "breakpoints() -> list of breakpoint\n\nThe breakpoints of the process, by id."},
 	"on": {processOn, "on(kind, fn)\n\nCalls fn(event) when kind happens: \"thread_create\", \"thread_exit\", " +
 		"\"signal\" (a signal whose policy is to stop) or \"exit\". A true result makes wait_stop return that event; " +
 		"otherwise the process goes on. fn=None removes the handler."},

@@ -23,6 +23,7 @@ import (
 // API and a few test helpers predeclared: target(name, variant="") builds a test program
 // (variant: "co0", "co2nofp", "cnopie"),
 // tmp(name) is a path in the test's temp dir, read(path) a file's content,
+// write(path, text) writes one,
 // kv(text) its key=value pairs, spawn(argv) starts a program outside the
 // debugger and returns its pid once it says "ready", wait_pid(pid) waits for
 // it and returns {"status", "out"}, source_line(file, tag) finds a tagged line,
@@ -81,6 +82,13 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 				return nil, err
 			}
 			return starlark.String(filepath.Join(dir, name)), nil
+		},
+		"write": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var path, text string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path, "text", &text); err != nil {
+				return nil, err
+			}
+			return starlark.None, os.WriteFile(path, []byte(text), 0o644)
 		},
 		"read": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var path string

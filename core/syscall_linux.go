@@ -519,9 +519,8 @@ func (p *Process) sysReportExit(t *Thread, sc *Syscall, then func()) {
 	p.inCallback = true
 	t.sysAt = sc
 	for _, bp := range sc.bps {
-		if bp.cleared || !bp.enabled {
-			continue
-		}
+		// Also for a catchpoint disabled or cleared since the entry: an
+		// entry seen has its exit seen.
 		if bp.OnHit == nil || bp.OnHit(t, bp) {
 			if stopBp == nil {
 				stopBp = bp
