@@ -146,41 +146,51 @@ func (p *Process) filterFailed(err error) error {
 }
 
 // filterThread picks a stopped thread of p's own to install a filter from:
-// one outside any system call if there is one. When none is stopped (the
-// process runs, and this is no callback), one is held for the installation;
-// release ends the hold.
+// one outside any system call if there is one, else one at the entry or the
+// exit of one (withSyscalls takes it out); not one in a ptrace event stop,
+// which stands inside its call, with a result still to come. When none
+// will do, running threads are held for the installation, one at a time
+// until one does; release ends the holds.
 func (p *Process) filterThread() (t *Thread, release func(), err error) {
 	release = func() {}
 	var inCall *Thread
-	for _, o := range p.threadList() {
-		if o.shares() || o.state != tsStopped || o.vforkChild != nil {
-			continue
+	consider := func(o *Thread) bool {
+		if o.stop.kind == stopEvent {
+			return false
 		}
 		si, err := getSyscallInfo(o.tid)
-		if err == nil && si.Op == unix.PTRACE_SYSCALL_INFO_NONE {
-			return o, release, nil
-		}
-		if err == nil && inCall == nil {
+		switch {
+		case err != nil:
+		case si.Op == unix.PTRACE_SYSCALL_INFO_NONE:
+			t = o
+			return true
+		case inCall == nil && (si.Op == unix.PTRACE_SYSCALL_INFO_SECCOMP || si.Op == unix.PTRACE_SYSCALL_INFO_EXIT):
 			inCall = o
+		}
+		return false
+	}
+	usable := func(o *Thread) bool { return !o.shares() && o.vforkChild == nil }
+	for _, o := range p.threadList() {
+		if usable(o) && o.state == tsStopped && consider(o) {
+			return t, release, nil
+		}
+	}
+	if inCall == nil {
+		if !p.inCallback {
+			p.inCallback = true
+			release = p.endCallback
+		}
+		for _, o := range p.threadList() {
+			if usable(o) && o.state == tsRunning && p.hold(o) == nil && o.state == tsStopped && consider(o) {
+				return t, release, nil
+			}
 		}
 	}
 	if inCall != nil {
 		return inCall, release, nil
 	}
-	if !p.inCallback {
-		p.inCallback = true
-		release = p.endCallback
-	}
-	for _, o := range p.threadList() {
-		if o.shares() || o.state != tsRunning {
-			continue
-		}
-		if err := p.hold(o); err == nil && o.state == tsStopped {
-			return o, release, nil
-		}
-	}
 	release()
-	return nil, func() {}, errors.New("no thread of the process stops to install the filter")
+	return nil, func() {}, errors.New("no thread of the process stops where the filter can be installed")
 }
 
 // withSyscalls lets fn make system calls in stopped thread t (call), and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -338,6 +339,22 @@ var runCases = []runCase{
 	{"go/retgo", []string{"panic", "3"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "recovered=3 risky=18")
+	}},
+	{"c/syscaller", []string{"threads", "8", "100"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "threads=8 calls=800")
+	}},
+	{"c/syscaller", []string{"eintr"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "eintr_read=-1 errno=EINTR handled=1", "restart_read=1 byte=x handled=2")
+	}},
+	{"go/fileio", []string{"io", os.TempDir(), "4", "10"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "files=40 bytes=760")
+	}},
+	{"go/fileio", []string{"read", "/nonexistent/file"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "type=*fs.PathError errno=2 err=open /nonexistent/file: no such file or directory")
 	}},
 	{"go/sleepergo", []string{"0.3", "2"}, func(t *testing.T, r run) {
 		r.exited(t)
