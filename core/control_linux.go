@@ -12,56 +12,73 @@ import (
 func (t *Thread) Step() (*Event, error) {
 	var ev *Event
 	var err error
-	p := t.p
-	p.e.Do(func() {
-		if p.inCallback {
-			err = ErrInCallback
+	t.p.e.Do(func() {
+		if err = t.canStep(); err != nil {
 			return
 		}
-		if err = p.stoppedLive(); err != nil {
-			return
-		}
-		if err = t.stoppedErr(); err != nil {
-			return
-		}
-		if t.vforkChild != nil {
-			err = &ThreadError{Pid: p.pid, Tid: t.tid, Err: ErrVforkWait}
-			return
-		}
-		if len(p.events) > 0 {
-			ev, err = p.next()
-			return
-		}
-		p.term.give() // the instruction may read the terminal
-		p.stopping = true
-		var stepped bool
-		if s := t.stop.over; s != nil && p.bps.sites[s.addr] == s {
-			var serr error
-			if stepped, serr = p.stepOver(t); serr != nil {
-				p.fail(t, serr) // returned below, in place of the step
-			}
-		} else {
-			t.stop.over = nil
-			stepped = p.singleStep(t)
-		}
-		if stepped {
-			// A watchpoint the instruction hit is the event (when its
-			// callback says stop), as gdb reports it rather than the step.
-			p.steppedOntoWatch(t)
-		}
-		p.stopping = false
-		p.term.take()
-		if stepped && len(p.events) == 0 {
-			p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid})
-		}
-		p.signalsArrived(t) // reported after the step
-		if len(p.events) == 0 {
-			err = fmt.Errorf("thread %d: step did not complete", t.tid)
-			return
-		}
-		ev, err = p.next()
+		ev, err = t.stepInsn(false)
 	})
 	return ev, err
+}
+
+// canStep says why t cannot be stepped now, if it cannot.
+func (t *Thread) canStep() error {
+	p := t.p
+	if p.inCallback {
+		return ErrInCallback
+	}
+	if err := p.stoppedLive(); err != nil {
+		return err
+	}
+	if err := t.stoppedErr(); err != nil {
+		return err
+	}
+	if t.vforkChild != nil {
+		return &ThreadError{Pid: p.pid, Tid: t.tid, Err: ErrVforkWait}
+	}
+	return nil
+}
+
+// stepInsn is Step on the tracer thread, once canStep has passed. A thread
+// that stands on a breakpoint's address without having hit it (a step
+// ended there, or it was planted since) executes the instruction under it,
+// not the int3. quiet keeps the step's event from the engine's observer:
+// for the steps of a source-level step, which reports only its end.
+func (t *Thread) stepInsn(quiet bool) (*Event, error) {
+	p := t.p
+	if len(p.events) > 0 {
+		return p.next()
+	}
+	if t.stop.over == nil && t.loadRegs() == nil {
+		t.stop.over = p.bps.sites[t.regs.Rip]
+	}
+	p.term.give() // the instruction may read the terminal
+	p.stopping = true
+	var stepped bool
+	if s := t.stop.over; s != nil && p.bps.sites[s.addr] == s {
+		var serr error
+		if stepped, serr = p.stepOver(t); serr != nil {
+			p.fail(t, serr) // returned below, in place of the step
+		}
+	} else {
+		t.stop.over = nil
+		stepped = p.singleStep(t)
+	}
+	if stepped {
+		// A watchpoint the instruction hit is the event (when its
+		// callback says stop), as gdb reports it rather than the step.
+		p.steppedOntoWatch(t)
+	}
+	p.stopping = false
+	p.term.take()
+	if stepped && len(p.events) == 0 {
+		p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid, observed: quiet})
+	}
+	p.signalsArrived(t) // reported after the step
+	if len(p.events) == 0 {
+		return nil, fmt.Errorf("thread %d: step did not complete", t.tid)
+	}
+	return p.next()
 }
 
 // Detach removes every breakpoint and lets the process go on untraced. Threads

@@ -248,7 +248,25 @@ func (p *Process) staleTrap(t *Thread) bool {
 }
 
 // hit runs the callbacks of the breakpoints at s and resumes or reports.
+// The held threads are handled (endCallback) once t has been settled.
 func (p *Process) hit(t *Thread, s *site) {
+	p.inCallback = true
+	defer p.endCallback()
+	ev := p.callbacks(t, s)
+	p.inCallback = false
+	p.settle(t, ev)
+}
+
+// runHit runs the callbacks of the breakpoints at s for t, which stands on
+// its address, and returns the event of the first that stops, or nil.
+func (p *Process) runHit(t *Thread, s *site) *Event {
+	p.inCallback = true
+	defer p.endCallback()
+	return p.callbacks(t, s)
+}
+
+// callbacks is runHit inside a callback.
+func (p *Process) callbacks(t *Thread, s *site) *Event {
 	t.regs.Rip = s.addr
 	t.regsDirty = true
 	t.stop.over = s
@@ -256,8 +274,6 @@ func (p *Process) hit(t *Thread, s *site) {
 	var stopEv *Event // stopBp's hit, if the observer saw it
 	var buf [4]*Breakpoint
 	owners := append(buf[:0], s.owners...)
-	p.inCallback = true
-	defer p.endCallback()
 	for _, bp := range owners {
 		if bp.Cond != nil && !bp.Cond(t, bp) {
 			continue
@@ -275,11 +291,11 @@ func (p *Process) hit(t *Thread, s *site) {
 			}
 		}
 	}
-	p.inCallback = false
 	if stopBp != nil && stopEv == nil {
-		stopEv = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp}
+		// The observer sees no hit of an internal breakpoint.
+		stopEv = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp, observed: stopBp.Internal}
 	}
-	p.settle(t, stopEv)
+	return stopEv
 }
 
 // signal applies the signal policy to a signal t received: info is its
