@@ -41,6 +41,7 @@ type lineTable struct {
 	files  []string            // full paths, by file id
 	byBase map[string][]uint32 // base name -> file ids
 	rows   []lineRow           // by address
+	steps  []lineRow           // the rows gdb keeps, by address (see gdbRows)
 	byFile [][]fileLine        // statement rows by file id, sorted by line then address
 	funcs  []dwarfFunc         // by lo
 }
@@ -138,13 +139,17 @@ func parseLines(d *dwarf.Data, textLo, textHi uint64) (*lineTable, error) {
 	}
 	endUnit()
 
-	sort.SliceStable(lt.rows, func(i, j int) bool {
-		a, b := &lt.rows[i], &lt.rows[j]
-		if a.addr != b.addr {
-			return a.addr < b.addr
-		}
-		return a.end && !b.end
-	})
+	byAddr := func(rows []lineRow) {
+		sort.SliceStable(rows, func(i, j int) bool {
+			a, b := &rows[i], &rows[j]
+			if a.addr != b.addr {
+				return a.addr < b.addr
+			}
+			return a.end && !b.end
+		})
+	}
+	byAddr(lt.rows)
+	byAddr(lt.steps)
 	for _, fl := range lt.byFile {
 		sort.Slice(fl, func(i, j int) bool {
 			if fl[i].line != fl[j].line {
@@ -166,6 +171,7 @@ func readLineRows(d *dwarf.Data, cu *dwarf.Entry, lt *lineTable, idOf func(strin
 		return err
 	}
 	var seq []lineRow
+	var discs []bool // seq's rows with a non-zero discriminator
 	var e dwarf.LineEntry
 	for {
 		if err := lr.Next(&e); err != nil {
@@ -179,18 +185,20 @@ func readLineRows(d *dwarf.Data, cu *dwarf.Entry, lt *lineTable, idOf func(strin
 			row.file = idOf(e.File.Name)
 		}
 		seq = append(seq, row)
+		discs = append(discs, e.Discriminator != 0)
 		if !e.EndSequence {
 			continue
 		}
 		if seq[0].addr >= textLo && seq[0].addr < textHi {
 			lt.rows = append(lt.rows, seq...)
+			lt.steps = append(lt.steps, gdbRows(seq, discs)...)
 			for _, r := range seq {
 				if r.stmt && !r.end && r.line > 0 {
 					lt.byFile[r.file] = append(lt.byFile[r.file], fileLine{r.line, r.addr})
 				}
 			}
 		}
-		seq = seq[:0]
+		seq, discs = seq[:0], discs[:0]
 	}
 }
 
