@@ -82,6 +82,9 @@ type Process struct {
 	running atomic.Bool // resumed and not yet reported stopped: Stop has work to do
 	stopReq EventKind   // EventStopped or EventTimeout when a stop was asked for; 0 if none
 	waitGen uint64
+	// stepStop is set by Stop: a source-level step that single-steps, the
+	// process not running, ends at its next instruction (see srcstep.go).
+	stepStop atomic.Bool
 }
 
 func newProcess(e *Engine, pid int, exe string, args []string, launched bool) *Process {
@@ -249,7 +252,10 @@ func (p *Process) finish(ws unix.WaitStatus) *Event {
 // Stop asks every thread of a running process to stop; the next Wait reports a
 // "stopped" event. It may be called from any goroutine, also while another goroutine
 // is blocked in Wait: it is the interrupt path for Ctrl-C and timeouts.
-func (p *Process) Stop() { p.requestStop(EventStopped, 0) }
+func (p *Process) Stop() {
+	p.stepStop.Store(true)
+	p.requestStop(EventStopped, 0)
+}
 
 // requestStop sends SIGSTOP to every thread that has none pending. gen, when not 0,
 // ties the request to one Wait call, so that a timer that fires late is ignored.

@@ -121,6 +121,10 @@ var runCases = []runCase{
 		// hot(&o) returns o.qty*3 + 1 for o.qty = 0..999: 3*999*1000/2 + 1000.
 		r.wantLines(t, fmt.Sprintf("calls=1000 checksum=%d", 1499500))
 	}},
+	{"c/stepper", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "total=5 f=120 h=2.5 p=7,8 b=7 s=11", "done")
+	}},
 	{"c/hotthreads", []string{"3", "500"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("threads=3 calls=1500 checksum=%d argsum=%d", hotSum(0, 1500), argSum(1500)))

@@ -1,0 +1,483 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"stardbg/internal/testtarget"
+)
+
+// A stepStop is where a source step stopped: the function and the offset
+// of the pc in it, and the line.
+type stepStop struct {
+	fn   string
+	off  uint64
+	file string
+	line int
+}
+
+func (s stepStop) String() string {
+	return fmt.Sprintf("%s+%d %s:%d", s.fn, s.off, filepath.Base(s.file), s.line)
+}
+
+// gdbStepScript drives gdb: it stops where START says (a breakpoint
+// location), then repeats CMD, printing where each stop is, until the pc
+// leaves the file FILE or the program ends. libc's separate debug file is
+// kept from gdb (debug-file-directory), as stardbg reads no line table
+// from it: both then step over libc's functions.
+const gdbStepScript = `
+import gdb, os
+gdb.execute("set pagination off")
+gdb.execute("set confirm off")
+gdb.execute("break " + os.environ["START"])
+gdb.execute("run")
+gdb.execute("delete")
+for i in range(int(os.environ.get("MAX", "500"))):
+    if not gdb.selected_inferior().pid:
+        print("@@exited")
+        break
+    f = gdb.newest_frame()
+    sal = f.find_sal()
+    name = f.name() or "?"
+    start = f.function().value().address if f.function() else None
+    off = int(f.pc()) - int(start) if start is not None else -1
+    fname = sal.symtab.filename if sal.symtab else "?"
+    print("@@at %s %d %s %d" % (name, off, fname, sal.line))
+    if not fname.endswith(os.environ["FILE"]):
+        break
+    try:
+        gdb.execute(os.environ["CMD"])
+    except gdb.error as e:
+        print("@@error %s" % e)
+        break
+`
+
+var gdbAtRE = regexp.MustCompile(`^@@at (\S+) (-?\d+) (\S+) (\d+)$`)
+
+// gdbSteps runs gdbStepScript on bin and returns the stops and the values
+// finish printed ("Value returned is $1 = 6" gives "6"), which gdb prints
+// itself, not into the output a Python script can capture.
+func gdbSteps(t *testing.T, bin, start, cmd, file string, max int) (stops []stepStop, values []string) {
+	t.Helper()
+	if _, err := exec.LookPath("gdb"); err != nil {
+		t.Skip("gdb not found: it is the oracle of source stepping (apt-get install gdb)")
+	}
+	script := filepath.Join(t.TempDir(), "steps.py")
+	if err := os.WriteFile(script, []byte(gdbStepScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command("gdb", "-nx", "-batch", "-ex", "set debug-file-directory /nonexistent", "-x", script, bin)
+	c.Env = append(os.Environ(), "START="+start, "CMD="+cmd, "FILE="+file, "MAX="+strconv.Itoa(max))
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdb: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if m := gdbAtRE.FindStringSubmatch(l); m != nil {
+			off, _ := strconv.ParseInt(m[2], 10, 64)
+			line, _ := strconv.Atoi(m[4])
+			stops = append(stops, stepStop{fn: m[1], off: uint64(off), file: filepath.Base(m[3]), line: line})
+		} else if v, ok := strings.CutPrefix(l, "Value returned is "); ok {
+			_, v, _ = strings.Cut(v, " = ")
+			values = append(values, v)
+		}
+	}
+	if len(stops) == 0 {
+		t.Fatalf("gdb stopped nowhere:\n%s", out)
+	}
+	return stops, values
+}
+
+// stopOf says where th is stopped, as gdbSteps does.
+func stopOf(t *testing.T, th *Thread) stepStop {
+	t.Helper()
+	tab, err := th.Process().Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := th.PC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s stepStop
+	var fn string
+	s.file, s.line, fn, _ = tab.PCToLine(pc)
+	s.fn, s.off = "?", ^uint64(0)
+	if f := tab.PCToFunc(pc); f != nil && fn != "" {
+		s.fn, s.off = f.Name, f.Offset
+	}
+	s.file = filepath.Base(s.file)
+	if s.file == "." {
+		s.file = "?"
+	}
+	return s
+}
+
+// stopAtBody launches bin and runs it to where gdb's "break fn" stops.
+func stopAtBody(t *testing.T, e *Engine, bin, fn string) (*launched, *Thread) {
+	t.Helper()
+	p := launch(t, e, bin)
+	tab, err := p.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs, err := tab.LookupFunc(fn)
+	if err != nil || len(locs) != 1 {
+		t.Fatalf("LookupFunc(%s) = %v, %v", fn, locs, err)
+	}
+	bp, err := p.SetBreakpoint(locs[0].Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := contWait(t, p.Process)
+	if ev.Kind != EventBreakpoint || ev.Breakpoint != bp {
+		t.Fatalf("run to %s: %v", fn, ev)
+	}
+	if err := bp.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	return p, ev.Thread
+}
+
+func contWait(t *testing.T, p *Process) *Event {
+	t.Helper()
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Wait(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// stepSeq repeats step from where th stands, recording each stop, until
+// the pc leaves file or the process ends, as gdbStepScript does.
+func stepSeq(t *testing.T, th *Thread, file string, max int, step func(*Thread) (*Event, error)) []stepStop {
+	t.Helper()
+	var stops []stepStop
+	for i := 0; i < max; i++ {
+		s := stopOf(t, th)
+		stops = append(stops, s)
+		if !strings.HasSuffix(s.file, file) {
+			break
+		}
+		ev, err := step(th)
+		if err != nil {
+			t.Fatalf("after %d steps (at %s): %v", i, s, err)
+		}
+		if ev.Kind == EventExited {
+			break
+		}
+		if ev.Kind != EventStep {
+			t.Fatalf("after %d steps (at %s): event %v", i, s, ev)
+		}
+		th = ev.Thread
+	}
+	return stops
+}
+
+// compareStops compares the stops in the program's file: where the step
+// leaves it (into libc), the two differ in what they know of libc (gdb
+// without its debug file has no name for __libc_start_call_main, and steps
+// out of it to the exit).
+func compareStops(t *testing.T, what, file string, got, want []stepStop) {
+	t.Helper()
+	inFile := func(ss []stepStop) []stepStop {
+		var in []stepStop
+		for _, s := range ss {
+			if !strings.HasSuffix(s.file, file) {
+				break
+			}
+			in = append(in, s)
+		}
+		return in
+	}
+	got, want = inFile(got), inFile(want)
+	bad := 0
+	for i := 0; i < max(len(got), len(want)); i++ {
+		var g, w stepStop
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Errorf("%s: stop %d is %s, gdb's is %s", what, i, g, w)
+			if bad++; bad > 5 {
+				break
+			}
+		}
+	}
+	if bad > 0 || testing.Verbose() {
+		t.Logf("%s: stardbg %v", what, got)
+		t.Logf("%s: gdb      %v", what, want)
+	}
+}
+
+// TestNextMatchesGDB steps c/stepper with Next from main's first line to
+// the end, and with StepIn, and compares every stop (function, offset and
+// line) with gdb's next and step on the same binary.
+func TestNextMatchesGDB(t *testing.T) {
+	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
+		bin := testtarget.Build(t, "c/stepper", v)
+		for _, c := range []struct {
+			cmd  string
+			step func(*Thread) (*Event, error)
+		}{
+			{"next", (*Thread).Next},
+			{"step", (*Thread).StepIn},
+		} {
+			t.Run(v.String()+"/"+c.cmd, func(t *testing.T) {
+				want, _ := gdbSteps(t, bin, "main", c.cmd, "stepper.c", 300)
+				e := newEngine(t)
+				_, th := stopAtBody(t, e, bin, "main")
+				got := stepSeq(t, th, "stepper.c", 300, c.step)
+				compareStops(t, c.cmd, "stepper.c", got, want)
+			})
+		}
+	}
+}
+
+// TestNextRecursionMatchesGDB steps with Next from inside fact(5), over its
+// recursive call: the returns of the deeper calls pass the internal
+// breakpoint at the return address, which stops only fact(5)'s frame.
+func TestNextRecursionMatchesGDB(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	want, _ := gdbSteps(t, bin, "fact", "next", "stepper.c", 100)
+	e := newEngine(t)
+	_, th := stopAtBody(t, e, bin, "fact")
+	got := stepSeq(t, th, "stepper.c", 100, (*Thread).Next)
+	compareStops(t, "next", "stepper.c", got, want)
+}
+
+// TestFinishMatchesGDB runs Finish from fact(2) out to main, each return
+// (to the recursive caller's frame, then to main) where gdb's finish
+// stops, with the value gdb prints ("Value returned") in rax.
+func TestFinishMatchesGDB(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	want, values := gdbSteps(t, bin, "fact if n == 2", "finish", "stepper.c", 20)
+	e := newEngine(t)
+	p := launch(t, e, bin)
+	tab, err := p.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs, err := tab.LookupFunc("fact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := p.SetBreakpoint(locs[0].Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp.Cond = func(th *Thread, _ *Breakpoint) bool { n, _ := th.Reg(RDI); return n == 2 }
+	ev := contWait(t, p.Process)
+	if ev.Kind != EventBreakpoint {
+		t.Fatalf("run to fact(2): %v", ev)
+	}
+	bp.Clear()
+	var rets []string
+	got := stepSeq(t, ev.Thread, "stepper.c", 20, func(th *Thread) (*Event, error) {
+		ev, err := th.Finish()
+		if err == nil && ev.Kind == EventStep {
+			rax, _ := ev.Thread.Reg(RAX)
+			rets = append(rets, strconv.FormatInt(int64(rax), 10))
+		}
+		return ev, err
+	})
+	compareStops(t, "finish", "stepper.c", got, want)
+	// The values of the returns into fact and main (gdb prints none for
+	// the return out of main, into a caller it cannot name).
+	if len(values) != 4 || len(rets) < 4 || strings.Join(values, " ") != strings.Join(rets[:4], " ") {
+		t.Errorf("finish returned %v in rax, gdb's values are %v", rets, values)
+	}
+}
+
+// TestUntilRecursion runs Until a line of fact from fact(3): deeper calls
+// reach the line first, and do not count; fact(3)'s frame does. Until to a
+// line never reached in the frame stops when the frame returns.
+func TestUntilRecursion(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	want, _ := gdbSteps(t, bin, "fact if n == 3", "until stepper.c:"+strconv.Itoa(testtarget.Line(t, "c/stepper.c", "fact-ret")), "stepper.c", 2)
+	e := newEngine(t)
+	p := launch(t, e, bin)
+	tab, err := p.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs, err := tab.LookupFunc("fact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := p.SetBreakpoint(locs[0].Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp.Cond = func(th *Thread, _ *Breakpoint) bool { n, _ := th.Reg(RDI); return n == 3 }
+	ev := contWait(t, p.Process)
+	if ev.Kind != EventBreakpoint {
+		t.Fatalf("run to fact(3): %v", ev)
+	}
+	bp.Clear()
+	ret, err := tab.LineToPC("stepper.c", testtarget.Line(t, "c/stepper.c", "fact-ret"))
+	if err != nil || len(ret) != 1 {
+		t.Fatalf("LineToPC: %v %v", ret, err)
+	}
+	th := ev.Thread
+	got := []stepStop{stopOf(t, th)}
+	if ev, err = th.Until([]uint64{ret[0].Addr}); err != nil || ev.Kind != EventStep {
+		t.Fatalf("Until: %v, %v", ev, err)
+	}
+	got = append(got, stopOf(t, ev.Thread))
+	compareStops(t, "until", "stepper.c", got, want)
+	// fact(3) returns 6: rax holds n * fact(n-1) at the closing line.
+	if rax, _ := ev.Thread.Reg(RAX); rax != 6 {
+		t.Errorf("until stopped in the frame whose rax is %d, not fact(3)'s 6", rax)
+	}
+	// Until main's last line from fact(3): the frame returns first.
+	done, err := tab.LineToPC("stepper.c", testtarget.Line(t, "c/stepper.c", "main-done"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err = ev.Thread.Until([]uint64{done[0].Addr}); err != nil || ev.Kind != EventStep {
+		t.Fatalf("Until: %v, %v", ev, err)
+	}
+	if s := stopOf(t, ev.Thread); s.fn != "fact" || s.line != testtarget.Line(t, "c/stepper.c", "fact-rec") {
+		t.Errorf("until a line of main from fact(3) stopped at %s, want the return into fact(4) at line %d", s, testtarget.Line(t, "c/stepper.c", "fact-rec"))
+	}
+}
+
+// TestNextOtherThreads steps a worker of c/hotthreads with Next while the
+// other workers run the same loop: every step ends on the stepped thread,
+// in its lines, though the others pass the internal breakpoint at hot's
+// return address (they run during a step over a call: hot's breakpoint,
+// which never stops, counts their calls).
+func TestNextOtherThreads(t *testing.T) {
+	bin := testtarget.Build(t, "c/hotthreads", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "4", "200000")
+	call := testtarget.Line(t, "c/hotthreads.c", "worker-call")
+	bp, err := p.BreakAt("hotthreads.c:"+strconv.Itoa(call), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the first thread there stops: the others' hits, made while
+	// the process stops, would be the next events.
+	var first *Thread
+	bp.Cond = func(ht *Thread, _ *Breakpoint) bool {
+		if first == nil {
+			first = ht
+		}
+		return ht == first
+	}
+	ev := contWait(t, p.Process)
+	if ev.Kind != EventBreakpoint {
+		t.Fatalf("run to worker: %v", ev)
+	}
+	bp.Clear()
+	th := ev.Thread
+	others := 0
+	hot, err := p.BreakAt("hot", func(ht *Thread, _ *Breakpoint) bool {
+		if ht != th {
+			others++
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[int]bool{call: true, call + 1: true, call - 1: true}
+	for i := 0; i < 30; i++ {
+		ev, err := th.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind != EventStep || ev.Thread != th {
+			t.Fatalf("next %d: %v, want a step of thread %d", i, ev, th.Tid())
+		}
+		if s := stopOf(t, th); s.fn != "worker" || !lines[s.line] {
+			t.Fatalf("next %d stopped at %s, want worker's loop (lines %d-%d)", i, s, call-1, call+1)
+		}
+	}
+	hot.Clear()
+	if others == 0 {
+		t.Errorf("the other threads never called hot while the worker's calls were stepped over")
+	}
+}
+
+// TestNextBreakpointInCall: a breakpoint in a call that Next steps over
+// fires; when its callback stops, the step ends with its event, and one
+// whose callback resumes lets the step complete. A step that lands on a
+// breakpoint's address counts as its hit.
+func TestNextBreakpointInCall(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	e := newEngine(t)
+	p, th := stopAtBody(t, e, bin, "main")
+	tab, _ := p.Symbols()
+	sq, err := tab.LookupFunc("square")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	quiet, err := p.SetBreakpoint(sq[0].Addr, func(*Thread, *Breakpoint) bool { calls++; return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	stops, err := p.SetBreakpoint(sq[0].Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stopOf(t, th).line != testtarget.Line(t, "c/stepper.c", "main-square") {
+		if ev, err := th.Next(); err != nil || ev.Kind != EventStep {
+			t.Fatalf("next: %v, %v", ev, err)
+		}
+	}
+	ev, err := th.Next()
+	if err != nil || ev.Kind != EventBreakpoint || ev.Breakpoint != stops {
+		t.Fatalf("next over square with a breakpoint in it: %v, %v; want breakpoint %d", ev, err, stops.ID)
+	}
+	if calls != 1 || stops.Hits() != 1 {
+		t.Errorf("square's breakpoints counted %d and %d hits, want 1 and 1", calls, stops.Hits())
+	}
+	// From the breakpoint, finish back to main; then next over the
+	// next call with only the quiet breakpoint: the step completes.
+	stops.Disable()
+	if ev, err = th.Finish(); err != nil || ev.Kind != EventStep {
+		t.Fatalf("finish: %v, %v", ev, err)
+	}
+	for i := 0; i < 3 && calls < 2; i++ {
+		if ev, err = th.Next(); err != nil || ev.Kind != EventStep {
+			t.Fatalf("next: %v, %v", ev, err)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("the quiet breakpoint's callback ran %d times, want 2", calls)
+	}
+	quiet.Clear()
+	// A breakpoint at the next line's first address: the step lands on
+	// it, and reports it.
+	next := stepSeq(t, th, "stepper.c", 2, (*Thread).Next)[1]
+	locs, err := tab.LineToPC("stepper.c", next.line+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := p.SetBreakpoint(locs[0].Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err = th.Next(); err != nil || ev.Kind != EventBreakpoint || ev.Breakpoint != at || at.Hits() != 1 {
+		t.Fatalf("next onto breakpoint %d: %v, %v (hits %d)", at.ID, ev, err, at.Hits())
+	}
+	// Going on steps over it, without counting it again.
+	if ev, err = th.Next(); err != nil || ev.Kind != EventStep || at.Hits() != 1 {
+		t.Fatalf("next from breakpoint %d: %v, %v (hits %d)", at.ID, ev, err, at.Hits())
+	}
+}
