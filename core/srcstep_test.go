@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/arch/x86/x86asm"
+
 	"stardbg/internal/testtarget"
 )
 
@@ -479,5 +481,34 @@ func TestNextBreakpointInCall(t *testing.T) {
 	// Going on steps over it, without counting it again.
 	if ev, err = th.Next(); err != nil || ev.Kind != EventStep || at.Hits() != 1 {
 		t.Fatalf("next from breakpoint %d: %v, %v (hits %d)", at.ID, ev, err, at.Hits())
+	}
+}
+
+// TestStepFromUnhitBreakpoint: a thread standing on a breakpoint it did
+// not trap on (planted where it stands) steps the instruction under it,
+// not the int3, and the breakpoint does not count a hit.
+func TestStepFromUnhitBreakpoint(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	e := newEngine(t)
+	p, th := stopAtBody(t, e, bin, "main")
+	pc, _ := th.PC()
+	var code [15]byte
+	if _, err := p.ReadMemory(pc, code[:]); err != nil {
+		t.Fatal(err)
+	}
+	in, err := x86asm.Decode(code[:], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := p.SetBreakpoint(pc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := th.Step()
+	if err != nil || ev.Kind != EventStep {
+		t.Fatalf("step: %v, %v", ev, err)
+	}
+	if now, _ := th.PC(); now != pc+uint64(in.Len) || bp.Hits() != 0 {
+		t.Errorf("step from breakpoint %d at %#x (%v) went to %#x with %d hits; want %#x and none", bp.ID, pc, in, now, bp.Hits(), pc+uint64(in.Len))
 	}
 }
