@@ -260,13 +260,10 @@ func TestNextRecursionMatchesGDB(t *testing.T) {
 	compareStops(t, "next", "stepper.c", got, want)
 }
 
-// TestFinishMatchesGDB runs Finish from fact(2) out to main, each return
-// (to the recursive caller's frame, then to main) where gdb's finish
-// stops, with the value gdb prints ("Value returned") in rax.
-func TestFinishMatchesGDB(t *testing.T) {
-	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
-	want, values := gdbSteps(t, bin, "fact if n == 2", "finish", "stepper.c", 20)
-	e := newEngine(t)
+// stopInFact launches c/stepper and runs it to where gdb's "break fact if
+// n == N" stops.
+func stopInFact(t *testing.T, e *Engine, bin string, n uint64) (*launched, *Thread) {
+	t.Helper()
 	p := launch(t, e, bin)
 	tab, err := p.Symbols()
 	if err != nil {
@@ -280,14 +277,25 @@ func TestFinishMatchesGDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bp.Cond = func(th *Thread, _ *Breakpoint) bool { n, _ := th.Reg(RDI); return n == 2 }
+	bp.Cond = func(th *Thread, _ *Breakpoint) bool { rdi, _ := th.Reg(RDI); return rdi == n }
 	ev := contWait(t, p.Process)
 	if ev.Kind != EventBreakpoint {
-		t.Fatalf("run to fact(2): %v", ev)
+		t.Fatalf("run to fact(%d): %v", n, ev)
 	}
 	bp.Clear()
+	return p, ev.Thread
+}
+
+// TestFinishMatchesGDB runs Finish from fact(2) out to main, each return
+// (to the recursive caller's frame, then to main) where gdb's finish
+// stops, with the value gdb prints ("Value returned") in rax.
+func TestFinishMatchesGDB(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	want, values := gdbSteps(t, bin, "fact if n == 2", "finish", "stepper.c", 20)
+	e := newEngine(t)
+	_, th := stopInFact(t, e, bin, 2)
 	var rets []string
-	got := stepSeq(t, ev.Thread, "stepper.c", 20, func(th *Thread) (*Event, error) {
+	got := stepSeq(t, th, "stepper.c", 20, func(th *Thread) (*Event, error) {
 		ev, err := th.Finish()
 		if err == nil && ev.Kind == EventStep {
 			rax, _ := ev.Thread.Reg(RAX)
@@ -310,32 +318,18 @@ func TestUntilRecursion(t *testing.T) {
 	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
 	want, _ := gdbSteps(t, bin, "fact if n == 3", "until stepper.c:"+strconv.Itoa(testtarget.Line(t, "c/stepper.c", "fact-ret")), "stepper.c", 2)
 	e := newEngine(t)
-	p := launch(t, e, bin)
+	p, th := stopInFact(t, e, bin, 3)
 	tab, err := p.Symbols()
 	if err != nil {
 		t.Fatal(err)
 	}
-	locs, err := tab.LookupFunc("fact")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bp, err := p.SetBreakpoint(locs[0].Body, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bp.Cond = func(th *Thread, _ *Breakpoint) bool { n, _ := th.Reg(RDI); return n == 3 }
-	ev := contWait(t, p.Process)
-	if ev.Kind != EventBreakpoint {
-		t.Fatalf("run to fact(3): %v", ev)
-	}
-	bp.Clear()
 	ret, err := tab.LineToPC("stepper.c", testtarget.Line(t, "c/stepper.c", "fact-ret"))
 	if err != nil || len(ret) != 1 {
 		t.Fatalf("LineToPC: %v %v", ret, err)
 	}
-	th := ev.Thread
 	got := []stepStop{stopOf(t, th)}
-	if ev, err = th.Until([]uint64{ret[0].Addr}); err != nil || ev.Kind != EventStep {
+	ev, err := th.Until([]uint64{ret[0].Addr})
+	if err != nil || ev.Kind != EventStep {
 		t.Fatalf("Until: %v, %v", ev, err)
 	}
 	got = append(got, stopOf(t, ev.Thread))
