@@ -99,6 +99,10 @@ var types = []docGroup{
 	{name: "frame", summary: "A frame of a stopped thread, from t.frame(i) or t.backtrace(): where it is, and its " +
 		"variables by name (DWARF). str(f) is gdb's backtrace line.",
 		fields: fieldDocs(frameFields), methods: methodDocs(frameMethods)},
+	{name: "goroutine", summary: "A goroutine of a stopped Go program, from p.goroutines(), p.goroutine(id) or " +
+		"t.goroutine: a snapshot of the runtime's g (its layout read from the binary's DWARF). str(g) is the header " +
+		"of the runtime's dump: <goroutine 18 [chan receive]>. Goroutines are equal when their process and id are.",
+		fields: fieldDocs(goroutineFields), methods: methodDocs(goroutineMethods)},
 	{name: "value", summary: "An object of the program with its type, from f.var(), f.args(), f.locals(), p.var() or " +
 		"p.value(). v.member and v[\"member\"] read a member of a struct, union or class, through pointers too (a " +
 		"member named like a field or method of value, such as name, is read with v[\"name\"]); v[i] indexes an " +

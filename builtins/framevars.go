@@ -7,6 +7,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"stardbg/core"
 	"stardbg/core/dwarfvars"
 )
 
@@ -173,6 +174,12 @@ func (t *Thread) frames(b *starlark.Builtin, max int) ([]*Frame, error) {
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
+	return t.proc.expandFrames(vfs, max), nil
+}
+
+// expandFrames makes the frames of an unwound stack, inlined calls
+// expanded, at most max of them.
+func (p *Process) expandFrames(vfs []*core.VarFrame, max int) []*Frame {
 	var out []*Frame
 	for _, vf := range vfs {
 		var scopes []*dwarfvars.Frame
@@ -182,7 +189,7 @@ func (t *Thread) frames(b *starlark.Builtin, max int) ([]*Frame, error) {
 			scopes, _ = vf.Vars.FramesAt(vf.LinkPC())
 		}
 		if len(scopes) == 0 {
-			out = append(out, &Frame{n: len(out), f: vf.Frame, vf: vf, proc: t.proc})
+			out = append(out, &Frame{n: len(out), f: vf.Frame, vf: vf, proc: p})
 		}
 		for j, sc := range scopes {
 			f := vf.Frame
@@ -191,17 +198,32 @@ func (t *Thread) frames(b *starlark.Builtin, max int) ([]*Frame, error) {
 			}
 			if j > 0 {
 				f.Line = scopes[j-1].CallLine
+				if cf := scopes[j-1].CallFile; cf != "" {
+					f.File = cf
+				}
 			}
-			out = append(out, &Frame{n: len(out), f: f, vf: vf, sc: sc, inlined: sc.Inlined, proc: t.proc})
+			out = append(out, &Frame{n: len(out), f: f, vf: vf, sc: sc, inlined: sc.Inlined, proc: p})
 		}
 		if len(out) >= max {
-			return out[:max], nil
+			return out[:max]
 		}
 	}
-	return out, nil
+	return out
 }
 
 func threadFrame(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	t := recv[*Thread](b)
+	return frameMethod(b, args, kwargs, fmt.Sprintf("thread %d", t.t.Tid()), func(max int) ([]*Frame, error) { return t.frames(b, max) })
+}
+
+func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	t := recv[*Thread](b)
+	return backtraceMethod(b, args, kwargs, func(max int) ([]*Frame, error) { return t.frames(b, max) })
+}
+
+// frameMethod is frame(i=0) of a thread or a goroutine (owner), whose
+// frames gives at most max frames.
+func frameMethod(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, owner string, frames func(max int) ([]*Frame, error)) (starlark.Value, error) {
 	i := 0
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "i?", &i); err != nil {
 		return nil, err
@@ -209,18 +231,18 @@ func threadFrame(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if i < 0 || i >= 100000 {
 		return nil, errorf(b, "frame number %d is out of range [0, 100000)", i)
 	}
-	t := recv[*Thread](b)
-	frames, err := t.frames(b, i+1)
+	fs, err := frames(i + 1)
 	if err != nil {
 		return nil, err
 	}
-	if i >= len(frames) {
-		return nil, errorf(b, "thread %d has %d frames, no frame %d", t.t.Tid(), len(frames), i)
+	if i >= len(fs) {
+		return nil, errorf(b, "%s has %d frames, no frame %d", owner, len(fs), i)
 	}
-	return frames[i], nil
+	return fs[i], nil
 }
 
-func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+// backtraceMethod is backtrace(max=64) of a thread or a goroutine.
+func backtraceMethod(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, frames func(max int) ([]*Frame, error)) (starlark.Value, error) {
 	max := 64
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "max?", &max); err != nil {
 		return nil, err
@@ -228,12 +250,12 @@ func threadBacktrace(thread *starlark.Thread, b *starlark.Builtin, args starlark
 	if max < 1 || max > 100000 {
 		return nil, errorf(b, "max %d is out of range [1, 100000]", max)
 	}
-	frames, err := recv[*Thread](b).frames(b, max)
+	fs, err := frames(max)
 	if err != nil {
 		return nil, err
 	}
-	vs := make([]starlark.Value, len(frames))
-	for i, f := range frames {
+	vs := make([]starlark.Value, len(fs))
+	for i, f := range fs {
 		vs[i] = f
 	}
 	return starlark.NewList(vs), nil

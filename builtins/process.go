@@ -126,8 +126,10 @@ var processMethods = methods{
 		"another file."},
 	"value": {processValue, "value(addr, type) -> value\n\nThe object of type (a type or its C name) at addr, " +
 		"as gdb's *(type *)addr."},
-	"threads": {processThreads, "threads() -> list of thread\n\nThe live threads, sorted by tid."},
-	"thread":  {processThread, "thread(tid) -> thread\n\nThe live thread with this tid; an error if there is none."},
+	"goroutines": {processGoroutines, processGoroutinesDoc},
+	"goroutine":  {processGoroutine, "goroutine(id) -> goroutine\n\nThe live goroutine with this id; an error if there is none. It lists the goroutines to find it (see goroutines)."},
+	"threads":    {processThreads, "threads() -> list of thread\n\nThe live threads, sorted by tid."},
+	"thread":     {processThread, "thread(tid) -> thread\n\nThe live thread with this tid; an error if there is none."},
 	"cont": {processCont, "cont()\n\nResumes every thread of a stopped process. A signal that stopped it is " +
 		"delivered now unless the thread's signal was cleared (handle_signal, or t.signal = None)."},
 	"stop": {processStop, "stop()\n\nAsks a running process to stop; the next wait_stop returns a \"stopped\" event."},

@@ -71,6 +71,7 @@ var threadFields = fields[*Thread]{
 	"fpregs": {func(t *Thread) (starlark.Value, error) { return t.fpregs() },
 		"fpregs: a snapshot of the x87, SSE and AVX registers: st0..st7 (10 bytes each), xmm0..xmm15 (16 bytes), " +
 			"ymm0..ymm15 (32 bytes), mxcsr (int)."},
+	"goroutine": {func(t *Thread) (starlark.Value, error) { return t.goroutine() }, threadGoroutineDoc},
 	"signal": {func(t *Thread) (starlark.Value, error) {
 		if s := t.t.Signal(); s != 0 {
 			return starlark.String(core.SignalName(s)), nil

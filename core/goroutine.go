@@ -190,3 +190,44 @@ func (p *Process) GoThread(m uint64) (*Thread, error) {
 	})
 	return t, err
 }
+
+// GoroutineFrames unwinds goroutine g's stack, for at most max frames:
+// from the registers of the thread that runs it when that thread is on
+// g's own stack, else from the context g saved when it last stopped (a
+// parked goroutine's g.sched, a goroutine in a system call's syscallpc and
+// syscallsp), where only pc, sp and bp are known.
+func (p *Process) GoroutineFrames(g *goruntime.G, max int) ([]*VarFrame, error) {
+	if g.M != 0 && (g.Status == goruntime.StatusRunning || g.Status == goruntime.StatusSyscall) {
+		th, err := p.GoThread(g.M)
+		if err != nil {
+			return nil, err
+		}
+		if th != nil {
+			cur, err := th.CurrentG()
+			if err != nil {
+				return nil, err
+			}
+			if cur != nil && cur.Addr == g.Addr {
+				return th.VarFrames(max)
+			}
+		}
+	}
+	var out []*VarFrame
+	var err error
+	p.e.Do(func() {
+		if err = p.live(); err != nil {
+			return
+		}
+		var tab *sym.Table
+		if tab, err = p.symbols(); err != nil {
+			return
+		}
+		if g.PC == 0 || g.SP == 0 {
+			err = fmt.Errorf("goroutine %d has no saved context (status %v)", g.ID, g.Status)
+			return
+		}
+		frames := tab.BacktraceSaved(g.PC, g.SP, g.BP, symMemory{p}, max)
+		out = p.varFrames(tab, frames, nil)
+	})
+	return out, err
+}

@@ -18,6 +18,10 @@ import (
 type VarFrame struct {
 	sym.Frame
 	Index int // 0 for the innermost frame
+	// Saved says the frames were unwound from a saved context (a parked
+	// goroutine's), not a thread's registers: frame 0's pc is a return
+	// address too, and its registers but pc, sp and bp are unknown.
+	Saved bool
 	// Module is the module of the frame's pc (for a caller, of its call
 	// instruction), or nil outside any.
 	Module *sym.Module
@@ -35,7 +39,7 @@ type VarFrame struct {
 // instruction (pc-1) in a caller.
 func (f *VarFrame) LinkPC() uint64 {
 	pc := f.PC
-	if f.Index > 0 {
+	if f.Index > 0 || f.Saved {
 		pc--
 	}
 	if f.Module != nil {
@@ -219,21 +223,30 @@ func (t *Thread) VarFrames(max int) ([]*VarFrame, error) {
 		} else {
 			frames = tab.Backtrace(&regs, symMemory{t.p}, max)
 		}
-		for i := range frames {
-			f := &VarFrame{Frame: frames[i], Index: i}
-			pc := f.PC
-			if i > 0 {
-				pc--
-			}
-			f.Module = tab.ModuleAt(pc)
-			if f.Module != nil {
-				f.Vars, f.VarsErr = t.p.e.varsOf(f.Module)
-			}
-			f.Ctx = &DataContext{p: t.p, t: t, frame: &f.Frame, index: i, mod: f.Module}
-			out = append(out, f)
-		}
+		out = t.p.varFrames(tab, frames, t)
 	})
 	return out, err
+}
+
+// varFrames gives frames their modules, DWARF and Contexts: those of thread
+// t, or with t nil those of a saved context (BacktraceSaved), where even
+// frame 0 is a caller.
+func (p *Process) varFrames(tab *sym.Table, frames []sym.Frame, t *Thread) []*VarFrame {
+	out := make([]*VarFrame, 0, len(frames))
+	for i := range frames {
+		f := &VarFrame{Frame: frames[i], Index: i, Saved: t == nil}
+		f.Module = tab.ModuleAt(f.LinkPC()) // no module yet: the pc looked up, unbiased
+		if f.Module != nil {
+			f.Vars, f.VarsErr = p.e.varsOf(f.Module)
+		}
+		ctxIndex := i
+		if t == nil {
+			ctxIndex = i + 1 // no register of frame 0 but pc, sp and bp
+		}
+		f.Ctx = &DataContext{p: p, t: t, frame: &f.Frame, index: ctxIndex, mod: f.Module}
+		out = append(out, f)
+	}
+	return out
 }
 
 // VarModules returns the loaded modules that have DWARF, the executable

@@ -20,6 +20,11 @@ type unit struct {
 	addrBase     int64  // DW_AT_addr_base
 	loclistsBase int64  // DW_AT_loclists_base
 
+	// files are the file table of its line program, for DW_AT_call_file
+	// (read with d.mu held, once filesRead).
+	files     []*dwarf.LineFile
+	filesRead bool
+
 	funcsOnce sync.Once
 	funcs     []funcRange // its functions, by lo; built on the first pc lookup in the unit
 	funcsErr  error

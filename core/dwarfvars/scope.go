@@ -25,6 +25,7 @@ type scope struct {
 	ranges    [][2]uint64
 	name      string // of the function (for a subprogram or an inlined call)
 	callLine  int64  // of an inlined call, in the caller
+	callFile  int64  // of an inlined call: index in the unit's line file table, -1 if none
 	ret       Type   // the function's result type (a subprogram or an inlined call)
 	vars      []*Variable
 	kids      []*scope
@@ -45,8 +46,10 @@ func (s *scope) covers(pc uint64) bool {
 type Frame struct {
 	Function string
 	Inlined  bool
-	// CallLine is the line of the inlined call in its caller's source.
+	// CallLine is the line of the inlined call in its caller's source,
+	// and CallFile that source's path ("" when unknown).
 	CallLine int
+	CallFile string
 	// Return is the function's result type (VoidType for none).
 	Return Type
 	// Params are the formal parameters, in declaration order.
@@ -88,6 +91,7 @@ func (d *Data) FramesAt(pc uint64) ([]*Frame, error) {
 		if fn == nil {
 			continue
 		}
+		d.readLineFiles(u)
 		fs := frames(fn, pc, u)
 		if len(d.atPC) >= maxFramesCached {
 			clear(d.atPC)
@@ -96,6 +100,25 @@ func (d *Data) FramesAt(pc uint64) ([]*Frame, error) {
 		return fs, nil
 	}
 	return nil, ErrNoFunction
+}
+
+// readLineFiles reads the file table of u's line program once, for the
+// call files of its inlined calls. A unit whose line program cannot be
+// read has no call files. d.mu is held.
+func (d *Data) readLineFiles(u *unit) {
+	if u.filesRead {
+		return
+	}
+	u.filesRead = true
+	r := d.dw.Reader()
+	r.Seek(u.off)
+	cu, err := r.Next()
+	if err != nil || cu == nil {
+		return
+	}
+	if lr, err := d.dw.LineReader(cu); err == nil && lr != nil {
+		u.files = lr.Files()
+	}
 }
 
 // maxFramesCached bounds the pcs whose frames FramesAt keeps.
@@ -124,6 +147,9 @@ func frames(fn *scope, pc uint64, u *unit) []*Frame {
 		if s.tag != dwarf.TagLexDwarfBlock {
 			cur = &Frame{Function: s.name, Inlined: s.tag == dwarf.TagInlinedSubroutine, CallLine: int(s.callLine), Return: s.ret,
 				Unit: u.name, u: u, frameBase: fn.frameBase}
+			if cur.Inlined && s.callFile >= 0 && s.callFile < int64(len(u.files)) && u.files[s.callFile] != nil {
+				cur.CallFile = u.files[s.callFile].Name
+			}
 			fs = append(fs, cur)
 		}
 		var locals []*Variable
@@ -230,6 +256,10 @@ func (d *Data) readScope(r *dwarf.Reader, e *dwarf.Entry, u *unit) (*scope, erro
 		}
 		s.name, _ = attr(chain, dwarf.AttrName).(string)
 		s.callLine, _ = e.Val(dwarf.AttrCallLine).(int64)
+		s.callFile = -1
+		if f, ok := e.Val(dwarf.AttrCallFile).(int64); ok {
+			s.callFile = f
+		}
 		s.ret = &VoidType{}
 		if off, ok := attr(chain, dwarf.AttrType).(dwarf.Offset); ok {
 			if s.ret, err = d.readType(off); err != nil {

@@ -119,12 +119,30 @@ var outermost = map[string]bool{"runtime.goexit": true, "runtime.mstart": true, 
 // address (_start), at runtime.goexit, or after max frames. Frame 0 is
 // symbolized at its pc, callers at pc-1.
 func (t *Table) Backtrace(regs *unix.PtraceRegs, mem Memory, max int) []Frame {
+	return t.backtrace(regsFromPtrace(regs), true, mem, max)
+}
+
+// BacktraceSaved unwinds a stack from a saved context, such as the pc, sp
+// and bp a parked goroutine keeps in its g.sched: only those three
+// registers are known, and pc is a return address (the context was saved
+// by a call), so frame 0 is symbolized at pc-1 as a caller is.
+func (t *Table) BacktraceSaved(pc, sp, bp uint64, mem Memory, max int) []Frame {
+	var cur regSet
+	cur.set(regRIP, pc)
+	cur.set(regRSP, sp)
+	cur.set(regRBP, bp)
+	return t.backtrace(cur, false, mem, max)
+}
+
+// backtrace unwinds from registers cur; exact says that the pc of frame 0
+// is where it stopped, not a return address.
+func (t *Table) backtrace(cur regSet, exact bool, mem Memory, max int) []Frame {
 	if mem == nil {
 		mem = t.mem
 	}
-	cur := regsFromPtrace(regs)
+	top := exact // the prologue analysis applies to a thread's frame 0 only
 	var frames []Frame
-	exact := true // frame 0, or a frame interrupted by a signal: its pc is not a return address
+	// exact: frame 0, or a frame interrupted by a signal: its pc is not a return address
 	for i := 0; i < max; i++ {
 		pc := cur.v[regRIP]
 		lookup := pc
@@ -138,7 +156,7 @@ func (t *Table) Backtrace(regs *unix.PtraceRegs, mem Memory, max int) []Frame {
 		}
 		f := Frame{PC: pc, SP: cur.v[regRSP], regs: cur}
 		t.symbolize(&f, lookup)
-		caller, cfa, how, signal, err := t.unwindStep(&cur, lookup, i == 0, mem)
+		caller, cfa, how, signal, err := t.unwindStep(&cur, lookup, i == 0 && top, mem)
 		if err == nil {
 			f.CFA = cfa
 		}

@@ -360,6 +360,14 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "type=*fs.PathError errno=2 err=open /nonexistent/file: no such file or directory")
 	}},
+	{"go/goparked", []string{"40"}, func(t *testing.T, r run) {
+		r.exited(t)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if lines[0] != "parked=40" || lines[len(lines)-2] != "probe" || lines[len(lines)-1] != "done" ||
+			strings.Count(r.stdout, "\ngoroutine ") != 41 {
+			t.Errorf("want parked=40, a dump of 41 goroutines, probe, done; got:\n%s", r.stdout)
+		}
+	}},
 	{"go/sleepergo", []string{"0.3", "2"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("ready pid=%d goroutines=2", r.pid), "patch_me=1")
