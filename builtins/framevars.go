@@ -63,6 +63,11 @@ func (fr *Frame) scope(b *starlark.Builtin) (*dwarfvars.Frame, error) {
 	if name == "" {
 		name = "??"
 	}
+	if fr.vf != nil && fr.vf.Module != nil && fr.vf.Module.Go && fr.vf.Vars == nil {
+		// Functions and lines come from .gopclntab; variables need DWARF.
+		return nil, errorf(b, "no DWARF in %s (built with -ldflags=-w or stripped?): variables by name need it, at %s in %s",
+			fr.vf.Module.Name, fr.where(), name)
+	}
 	return nil, errorf(b, "no debug information for %s at %s", name, fr.where())
 }
 

@@ -52,13 +52,16 @@ func recvOne(ch chan int) int {
 //go:noinline
 func parkChan() int { return recvOne(never) + 1 }
 
+// parkSelect's i lives on its stack across the select: the i-th goroutine
+// in a select has i == k, for a debugger to read in its frame.
+//
 //go:noinline
-func parkSelect() int {
+func parkSelect(i int) int {
 	select {
 	case v := <-never:
-		return v
+		return v + i
 	case v := <-never2:
-		return v
+		return v - i
 	}
 }
 
@@ -126,17 +129,17 @@ func main() {
 	shares := []struct {
 		reason string
 		n      int
-		f      func()
+		f      func(i int)
 	}{
-		{"chan receive", rest * 3 / 10, func() { parkChan() }},
-		{"select", rest * 2 / 10, func() { parkSelect() }},
-		{"sleep", rest * 2 / 10, parkSleep},
-		{"sync.Mutex.Lock", rest * 2 / 10, parkMutex},
-		{"sync.WaitGroup.Wait", 0, parkWaitGroup},
+		{"chan receive", rest * 3 / 10, func(int) { parkChan() }},
+		{"select", rest * 2 / 10, func(i int) { parkSelect(i) }},
+		{"sleep", rest * 2 / 10, func(int) { parkSleep() }},
+		{"sync.Mutex.Lock", rest * 2 / 10, func(int) { parkMutex() }},
+		{"sync.WaitGroup.Wait", 0, func(int) { parkWaitGroup() }},
 	}
 	shares[4].n = rest - shares[0].n - shares[1].n - shares[2].n - shares[3].n
 	for range 4 {
-		go parkSyscall()
+		go parkSyscall() // @go-syscall
 	}
 	for range 16 {
 		r, w, err := os.Pipe()
@@ -148,8 +151,8 @@ func main() {
 	}
 	for _, s := range shares {
 		want[s.reason] += s.n
-		for range s.n {
-			go s.f()
+		for i := range s.n {
+			go s.f(i) // @go-share
 		}
 	}
 	// Wait until the dump shows every goroutine parked where it should be.
