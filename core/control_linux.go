@@ -72,7 +72,7 @@ func (t *Thread) stepInsn(quiet bool) (*Event, error) {
 	p.stopping = false
 	p.term.take()
 	if stepped && len(p.events) == 0 {
-		p.events = append(p.events, &Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid, observed: quiet})
+		p.queue(&Event{Kind: EventStep, Process: p, Thread: t, Tid: t.tid, observed: quiet})
 	}
 	p.signalsArrived(t) // reported after the step
 	if len(p.events) == 0 {

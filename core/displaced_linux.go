@@ -413,7 +413,7 @@ func (p *Process) stepHolding(t *Thread, pc uint64, s *site, block bool) bool {
 		case sig == unix.SIGSTOP:
 			if ours, req := p.consumeSigstop(t); ours {
 				if req != 0 {
-					p.events = append(p.events, &Event{Kind: req, Process: p, Thread: t, Tid: t.tid})
+					p.queue(&Event{Kind: req, Process: p, Thread: t, Tid: t.tid})
 				}
 				continue
 			}

@@ -25,7 +25,11 @@
 //
 // A child that shares the memory (vfork until it execs or exits, clone(CLONE_VM))
 // runs the same int3s: it is traced with the threads, its hits counted, and let
-// go when it execs (fork_linux.go). A fork child is cleaned of them and let go.
+// go when it execs (fork_linux.go). A fork child is cleaned of them and let go,
+// unless the process follows its children (Process.SetFollowForks): then each
+// child is a Process of its own, traced by the same thread, with copies of the
+// parent's breakpoints, reported by an EventFork, and Engine.WaitAny waits for
+// the next event of any process of a family (family_linux.go).
 //
 // # Stop records
 //

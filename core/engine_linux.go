@@ -34,6 +34,7 @@ type Engine struct {
 	vars        map[*elf.File]varsEntry  // the DWARF data model of the files' DWARF (see varsOf)
 	goRuntimes  map[*elf.File]*goRuntime // the Go runtime's layouts of Go executables (see goRuntimeOf)
 	pin         pin                      // the tracer thread's CPU pin
+	seq         uint64                   // events queued so far: see Process.queue
 
 	mu         sync.Mutex     // guards closing and the set of processes seen by other goroutines
 	afterClose sync.Mutex     // serializes the calls of Do once the tracer has ended

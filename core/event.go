@@ -23,6 +23,7 @@ const (
 	EventWatch                             // a watchpoint saw an access (Addr, Old, New)
 	EventSyscallEntry                      // a thread entered a caught system call (Syscall)
 	EventSyscallExit                       // a caught system call returned (Syscall)
+	EventFork                              // a followed process created a child (Child): see family_linux.go
 )
 
 var eventNames = map[EventKind]string{
@@ -30,7 +31,7 @@ var eventNames = map[EventKind]string{
 	EventThreadCreate: "thread_create", EventThreadExit: "thread_exit",
 	EventExited: "exited", EventKilled: "killed", EventStopped: "stopped",
 	EventTimeout: "timeout", EventExec: "exec", EventWatch: "watchpoint",
-	EventSyscallEntry: "syscall_entry", EventSyscallExit: "syscall_exit",
+	EventSyscallEntry: "syscall_entry", EventSyscallExit: "syscall_exit", EventFork: "fork",
 }
 
 func (k EventKind) String() string {
@@ -54,9 +55,11 @@ type Event struct {
 	Old, New   uint64      // EventWatch: the watched value before and after the access
 	Tid        int         // the thread's tid (kept after the thread is gone)
 	Syscall    *Syscall    // EventSyscallEntry, EventSyscallExit
+	Child      *Process    // EventFork: the new process
 
-	observed bool  // the engine's observer has seen it
-	err      error // not an event: a failure the next Wait returns (see Process.fail)
+	observed bool   // the engine's observer has seen it
+	err      error  // not an event: a failure the next Wait returns (see Process.fail)
+	seq      uint64 // when it was queued, for WaitAny: see Process.queue
 }
 
 func (ev *Event) String() string {
@@ -77,6 +80,8 @@ func (ev *Event) String() string {
 		s += fmt.Sprintf(" new=%d", ev.NewThread.tid)
 	case EventSyscallEntry, EventSyscallExit:
 		s += " syscall=" + ev.Syscall.Name()
+	case EventFork:
+		s += fmt.Sprintf(" child=%d", ev.Child.pid)
 	}
 	return s
 }

@@ -56,6 +56,14 @@ func (p *Process) forked(t *Thread, vfork bool) error {
 	if sharesMemory(t.tid, child, vfork) {
 		return p.addSharer(t, child, ws, vfork)
 	}
+	if p.fam.follow {
+		c, err := p.adoptFork(child, ws)
+		p.followFork(t, c)
+		if err != nil {
+			err = fmt.Errorf("child %d keeps a breakpoint of no copy: %w", child, err)
+		}
+		return err
+	}
 	if err = p.writeSitesChild(child); err != nil {
 		err = fmt.Errorf("child %d keeps a breakpoint: %w", child, err)
 	}
@@ -205,28 +213,37 @@ func (p *Process) anyThread() *Thread {
 func (p *Process) writeSitesChild(child int) error {
 	var first error
 	for addr, s := range p.bps.sites {
-		aligned := addr &^ 7
-		var word uint64
-		var err error
-		if p.memFault != nil {
-			err = p.memFault(true, addr, []byte{s.orig})
-		}
-		if err == nil {
-			err = ptrace(unix.PTRACE_PEEKDATA, child, uintptr(aligned), uintptr(unsafe.Pointer(&word)))
-		}
-		if err == nil {
-			wb := (*[8]byte)(unsafe.Pointer(&word))
-			wb[addr-aligned] = s.orig
-			err = ptrace(unix.PTRACE_POKEDATA, child, uintptr(aligned), uintptr(word))
-		}
-		if err != nil && first == nil {
-			if errno, ok := err.(unix.Errno); ok {
-				err = os.NewSyscallError("ptrace(PTRACE_POKEDATA)", errno)
-			}
-			first = fmt.Errorf("breakpoint at %#x: %w", addr, err)
+		if err := p.pokeChild(child, addr, s.orig); err != nil && first == nil {
+			first = err
 		}
 	}
 	return first
+}
+
+// pokeChild writes byte b at addr in stopped child task child, with
+// PTRACE_POKEDATA: the original byte of a breakpoint of p's.
+func (p *Process) pokeChild(child int, addr uint64, b byte) error {
+	aligned := addr &^ 7
+	var word uint64
+	var err error
+	if p.memFault != nil {
+		err = p.memFault(true, addr, []byte{b})
+	}
+	if err == nil {
+		err = ptrace(unix.PTRACE_PEEKDATA, child, uintptr(aligned), uintptr(unsafe.Pointer(&word)))
+	}
+	if err == nil {
+		wb := (*[8]byte)(unsafe.Pointer(&word))
+		wb[addr-aligned] = b
+		err = ptrace(unix.PTRACE_POKEDATA, child, uintptr(aligned), uintptr(word))
+	}
+	if err != nil {
+		if errno, ok := err.(unix.Errno); ok {
+			err = os.NewSyscallError("ptrace(PTRACE_POKEDATA)", errno)
+		}
+		return fmt.Errorf("breakpoint at %#x: %w", addr, err)
+	}
+	return nil
 }
 
 // releaseSharers lets go the children that share p's memory when p ends or

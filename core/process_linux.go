@@ -74,6 +74,7 @@ type Process struct {
 	gadget     uint64                                        // a syscall instruction, for injected system calls
 	memFault   func(write bool, addr uint64, b []byte) error // tests: an access to fail, with this error
 	sys        sysState                                      // system call catchpoints: see syscall_linux.go
+	fam        family                                        // followed children: see family_linux.go
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

@@ -201,7 +201,7 @@ func (p *Process) fail(t *Thread, err error) {
 	}
 	ev := &Event{Process: p, Thread: t, Tid: t.tid, err: &ThreadError{Pid: p.pid, Tid: t.tid, Err: err}}
 	if p.inCallback {
-		p.events = append(p.events, ev)
+		p.queue(ev)
 		return
 	}
 	p.report(ev)

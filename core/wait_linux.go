@@ -101,7 +101,7 @@ func (p *Process) report(ev *Event) {
 	if ev.Thread != nil && ev.Tid == 0 {
 		ev.Tid = ev.Thread.tid
 	}
-	p.events = append(p.events, ev)
+	p.queue(ev)
 	if !p.stopping && p.state != Exited && p.state != Killed {
 		p.stopAll()
 	}
@@ -430,7 +430,9 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		p.sysStop(t, true)
 		return
 	case unix.PTRACE_EVENT_EXEC:
-		if t.shares() {
+		if t.shares() && p.fam.follow {
+			p.sharerExecedFollowed(t)
+		} else if t.shares() {
 			p.sharerExeced(t)
 		} else {
 			p.execed(t)
@@ -498,6 +500,13 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 	if t.state == tsGone {
 		return
 	}
+	if t.shares() && p.fam.follow {
+		if !real {
+			ws = unix.WaitStatus(t.exitStatus&0xff) << 8
+		}
+		p.sharerExitedFollowed(t, ws)
+		return
+	}
 	if t.shares() {
 		p.sharerGone(t)
 		return
@@ -515,9 +524,9 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 			}
 		}
 		err := p.releaseSharers()
-		p.events = append(p.events, p.finish(ws))
+		p.queue(p.finish(ws))
 		if err != nil {
-			p.events = append(p.events, &Event{Process: p, err: err})
+			p.queue(&Event{Process: p, err: err})
 		}
 		return
 	}
@@ -584,6 +593,11 @@ func (p *Process) execed(t *Thread) {
 	p.hw, p.scratch, p.gadget = [numHW]*hwSlot{}, nil, 0
 	if exe := exePath(p.pid); exe != "" {
 		p.exe = exe
+	}
+	if p.fam.parent != nil { // a followed child: its argv is the new program's
+		if args := readCmdline(p.pid); args != nil {
+			p.args = args
+		}
 	}
 	p.is32 = elfClass32(fmt.Sprintf("/proc/%d/exe", p.pid))
 	if p.mem != nil {

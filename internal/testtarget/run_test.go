@@ -233,6 +233,18 @@ var runCases = []runCase{
 			"spawn_status=0 system_status=0",
 			fmt.Sprintf("parent calls=200 sum=%d", hotSum(0, 200)))
 	}},
+	{"c/prefork", []string{"server", "4", "1000"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "served=1000 sum=1002000 workers_ok=4")
+	}},
+	{"c/prefork", []string{"grand"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "child_status=7")
+	}},
+	{"c/prefork", []string{"orphan"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "parent_exits")
+	}},
 	{"c/sharedvm", []string{"spawn", "2", "20"}, func(t *testing.T, r run) {
 		r.exited(t)
 		if kv := testtarget.KeyValues(r.stdout); kv["children"] != "40" || kv["failed"] != "0" || kv["calls"] == "" {

@@ -1,0 +1,495 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"stardbg/internal/testtarget"
+)
+
+// forkCounter counts, per process, the hits of breakpoints whose OnHit it
+// gives, and records the children of the fork events of a hook.
+type forkCounter struct {
+	hits     map[int]int // by pid
+	children []*Process
+	forks    map[int]int // fork events by parent pid
+}
+
+func newForkCounter() *forkCounter {
+	return &forkCounter{hits: map[int]int{}, forks: map[int]int{}}
+}
+
+func (fc *forkCounter) onHit(t *Thread, _ *Breakpoint) bool {
+	fc.hits[t.Process().Pid()]++
+	return false
+}
+
+func (fc *forkCounter) hooks() Hooks {
+	return Hooks{OnEvent: func(ev *Event) bool {
+		if ev.Kind == EventFork {
+			fc.children = append(fc.children, ev.Child)
+			fc.forks[ev.Process.Pid()]++
+		}
+		return false
+	}}
+}
+
+// A followed fork child gets a copy of the parent's breakpoint, on the int3
+// it inherited: its hits are its own, the parent's count stays exact, and
+// both print what they print untraced.
+func TestFollowFork(t *testing.T) {
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "fork", "300")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	bp, err := p.BreakAt("hot", fc.onHit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if len(fc.children) != 1 {
+		t.Fatalf("%d fork events, want 1", len(fc.children))
+	}
+	c := fc.children[0]
+	if c.Parent() != p.Process || !c.Launched() || !c.FollowForks() {
+		t.Fatalf("child: parent %v launched %v follows %v", c.Parent(), c.Launched(), c.FollowForks())
+	}
+	if fc.hits[p.Pid()] != 600 || fc.hits[c.Pid()] != 300 {
+		t.Fatalf("hits %v, want 600 in the parent %d and 300 in the child %d", fc.hits, p.Pid(), c.Pid())
+	}
+	cbs := c.Breakpoints()
+	if len(cbs) != 1 || cbs[0].ID != bp.ID || cbs[0].Hits() != 300 || bp.Hits() != 600 {
+		t.Fatalf("child's breakpoints %v, hits %d; parent's %d", cbs, cbs[0].Hits(), bp.Hits())
+	}
+	if code, ok := c.ExitCode(); !ok || code != 0 {
+		t.Fatalf("child: %v exit %d %v", c.State(), code, ok)
+	}
+	if got, want := sortLines(p.output(t)), sortLines(runPlain(t, bin, "fork", "300")); got != want {
+		t.Fatalf("output under the debugger:\n%s\nwithout:\n%s", got, want)
+	}
+}
+
+// Without following, nothing of the above: no fork event, no child process.
+func TestNoFollowFork(t *testing.T) {
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "fork", "300")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if len(fc.children) != 0 || len(fc.hits) != 1 || fc.hits[p.Pid()] != 600 {
+		t.Fatalf("children %v hits %v, want none and 600 in %d", fc.children, fc.hits, p.Pid())
+	}
+	if !strings.Contains(p.output(t), "child_status=0") {
+		t.Fatal(p.output(t))
+	}
+}
+
+// waitAnyKind waits with WaitAny for an event of kind, failing on another.
+func waitAnyKind(t *testing.T, e *Engine, ps []*Process, kind EventKind) *Event {
+	t.Helper()
+	ev, err := e.WaitAny(ps, 60*time.Second)
+	if err != nil || ev == nil || ev.Kind != kind {
+		t.Fatalf("wait_any: %v %v, want %v", ev, err, kind)
+	}
+	return ev
+}
+
+// runFamily continues every stop of root's family (execs, breakpoints that
+// stop) with WaitAny until root has ended, and returns the events by kind.
+func runFamily(t *testing.T, root *Process, fc *forkCounter) map[EventKind]int {
+	t.Helper()
+	e := root.Engine()
+	seen := map[EventKind]int{}
+	if err := root.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := e.WaitAny([]*Process{root}, 60*time.Second) // its descendants too
+		if err != nil || ev == nil {
+			t.Fatalf("wait_any: %v %v (events so far %v)", ev, err, seen)
+		}
+		seen[ev.Kind]++
+		switch ev.Kind {
+		case EventExited, EventKilled:
+			if ev.Process == root {
+				return seen
+			}
+		default:
+			if err := ev.Process.Continue(); err != nil {
+				t.Fatalf("continue after %v: %v", ev, err)
+			}
+		}
+	}
+}
+
+// vfork children (posix_spawn, system) are processes once they exec: the
+// fork event, then their exec, with a breakpoint by name resolved in the new
+// program; the parent never misses a hit and each child exits 0.
+func TestFollowSpawn(t *testing.T) {
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "spawn", "100")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.BreakAt("libc:exit", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	seen := runFamily(t, p.Process, fc)
+	if len(fc.children) < 2 || fc.forks[p.Pid()] != 2 {
+		t.Fatalf("fork events %v, children %d: want 2 of the parent's", fc.forks, len(fc.children))
+	}
+	spawned := false
+	for _, c := range fc.children {
+		spawned = spawned || strings.HasSuffix(c.Exe(), "/true")
+	}
+	if !spawned || seen[EventExec] < len(fc.children) {
+		t.Fatalf("events %v: an exec for each of %d children", seen, len(fc.children))
+	}
+	if fc.hits[p.Pid()] != 201 {
+		t.Fatalf("parent hits %d, want 200 of hot and 1 of exit", fc.hits[p.Pid()])
+	}
+	for _, c := range fc.children {
+		// dash runs true as a builtin and leaves with _exit.
+		code, ok := c.ExitCode()
+		if !ok || code != 0 || strings.HasSuffix(c.Exe(), "/true") && fc.hits[c.Pid()] != 1 {
+			t.Fatalf("child %d (%s): exit %d %v, %d hits of exit", c.Pid(), c.Exe(), code, ok, fc.hits[c.Pid()])
+		}
+	}
+	if got, want := p.output(t), runPlain(t, bin, "spawn", "100"); got != want {
+		t.Fatalf("output under the debugger:\n%s\nwithout:\n%s", got, want)
+	}
+}
+
+// stormScript forks 200 children that exec /bin/true, and says so if one fails.
+const stormScript = `for i in $(seq 200); do /bin/true || echo "true failed: $?"; done; echo done`
+
+// A fork storm, followed: every child (seq's command substitution, then 200
+// of true) is reported by a fork event and an exec, runs its copy of the
+// breakpoint on libc's exit once, and exits 0; bash says only "done".
+func TestForkStormFollowed(t *testing.T) {
+	bash := lookPath(t, "bash")
+	e := newEngine(t)
+	p := launch(t, e, bash, "-c", stormScript)
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("libc:exit", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	seen := runFamily(t, p.Process, fc)
+	n := len(fc.children)
+	if n != 201 || fc.forks[p.Pid()] != 201 || seen[EventExec] != 201 || seen[EventExited] != 202 {
+		t.Fatalf("%d children, fork events %v, events %v: want 201 forks, execs and child exits", n, fc.forks, seen)
+	}
+	trues := 0
+	for _, c := range fc.children {
+		if code, ok := c.ExitCode(); !ok || code != 0 || fc.hits[c.Pid()] != 1 {
+			t.Fatalf("child %d (%s): exit %d %v, %d hits of exit", c.Pid(), c.Exe(), code, ok, fc.hits[c.Pid()])
+		}
+		if strings.HasSuffix(c.Exe(), "/true") {
+			trues++
+		}
+	}
+	if out := p.output(t); trues != 200 || out != "done\n" {
+		t.Fatalf("%d children ran true; bash said %q", trues, out)
+	}
+	noZombies(t)
+}
+
+// The same storm unfollowed: no child is traced, none is harmed.
+func TestForkStormUnfollowed(t *testing.T) {
+	bash := lookPath(t, "bash")
+	e := newEngine(t)
+	p := launch(t, e, bash, "-c", stormScript)
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	if _, err := p.BreakAt("libc:exit", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if out := p.output(t); out != "done\n" || len(fc.children) != 0 || len(fc.hits) != 1 {
+		t.Fatalf("bash said %q; children %d, hits %v", out, len(fc.children), fc.hits)
+	}
+	if ps := e.Processes(); len(ps) != 0 {
+		t.Fatalf("still traced: %v", ps)
+	}
+	noZombies(t)
+}
+
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed: %v", name, err)
+	}
+	return path
+}
+
+// noZombies fails if the test process has a child that has exited and
+// that nobody reaped.
+func noZombies(t *testing.T) {
+	t.Helper()
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, pid := range strings.Fields(string(b)) {
+			st, _ := os.ReadFile("/proc/" + pid + "/stat")
+			if f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:])); len(f) > 0 && f[0] == "Z" {
+				t.Fatalf("child %s is a zombie: %s", pid, st)
+			}
+		}
+	}
+}
+
+// A pre-forking server: a breakpoint on the handler counts each request
+// once, in whichever worker handled it; the parent handles none.
+func TestPreforkServer(t *testing.T) {
+	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "server", "4", "1000")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("handle", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	runFamily(t, p.Process, fc)
+	total := 0
+	for _, c := range fc.children {
+		total += fc.hits[c.Pid()]
+		if code, ok := c.ExitCode(); !ok || code != 0 {
+			t.Fatalf("worker %d: exit %d %v", c.Pid(), code, ok)
+		}
+	}
+	if len(fc.children) != 4 || total != 1000 || fc.hits[p.Pid()] != 0 {
+		t.Fatalf("%d workers, %d requests handled in them, %d in the parent", len(fc.children), total, fc.hits[p.Pid()])
+	}
+	if out := p.output(t); out != "served=1000 sum=1002000 workers_ok=4\n" {
+		t.Fatalf("output %q", out)
+	}
+}
+
+// A followed child's children are followed: three processes, each with its
+// own count of hot, and the exit statuses go up the family as untraced.
+func TestFollowGrandchild(t *testing.T) {
+	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "grand")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	runFamily(t, p.Process, fc)
+	if len(fc.children) != 2 {
+		t.Fatalf("%d children, want a child and a grandchild", len(fc.children))
+	}
+	child, grand := fc.children[0], fc.children[1]
+	if grand.Parent() != child || fc.forks[p.Pid()] != 1 || fc.forks[child.Pid()] != 1 {
+		t.Fatalf("grandchild's parent %v, forks %v", grand.Parent(), fc.forks)
+	}
+	for _, q := range []*Process{p.Process, child, grand} {
+		if fc.hits[q.Pid()] != 10 {
+			t.Fatalf("hits %v: want 10 in each of %d, %d, %d", fc.hits, p.Pid(), child.Pid(), grand.Pid())
+		}
+	}
+	cc, _ := child.ExitCode()
+	gc, _ := grand.ExitCode()
+	if out := p.output(t); cc != 7 || gc != 3 || out != "child_status=7\n" {
+		t.Fatalf("exit codes %d and %d, output %q", cc, gc, out)
+	}
+}
+
+// A parent that exits before its child: the child, traced still, goes on
+// and its end is reported when it comes.
+func TestFollowOrphan(t *testing.T) {
+	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "orphan")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	runFamily(t, p.Process, fc)
+	if len(fc.children) != 1 {
+		t.Fatalf("%d children, want 1", len(fc.children))
+	}
+	c := fc.children[0]
+	ev := waitAnyKind(t, e, []*Process{p.Process}, EventExited) // the parent's family still has the child
+	if ev.Process != c || ev.Status != 5 || fc.hits[c.Pid()] != 5 || fc.hits[p.Pid()] != 0 {
+		t.Fatalf("%v: hits %v", ev, fc.hits)
+	}
+	noZombies(t)
+}
+
+// A fork hook that returns true stops the family: Wait returns the fork
+// event, the child is stopped until continued, and both then run to their
+// end with their own breakpoints.
+func TestForkEventStops(t *testing.T) {
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "fork", "50")
+	fc := newForkCounter()
+	p.SetHooks(Hooks{OnEvent: func(ev *Event) bool { fc.hooks().OnEvent(ev); return ev.Kind == EventFork }})
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitKind(t, p.Process, EventFork)
+	c := ev.Child
+	if c == nil || c.State() != Stopped || p.State() != Stopped || fc.hits[p.Pid()] != 50 {
+		t.Fatalf("%v: child %v, parent %v, hits %v", ev, c, p.State(), fc.hits)
+	}
+	if ev.String() != fmt.Sprintf("fork pid=%d tid=%d child=%d", p.Pid(), p.Pid(), c.Pid()) {
+		t.Fatalf("event %q", ev)
+	}
+	if err := c.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitKind(t, c, EventExited); ev.Status != 0 || fc.hits[c.Pid()] != 50 {
+		t.Fatalf("child: %v, hits %v", ev, fc.hits)
+	}
+	runToSuccess(t, p.Process)
+	if fc.hits[p.Pid()] != 100 || !strings.Contains(p.output(t), "child_status=0") {
+		t.Fatalf("hits %v, output %q", fc.hits, p.output(t))
+	}
+}
+
+// Detaching a stopped child takes its copies of the breakpoints out of its
+// memory: it runs on untraced and unharmed (an int3 left would kill it with
+// SIGTRAP, and the parent would say so), and the parent keeps counting.
+func TestDetachChild(t *testing.T) {
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "fork", "50")
+	fc := newForkCounter()
+	p.SetHooks(Hooks{OnEvent: func(ev *Event) bool { fc.hooks().OnEvent(ev); return ev.Kind == EventFork }})
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	c := waitKind(t, p.Process, EventFork).Child
+	if err := c.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if c.State() != Detached || fc.hits[c.Pid()] != 0 || fc.hits[p.Pid()] != 100 {
+		t.Fatalf("child %v, hits %v", c.State(), fc.hits)
+	}
+	if got, want := sortLines(p.output(t)), sortLines(runPlain(t, bin, "fork", "50")); got != want {
+		t.Fatalf("output under the debugger:\n%s\nwithout:\n%s", got, want)
+	}
+}
+
+// WaitAny's timeout leaves every process running and returns nothing.
+func TestWaitAnyTimeout(t *testing.T) {
+	bin := testtarget.Build(t, "c/sleeper", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "0", "1")
+	if _, err := e.WaitAny([]*Process{p.Process}, time.Second); err != ErrNoneRunning {
+		t.Fatalf("wait_any on a stopped process: %v, want %v", err, ErrNoneRunning)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := e.WaitAny([]*Process{p.Process}, 50*time.Millisecond)
+	if ev != nil || err != nil || p.State() != Running {
+		t.Fatalf("wait_any: %v %v, process %v; want nothing, running", ev, err, p.State())
+	}
+	p.Stop()
+	if ev := waitAnyKind(t, e, []*Process{p.Process}, EventStopped); ev.Process != p.Process {
+		t.Fatalf("%v", ev)
+	}
+}
+
+// A child that gets to its end while a callback of its parent runs: its exit
+// waits in its exit stop for the tracer, and is reported once the callback
+// has returned; the parent's waitpid sees it exit 0.
+func TestChildExitsInParentCallback(t *testing.T) {
+	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
+	e := newEngine(t)
+	// The child's 10^7 calls of hot take long enough for the parent to be
+	// in waitpid first.
+	p := launch(t, e, bin, "fork", "10000000")
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	var inCallback string // the child's state seen in the callback
+	if _, err := p.BreakAt("libc:waitpid", func(th *Thread, _ *Breakpoint) bool {
+		c := fc.children[0]
+		deadline := time.Now().Add(30 * time.Second)
+		for inCallback != "t" && inCallback != "Z" && time.Now().Before(deadline) {
+			if strings.Contains(p.output(t), "child ok") { // it has printed, and is on its way out
+				inCallback = string(taskState(c.Pid(), c.Pid()))
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	c := fc.children[0]
+	if code, ok := c.ExitCode(); inCallback != "t" || !ok || code != 0 {
+		t.Fatalf("child in the callback: %q; then %v, exit %d", inCallback, c.State(), code)
+	}
+	if !strings.Contains(p.output(t), "child_status=0") {
+		t.Fatalf("output %q", p.output(t))
+	}
+}
+
+// The end of the session releases a whole launched family: every process is
+// killed and reaped, none is left behind, not even as a zombie of ours.
+func TestCloseKillsFamily(t *testing.T) {
+	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
+	e := NewEngine()
+	p := launch(t, e, bin, "server", "4", "1000")
+	fc := newForkCounter()
+	forks := 0
+	p.SetHooks(Hooks{OnEvent: func(ev *Event) bool {
+		fc.hooks().OnEvent(ev)
+		forks++
+		return forks == 4
+	}})
+	p.SetFollowForks(true)
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p.Process, EventFork)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append([]*Process{p.Process}, fc.children...) {
+		if q.State() != Killed {
+			t.Fatalf("process %d: %v, want killed", q.Pid(), q.State())
+		}
+		if st := taskState(q.Pid(), q.Pid()); st != 0 && st != 'Z' {
+			t.Fatalf("process %d still runs (%c)", q.Pid(), st)
+		}
+	}
+	noZombies(t)
+}
