@@ -27,12 +27,14 @@ func Predeclared() starlark.StringDict {
 }
 
 var globals = methods{
-	"launch":   {launch, launchDoc},
-	"attach":   {attach, attachDoc},
-	"pack":     {Pack, PackDoc},
-	"unpack":   {Unpack, UnpackDoc},
-	"calcsize": {Calcsize, CalcsizeDoc},
-	"hex":      {hexBuiltin, hexDoc},
+	"launch":    {launch, launchDoc},
+	"attach":    {attach, attachDoc},
+	"pack":      {Pack, PackDoc},
+	"unpack":    {Unpack, UnpackDoc},
+	"calcsize":  {Calcsize, CalcsizeDoc},
+	"hex":       {hexBuiltin, hexDoc},
+	"processes": {processesBuiltin, processesDoc},
+	"wait_any":  {waitAnyBuiltin, waitAnyDoc},
 }
 
 func init() {

@@ -46,6 +46,8 @@ func (e *Event) String() string {
 		s += fmt.Sprintf(" new_thread=%d", e.ev.NewThread.Tid())
 	case core.EventSyscallEntry, core.EventSyscallExit:
 		s += " syscall=" + e.ev.Syscall.Name()
+	case core.EventFork:
+		s += fmt.Sprintf(" child=%d", e.ev.Child.Pid())
 	}
 	// The address of a watchpoint or a fault, in hex, when the event has one.
 	if a, _ := eventFields["addr"].get(e); a != starlark.None {
@@ -71,7 +73,7 @@ func orNone[T starlark.Value](v T, ok bool) starlark.Value {
 
 var eventFields = fields[*Event]{
 	"kind": {func(e *Event) (starlark.Value, error) { return starlark.String(e.ev.Kind.String()), nil },
-		`kind: "breakpoint", "watchpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout", "exec", "syscall_entry" or "syscall_exit".`},
+		`kind: "breakpoint", "watchpoint", "step", "signal", "thread_create", "thread_exit", "exited", "killed", "stopped", "timeout", "exec", "syscall_entry", "syscall_exit" or "fork".`},
 	"process": {func(e *Event) (starlark.Value, error) { return e.p, nil }, "process: the process it happened to."},
 	"thread": {func(e *Event) (starlark.Value, error) {
 		t := e.p.thread(e.ev.Thread)
@@ -93,6 +95,12 @@ var eventFields = fields[*Event]{
 		t := e.p.thread(e.ev.NewThread)
 		return orNone(t, t != nil), nil
 	}, "new_thread: the thread a \"thread_create\" event made, else None."},
+	"child": {func(e *Event) (starlark.Value, error) {
+		if e.ev.Child == nil {
+			return starlark.None, nil
+		}
+		return e.p.adopt(e.ev.Child), nil
+	}, "child: the new process of a \"fork\" event (event.process is its parent), else None."},
 	"addr": {func(e *Event) (starlark.Value, error) {
 		return orNone(starlark.MakeUint64(e.ev.Addr), e.ev.HasAddr), nil
 	}, "addr: a watchpoint's address, or the faulting address of SIGSEGV, SIGBUS, SIGILL or SIGFPE raised by the program's own instruction (0 for a NULL pointer), else None (also for one sent by kill)."},

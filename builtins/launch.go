@@ -11,19 +11,21 @@ import (
 	"stardbg/core"
 )
 
-const launchDoc = `launch(argv, env=None, cwd=None, stdin=None, stdout=None, stderr=None) -> process
+const launchDoc = `launch(argv, env=None, cwd=None, stdin=None, stdout=None, stderr=None, follow_forks=False)
 
 Starts a program stopped before its first instruction. argv is a list of
 strings (or one string: the program alone); argv[0] is looked up in PATH when
 it has no slash. env=None inherits stardbg's environment; a dict replaces it.
 Each of stdin, stdout and stderr is None (inherit), "null", or a file path
 (stdout and stderr are created or truncated). Launching is one of the two ways
-a script reaches the system beyond its target processes (attach is the other).`
+a script reaches the system beyond its target processes (attach is the other).
+` + followForksDoc
 
-const attachDoc = `attach(pid) -> process
+const attachDoc = `attach(pid, follow_forks=False) -> process
 
 Attaches to a running process and stops all of its threads. When the script
-ends, the process is detached (with every breakpoint removed) and goes on.`
+ends, the process is detached (with every breakpoint removed) and goes on.
+follow_forks is launch's: the children it creates from now on are traced.`
 
 // startError says a core *StartError once, as "launch: ./x: no such file or
 // directory": the builtin is the operation, so the message does not repeat it.
@@ -49,8 +51,9 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	var argvV, cwdV starlark.Value = nil, starlark.None
 	var environ envArg
 	var stdin, stdout, stderr stdioArg
+	var follow bool
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "argv", &argvV, "env?", &environ, "cwd?", &cwdV,
-		"stdin?", &stdin, "stdout?", &stdout, "stderr?", &stderr); err != nil {
+		"stdin?", &stdin, "stdout?", &stdout, "stderr?", &stderr, "follow_forks?", &follow); err != nil {
 		return nil, err
 	}
 	env, err := controlEnv(thread, b)
@@ -101,12 +104,14 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err != nil {
 		return nil, startErr(b, err)
 	}
+	cp.SetFollowForks(follow)
 	return env.wrap(cp), nil
 }
 
 func attach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var pid int
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pid", &pid); err != nil {
+	var follow bool
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pid", &pid, "follow_forks?", &follow); err != nil {
 		return nil, err
 	}
 	env, err := controlEnv(thread, b)
@@ -117,6 +122,7 @@ func attach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err != nil {
 		return nil, startErr(b, err)
 	}
+	cp.SetFollowForks(follow)
 	return env.wrap(cp), nil
 }
 

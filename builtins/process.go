@@ -116,6 +116,14 @@ var processFields = fields[*Process]{
 		}
 		return starlark.None, nil
 	}, "main_thread: the thread whose tid is the pid (the lowest tid if it has exited), or None."},
+	"parent": {func(p *Process) (starlark.Value, error) {
+		if cp := p.p.Parent(); cp != nil {
+			if pp := p.env.byCore[cp]; pp != nil {
+				return pp, nil
+			}
+		}
+		return starlark.None, nil
+	}, "parent: the process that created this one, when it was followed (follow_forks=True), else None."},
 }
 
 var processMethods = methods{
@@ -152,8 +160,9 @@ var processMethods = methods{
 	"catch_syscall": {processCatchSyscall, catchSyscallDoc},
 	"breakpoints":   {processBreakpoints, "breakpoints() -> list of breakpoint\n\nThe breakpoints of the process, by id."},
 	"on": {processOn, "on(kind, fn)\n\nCalls fn(event) when kind happens: \"thread_create\", \"thread_exit\", " +
-		"\"signal\" (a signal whose policy is to stop) or \"exit\". A true result makes wait_stop return that event; " +
-		"otherwise the process goes on. fn=None removes the handler."},
+		"\"signal\" (a signal whose policy is to stop), \"exit\" or \"fork\" (a child made, with follow_forks=True: " +
+		"event.child, stopped until fn returns). A true result makes wait_stop return that event (for a fork, " +
+		"the whole family stops); otherwise the process goes on. fn=None removes the handler."},
 	"handle_signal": {processHandleSignal, "handle_signal(name, stop=True, deliver=True)\n\nSets what happens when " +
 		"the process receives a signal (\"SIGUSR1\", \"usr1\" or its number): stop reports it as an event; deliver " +
 		"passes it to the program. By default SIGURG, SIGCHLD, SIGWINCH, SIGALRM, SIGVTALRM, SIGPROF and SIGPIPE are " +
@@ -283,19 +292,7 @@ func (p *Process) waitStop(thread *starlark.Thread, b *starlark.Builtin, d time.
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
-	if cbErr := env.takeCallbackError(); cbErr != nil {
-		return nil, cbErr
-	}
-	evv := p.event(ev)
-	if ev.Kind == core.EventExited || ev.Kind == core.EventKilled {
-		if fn := p.handlers["exit"]; fn != nil {
-			env.call(fn, evv)
-			if cbErr := env.takeCallbackError(); cbErr != nil {
-				return nil, cbErr
-			}
-		}
-	}
-	return evv, nil
+	return p.reported(env, ev)
 }
 
 func processDetach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -338,7 +335,7 @@ func processBreakpoints(thread *starlark.Thread, b *starlark.Builtin, args starl
 	return starlark.NewList(vs), nil
 }
 
-var eventHandlerKinds = map[string]bool{"thread_create": true, "thread_exit": true, "signal": true, "exit": true}
+var eventHandlerKinds = map[string]bool{"thread_create": true, "thread_exit": true, "signal": true, "exit": true, "fork": true}
 
 func processOn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var kind string
@@ -347,7 +344,7 @@ func processOn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		return nil, err
 	}
 	if !eventHandlerKinds[kind] {
-		return nil, errorf(b, "unknown event kind %q (want thread_create, thread_exit, signal or exit)", kind)
+		return nil, errorf(b, "unknown event kind %q (want thread_create, thread_exit, signal, exit or fork)", kind)
 	}
 	p := recv[*Process](b)
 	switch fn := fn.(type) {
@@ -371,6 +368,8 @@ func (p *Process) onEvent(ev *core.Event) bool {
 		kind = "thread_exit"
 	case core.EventSignal:
 		kind = "signal"
+	case core.EventFork:
+		return p.onFork(ev)
 	default:
 		return true
 	}

@@ -3,6 +3,7 @@
 // usage:  prefork server [WORKERS [REQUESTS]]   (defaults 4 and 1000)
 //         prefork grand
 //         prefork orphan
+//         prefork waitfork
 //
 // server: a pre-forking server. The parent forks WORKERS workers, then
 // writes REQUESTS requests (the numbers 1..REQUESTS, 8 bytes each, atomic)
@@ -20,10 +21,17 @@
 // orphan: the parent forks a child, says "parent_exits" and exits 0; the
 // child waits until the parent has gone (its pipe's write end closes), calls
 // hot() 5 times, and exits 5.
+//
+// waitfork: for attach tests. Says "ready pid=P", then waits until a
+// debugger sets the global go_fork to non-zero; then forks a child, which
+// calls hot() 3 times, reads its stdin until end of file and exits 0. The
+// parent waits for it and says:
+//   child_status=0
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline, noipa))
@@ -153,6 +161,31 @@ static int orphan(void)
 	return 0;
 }
 
+volatile int go_fork;
+
+static int waitfork(void)
+{
+	struct timespec ms = {0, 1000000};
+	char buf[64];
+	pid_t pid;
+	int ws;
+
+	printf("ready pid=%d\n", getpid());
+	while (!go_fork)
+		nanosleep(&ms, NULL);
+	pid = xfork();
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			hot(i);
+		while (read(0, buf, sizeof buf) > 0)
+			;
+		exit(0);
+	}
+	waitpid(pid, &ws, 0);
+	printf("child_status=%d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "server";
@@ -164,6 +197,8 @@ int main(int argc, char **argv)
 		return grand();
 	if (strcmp(mode, "orphan") == 0)
 		return orphan();
-	fprintf(stderr, "prefork: unknown mode %s (want server, grand or orphan)\n", mode);
+	if (strcmp(mode, "waitfork") == 0)
+		return waitfork();
+	fprintf(stderr, "prefork: unknown mode %s (want server, grand, orphan or waitfork)\n", mode);
 	return 2;
 }
