@@ -18,6 +18,7 @@ type forkCounter struct {
 	hits     map[int]int // by pid
 	children []*Process
 	forks    map[int]int // fork events by parent pid
+	stop     bool        // the hook stops at a fork event
 }
 
 func newForkCounter() *forkCounter {
@@ -34,9 +35,20 @@ func (fc *forkCounter) hooks() Hooks {
 		if ev.Kind == EventFork {
 			fc.children = append(fc.children, ev.Child)
 			fc.forks[ev.Process.Pid()]++
+			return fc.stop
 		}
 		return false
 	}}
+}
+
+// runToFork has the hook stop at a fork event, and runs p to the first.
+func (fc *forkCounter) runToFork(t *testing.T, p *Process) *Event {
+	t.Helper()
+	fc.stop = true
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	return waitKind(t, p, EventFork)
 }
 
 // A followed fork child gets a copy of the parent's breakpoint, on the int3
@@ -44,15 +56,8 @@ func (fc *forkCounter) hooks() Hooks {
 // both print what they print untraced.
 func TestFollowFork(t *testing.T) {
 	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "fork", "300")
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
-	bp, err := p.BreakAt("hot", fc.onHit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p, fc := launchFollowed(t, bin, "hot", "fork", "300")
+	bp := p.Breakpoints()[0]
 	runToSuccess(t, p.Process)
 	if len(fc.children) != 1 {
 		t.Fatalf("%d fork events, want 1", len(fc.children))
@@ -71,9 +76,7 @@ func TestFollowFork(t *testing.T) {
 	if code, ok := c.ExitCode(); !ok || code != 0 {
 		t.Fatalf("child: %v exit %d %v", c.State(), code, ok)
 	}
-	if got, want := sortLines(p.output(t)), sortLines(runPlain(t, bin, "fork", "300")); got != want {
-		t.Fatalf("output under the debugger:\n%s\nwithout:\n%s", got, want)
-	}
+	p.sameLines(t)
 }
 
 // Without following, nothing of the above: no fork event, no child process.
@@ -93,6 +96,30 @@ func TestNoFollowFork(t *testing.T) {
 	if !strings.Contains(p.output(t), "child_status=0") {
 		t.Fatal(p.output(t))
 	}
+}
+
+// sameLines fails unless l printed the lines an untraced run prints, in
+// any order (a parent's and its child's lines interleave).
+func (l *launched) sameLines(t *testing.T) {
+	t.Helper()
+	if got, want := sortLines(l.output(t)), sortLines(runPlain(t, l.argv[0], l.argv[1:]...)); got != want {
+		t.Fatalf("output under the debugger:\n%s\nwithout:\n%s", got, want)
+	}
+}
+
+// launchFollowed launches bin with args, following its forks, with fc's
+// hook and a breakpoint at spec counted by fc.
+func launchFollowed(t *testing.T, bin, spec string, args ...string) (*Engine, *launched, *forkCounter) {
+	t.Helper()
+	e := newEngine(t)
+	p := launch(t, e, bin, args...)
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt(spec, fc.onHit); err != nil {
+		t.Fatal(err)
+	}
+	return e, p, fc
 }
 
 // waitAnyKind waits with WaitAny for an event of kind, failing on another.
@@ -138,14 +165,7 @@ func runFamily(t *testing.T, root *Process, fc *forkCounter) map[EventKind]int {
 // program; the parent never misses a hit and each child exits 0.
 func TestFollowSpawn(t *testing.T) {
 	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "spawn", "100")
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
+	_, p, fc := launchFollowed(t, bin, "hot", "spawn", "100")
 	if _, err := p.BreakAt("libc:exit", fc.onHit); err != nil {
 		t.Fatal(err)
 	}
@@ -183,14 +203,7 @@ const stormScript = `for i in $(seq 200); do /bin/true || echo "true failed: $?"
 // breakpoint on libc's exit once, and exits 0; bash says only "done".
 func TestForkStormFollowed(t *testing.T) {
 	bash := lookPath(t, "bash")
-	e := newEngine(t)
-	p := launch(t, e, bash, "-c", stormScript)
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("libc:exit", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
+	_, p, fc := launchFollowed(t, bash, "libc:exit", "-c", stormScript)
 	seen := runFamily(t, p.Process, fc)
 	n := len(fc.children)
 	if n != 201 || fc.forks[p.Pid()] != 201 || seen[EventExec] != 201 || seen[EventExited] != 202 {
@@ -260,14 +273,7 @@ func noZombies(t *testing.T) {
 // once, in whichever worker handled it; the parent handles none.
 func TestPreforkServer(t *testing.T) {
 	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "server", "4", "1000")
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("handle", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
+	_, p, fc := launchFollowed(t, bin, "handle", "server", "4", "1000")
 	runFamily(t, p.Process, fc)
 	total := 0
 	for _, c := range fc.children {
@@ -288,14 +294,7 @@ func TestPreforkServer(t *testing.T) {
 // own count of hot, and the exit statuses go up the family as untraced.
 func TestFollowGrandchild(t *testing.T) {
 	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "grand")
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
+	_, p, fc := launchFollowed(t, bin, "hot", "grand")
 	runFamily(t, p.Process, fc)
 	if len(fc.children) != 2 {
 		t.Fatalf("%d children, want a child and a grandchild", len(fc.children))
@@ -320,14 +319,7 @@ func TestFollowGrandchild(t *testing.T) {
 // and its end is reported when it comes.
 func TestFollowOrphan(t *testing.T) {
 	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "orphan")
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
+	e, p, fc := launchFollowed(t, bin, "hot", "orphan")
 	runFamily(t, p.Process, fc)
 	if len(fc.children) != 1 {
 		t.Fatalf("%d children, want 1", len(fc.children))
@@ -345,18 +337,8 @@ func TestFollowOrphan(t *testing.T) {
 // end with their own breakpoints.
 func TestForkEventStops(t *testing.T) {
 	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "fork", "50")
-	fc := newForkCounter()
-	p.SetHooks(Hooks{OnEvent: func(ev *Event) bool { fc.hooks().OnEvent(ev); return ev.Kind == EventFork }})
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Continue(); err != nil {
-		t.Fatal(err)
-	}
-	ev := waitKind(t, p.Process, EventFork)
+	_, p, fc := launchFollowed(t, bin, "hot", "fork", "50")
+	ev := fc.runToFork(t, p.Process)
 	c := ev.Child
 	if c == nil || c.State() != Stopped || p.State() != Stopped || fc.hits[p.Pid()] != 50 {
 		t.Fatalf("%v: child %v, parent %v, hits %v", ev, c, p.State(), fc.hits)
@@ -381,18 +363,8 @@ func TestForkEventStops(t *testing.T) {
 // SIGTRAP, and the parent would say so), and the parent keeps counting.
 func TestDetachChild(t *testing.T) {
 	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
-	e := newEngine(t)
-	p := launch(t, e, bin, "fork", "50")
-	fc := newForkCounter()
-	p.SetHooks(Hooks{OnEvent: func(ev *Event) bool { fc.hooks().OnEvent(ev); return ev.Kind == EventFork }})
-	p.SetFollowForks(true)
-	if _, err := p.BreakAt("hot", fc.onHit); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Continue(); err != nil {
-		t.Fatal(err)
-	}
-	c := waitKind(t, p.Process, EventFork).Child
+	_, p, fc := launchFollowed(t, bin, "hot", "fork", "50")
+	c := fc.runToFork(t, p.Process).Child
 	if err := c.Detach(); err != nil {
 		t.Fatal(err)
 	}
@@ -400,9 +372,7 @@ func TestDetachChild(t *testing.T) {
 	if c.State() != Detached || fc.hits[c.Pid()] != 0 || fc.hits[p.Pid()] != 100 {
 		t.Fatalf("child %v, hits %v", c.State(), fc.hits)
 	}
-	if got, want := sortLines(p.output(t)), sortLines(runPlain(t, bin, "fork", "50")); got != want {
-		t.Fatalf("output under the debugger:\n%s\nwithout:\n%s", got, want)
-	}
+	p.sameLines(t)
 }
 
 // WaitAny's timeout leaves every process running and returns nothing.
