@@ -16,6 +16,11 @@ type symMemory struct{ p *Process }
 
 func (m symMemory) ReadMem(addr uint64, b []byte) (int, error) { return m.p.ReadMemory(addr, b) }
 
+// ReadMemBatch implements goruntime.BatchMemory.
+func (m symMemory) ReadMemBatch(addrs []uint64, size int, out []byte) error {
+	return m.p.ReadMemoryBatch(addrs, size, out)
+}
+
 // Symbols returns the process's symbol table, loaded on first use. The table
 // is not safe for concurrent use: call it on the tracer thread (Engine.Do).
 func (p *Process) Symbols() (*sym.Table, error) {

@@ -257,3 +257,64 @@ func (m emuMemory) WriteMem(addr uint64, b []byte) error {
 	_, err := m.p.writeWithBreakpoints(addr, b)
 	return err
 }
+
+// maxIovecs bounds the blocks of one process_vm_readv (the kernel's
+// IOV_MAX).
+const maxIovecs = 1024
+
+// ReadMemoryBatch reads len(addrs) blocks of size bytes, block i at
+// addrs[i] into out[i*size:], with as few system calls as it can (one
+// process_vm_readv for up to 1024 blocks): for reading thousands of small
+// objects scattered in the heap (the runtime.g of every goroutine). A block
+// that cannot be read so is read by ReadMemory, and its error returned.
+func (p *Process) ReadMemoryBatch(addrs []uint64, size int, out []byte) error {
+	if len(out) < len(addrs)*size {
+		return fmt.Errorf("ReadMemoryBatch: %d bytes of buffer for %d blocks of %d", len(out), len(addrs), size)
+	}
+	var err error
+	read := func() {
+		if err = p.live(); err != nil {
+			return
+		}
+		err = p.readBatch(addrs, size, out)
+	}
+	if p.e.OnTracer() {
+		read()
+	} else {
+		p.e.Do(read)
+	}
+	return err
+}
+
+func (p *Process) readBatch(addrs []uint64, size int, out []byte) error {
+	if size == 0 {
+		return nil
+	}
+	local := make([]unix.Iovec, 0, min(len(addrs), maxIovecs))
+	remote := make([]unix.RemoteIovec, 0, min(len(addrs), maxIovecs))
+	for start := 0; start < len(addrs); start += maxIovecs {
+		end := min(start+maxIovecs, len(addrs))
+		local, remote = local[:0], remote[:0]
+		for i := start; i < end; i++ {
+			v := unix.Iovec{Base: &out[i*size]}
+			v.SetLen(size)
+			local = append(local, v)
+			remote = append(remote, unix.RemoteIovec{Base: uintptr(addrs[i]), Len: size})
+		}
+		n, _ := unix.ProcessVMReadv(p.pid, local, remote, 0)
+		// The kernel stops at the first block it cannot read: those
+		// before it are whole. Read the rest one by one.
+		done := start + max(n, 0)/size
+		for i := start; i < end; i++ {
+			b := out[i*size : (i+1)*size]
+			if i < done {
+				p.bps.unpatch(addrs[i], b)
+				continue
+			}
+			if _, err := p.readMemory(addrs[i], b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

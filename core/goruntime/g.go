@@ -11,6 +11,16 @@ type Memory interface {
 	ReadMem(addr uint64, b []byte) (int, error)
 }
 
+// BatchMemory is a Memory that also reads many blocks of one size at
+// scattered addresses in one call (process_vm_readv with many iovecs):
+// AllGs reads the gs with it when the Memory has it.
+type BatchMemory interface {
+	Memory
+	// ReadMemBatch reads block i of size bytes at addrs[i] into
+	// out[i*size:].
+	ReadMemBatch(addrs []uint64, size int, out []byte) error
+}
+
 // Regs are the registers of a thread that Current reads.
 type Regs struct {
 	SP, R14, FSBase uint64
@@ -204,7 +214,7 @@ func (rt *Runtime) ProcID(mem Memory, m uint64) (int, error) {
 // AllGs returns every g of runtime.allgs, dead ones included (their Status
 // is StatusDead), in allgs order (creation order, gs reused when freed).
 // bias is the executable's load bias (0 unless it is a PIE). It makes three
-// reads, and one per g.
+// reads, and then one per g, or one per 1024 gs with a BatchMemory.
 func (rt *Runtime) AllGs(mem Memory, bias uint64) ([]*G, error) {
 	if rt.layErr != nil {
 		return nil, rt.layErr
@@ -225,14 +235,26 @@ func (rt *Runtime) AllGs(mem Memory, bias uint64) ([]*G, error) {
 	if err := read(mem, base, ptrs); err != nil {
 		return nil, fmt.Errorf("goruntime: reading runtime.allgs: %w", err)
 	}
-	out := make([]*G, 0, n)
-	buf := make([]byte, rt.g.size)
-	for i := range n {
-		addr := binary.LittleEndian.Uint64(ptrs[8*i:])
-		if err := read(mem, addr, buf); err != nil {
-			return nil, fmt.Errorf("goruntime: reading the g at %#x: %w", addr, err)
+	addrs := make([]uint64, n)
+	for i := range addrs {
+		addrs[i] = binary.LittleEndian.Uint64(ptrs[8*i:])
+	}
+	size := int(rt.g.size)
+	buf := make([]byte, len(addrs)*size)
+	if bm, ok := mem.(BatchMemory); ok {
+		if err := bm.ReadMemBatch(addrs, size, buf); err != nil {
+			return nil, fmt.Errorf("goruntime: reading the gs of runtime.allgs: %w", err)
 		}
-		out = append(out, rt.decodeG(addr, buf))
+	} else {
+		for i, addr := range addrs {
+			if err := read(mem, addr, buf[i*size:(i+1)*size]); err != nil {
+				return nil, fmt.Errorf("goruntime: reading the g at %#x: %w", addr, err)
+			}
+		}
+	}
+	out := make([]*G, len(addrs))
+	for i, addr := range addrs {
+		out[i] = rt.decodeG(addr, buf[i*size:(i+1)*size])
 	}
 	return out, nil
 }

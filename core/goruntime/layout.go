@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrNoDWARF is wrapped by the errors of reads that need the runtime's
@@ -127,8 +128,9 @@ func tlsOffset(f *elf.File, v uint64) (int64, error) {
 func (rt *Runtime) LayoutErr() error { return rt.layErr }
 
 // readLayouts finds runtime.g, runtime.m and the status constants among the
-// top-level entries of the compilation units, skipping the children of
-// everything else (functions and their variables are most of Go's DWARF).
+// top-level entries of the runtime's compilation unit, skipping the
+// children of everything else (functions and their variables are most of
+// Go's DWARF).
 func (rt *Runtime) readLayouts(d *dwarf.Data) error {
 	structs := map[string]dwarf.Offset{"runtime.g": 0, "runtime.m": 0}
 	consts := map[string]int64{}
@@ -142,6 +144,13 @@ func (rt *Runtime) readLayouts(d *dwarf.Data) error {
 			break
 		}
 		if e.Tag == dwarf.TagCompileUnit {
+			// The runtime's types and constants are in its own unit:
+			// skipping another unit's children costs nothing (a
+			// jump), while walking them costs a parse of every entry
+			// (Go's DWARF has no DW_AT_sibling).
+			if name, _ := e.Val(dwarf.AttrName).(string); name != "runtime" {
+				r.SkipChildren()
+			}
 			continue
 		}
 		name, _ := e.Val(dwarf.AttrName).(string)
@@ -152,13 +161,16 @@ func (rt *Runtime) readLayouts(d *dwarf.Data) error {
 			}
 		case dwarf.TagConstant:
 			if len(name) > 10 && name[:10] == "runtime._G" {
-				if v, ok := e.Val(dwarf.AttrConstValue).(int64); ok {
+				if v, ok := e.Val(dwarf.AttrConstValue).(int64); ok && slices.Contains(gStatusNames, name[8:]) {
 					consts[name[8:]] = v
 				}
 			}
 		}
 		if e.Children {
 			r.SkipChildren()
+		}
+		if structs["runtime.g"] != 0 && structs["runtime.m"] != 0 && len(consts) == len(gStatusNames) {
+			break // everything found: the rest of the unit is functions
 		}
 	}
 	for name, off := range structs {
@@ -287,6 +299,11 @@ func (l *mLayout) fill(fo *fieldOffsets) error {
 	l.size = max(l.g0, l.procid, l.curg) + 8
 	return nil
 }
+
+// gStatusNames are the runtime._G* constants read: the fill of
+// statusConsts, and _Gleaked and _Gdeadextra, which some versions lack.
+var gStatusNames = []string{"_Gidle", "_Grunnable", "_Grunning", "_Gsyscall", "_Gwaiting", "_Gdead",
+	"_Gcopystack", "_Gpreempted", "_Gscan", "_Gleaked", "_Gdeadextra"}
 
 func (s *statusConsts) fill(c map[string]int64) error {
 	need := []struct {
