@@ -34,6 +34,7 @@ type tools struct {
 
 	hotloop, hotthreads, hotgo, manythreads string // targets from testdata/
 	hotorder                                string // target from testdata/, family g
+	goparked                                string // target from testdata/, family i
 	holdmem                                 string // target from bench/
 
 	rawtrace, rawread, rawattach string // C reference tools
@@ -106,6 +107,7 @@ func (b *bench) build(ctx context.Context) error {
 		{"hotthreads", &t.hotthreads, gcc(cflags, out("hotthreads"), src("testdata/c/hotthreads.c"))},
 		{"manythreads", &t.manythreads, gcc(cflags, out("manythreads"), src("testdata/c/manythreads.c"))},
 		{"hotgo", &t.hotgo, []string{"go", "build", "-buildvcs=false", "-o", out("hotgo"), "./testdata/go/hotgo"}},
+		{"goparked", &t.goparked, []string{"go", "build", "-buildvcs=false", "-o", out("goparked"), "./testdata/go/goparked"}},
 		{"holdmem", &t.holdmem, gcc(toolflags, out("holdmem"), src("bench/holdmem.c"))},
 		{"rawtrace", &t.rawtrace, gcc(toolflags, out("rawtrace"), src("bench/rawtrace.c"))},
 		{"rawread", &t.rawread, gcc(toolflags, out("rawread"), src("bench/rawread.c"))},

@@ -30,6 +30,8 @@ type config struct {
 	memMiB int
 	// e: threads of the target attached to
 	attachThreads int
+	// i: goroutines goparked parks
+	parkedGoroutines int
 }
 
 func defaultConfig() config {
@@ -53,6 +55,8 @@ func defaultConfig() config {
 
 		memMiB:        64,
 		attachThreads: 1000,
+
+		parkedGoroutines: 10000,
 	}
 }
 
@@ -64,5 +68,6 @@ func quickConfig() config {
 	c.goCalls, c.goGDBCalls = 2000, 500
 	c.attachThreads = 200
 	c.typedCalls = 10000
+	c.parkedGoroutines = 1000
 	return c
 }

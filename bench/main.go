@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	reps := fs.Int("reps", 0, "repetitions of each measurement (default 5, or 3 with -quick)")
 	quick := fs.Bool("quick", false, "small sizes for a fast smoke run")
-	only := fs.String("only", "", "comma-separated families to run (a,b,c,d,e,f,g); default all")
+	only := fs.String("only", "", "comma-separated families to run (a,b,c,...: see below); default all")
 	jsonPath := fs.String("json", "bench-results.json", "write the results as JSON to `FILE` (\"\" for none)")
 	verbose := fs.Bool("v", false, "log every run")
 	cpus := fs.String("cpus", "", "pin every measured command to the CPUs in `LIST` (taskset -c LIST); default unpinned")
@@ -124,6 +124,7 @@ var families = []family{
 	{"e", "attach + detach, many threads", (*bench).attach},
 	{"f", "start-up", (*bench).startup},
 	{"g", "typed reads: a field by name vs peek_int, hotorder (1 thread)", (*bench).hitsTyped},
+	{"i", "goroutines: p.goroutines() on goparked (10,000 parked)", (*bench).goroutines},
 }
 
 func familyHelp() string {
