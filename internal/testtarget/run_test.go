@@ -380,6 +380,25 @@ var runCases = []runCase{
 			t.Errorf("want parked=40, a dump of 41 goroutines, probe, done; got:\n%s", r.stdout)
 		}
 	}},
+	{"go/gotyped", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		vars := 0
+		for _, l := range lines {
+			if strings.HasPrefix(l, "var ") {
+				vars++
+			}
+		}
+		if vars != 33 || lines[len(lines)-1] != "probe" {
+			t.Errorf("gotyped printed %d var lines and ended with %q, want 33 and \"probe\"", vars, lines[len(lines)-1])
+		}
+		for _, want := range []string{`var s "héllo, 世界"`, "var i -7", `var items [{"Name":"apple","Qty":3},{"Name":"pear","Qty":10}]`,
+			"var errNil null", `var add "main.typed.func1"`, "global main.counter 42"} {
+			if !slices.Contains(lines, want) {
+				t.Errorf("gotyped did not print %q:\n%s", want, r.stdout)
+			}
+		}
+	}},
 	{"go/sleepergo", []string{"0.3", "2"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("ready pid=%d goroutines=2", r.pid), "patch_me=1")

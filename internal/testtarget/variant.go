@@ -15,6 +15,7 @@ const (
 	Go                // go build
 	GoNoDWARF         // go build -ldflags=-w: symbol table but no DWARF
 	CO2DWARF4         // as CO2NoFP with -gdwarf-4: location lists in .debug_loc, not .debug_loclists
+	GoNoOpt           // go build -gcflags=all=-N -l: no optimization, no inlining
 )
 
 var variantNames = [...]string{
@@ -25,6 +26,7 @@ var variantNames = [...]string{
 	Go:        "go",
 	GoNoDWARF: "gonodwarf",
 	CO2DWARF4: "co2dwarf4",
+	GoNoOpt:   "gonoopt",
 }
 
 func (v Variant) String() string {
@@ -36,8 +38,9 @@ func (v Variant) String() string {
 
 // Variants returns the variants that apply to the named target, default
 // first: CO0, CO2NoFP and CNoPIE for "c/..." and "cpp/..." targets, Go and GoNoDWARF for
-// "go/..." targets, and nil for anything else. CO2DWARF4 is not listed:
-// it is for the tests that check DWARF 4 decoding, which ask for it.
+// "go/..." targets, and nil for anything else. CO2DWARF4 and GoNoOpt are
+// not listed: they are for the tests that check DWARF 4 decoding and
+// unoptimized Go, which ask for them.
 func Variants(name string) []Variant {
 	switch lang(name) {
 	case "c", "cpp":
@@ -71,7 +74,7 @@ func (v Variant) resolve(l string) (Variant, bool) {
 	case l == "c":
 		return v, v == CO0 || v == CO2NoFP || v == CNoPIE || v == CO2DWARF4
 	case l == "go":
-		return v, v == Go || v == GoNoDWARF
+		return v, v == Go || v == GoNoDWARF || v == GoNoOpt
 	}
 	return v, false
 }
@@ -100,8 +103,11 @@ func (v Variant) pieFlags() []string {
 
 // goflags returns the extra flags a Go variant passes to go build.
 func (v Variant) goflags() []string {
-	if v == GoNoDWARF {
+	switch v {
+	case GoNoDWARF:
 		return []string{"-ldflags=-w"}
+	case GoNoOpt:
+		return []string{"-gcflags=all=-N -l"}
 	}
 	return nil
 }
