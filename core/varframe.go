@@ -67,6 +67,24 @@ type DataContext struct {
 	index int         // of frame
 	mod   *sym.Module // the module whose expressions are evaluated, or nil
 	fp    *FPRegs     // frame 0's vector registers, read on first use
+	// goCaller marks an outer frame of Go code, where only rsp and rbp
+	// survive the call (Go's ABIInternal has no callee-saved registers).
+	goCaller bool
+}
+
+// GoCaller returns the context of c's frame as the caller of Go code
+// sees its registers: an outer frame of a Go function keeps rsp, rbp and
+// the return address across the call it is in, and nothing else (the
+// unwinder's CFI says "same value" for the rest, which Go does not
+// promise), so variables the compiler kept in other registers there are
+// optimized out. Frame 0's context is returned as it is.
+func (c *DataContext) GoCaller() *DataContext {
+	if c.index == 0 || c.goCaller {
+		return c
+	}
+	d := *c
+	d.goCaller = true
+	return &d
 }
 
 var _ dwarfvars.Context = (*DataContext)(nil)
@@ -108,6 +126,9 @@ func (c *DataContext) Reg(n int) (uint64, error) {
 			v = v<<8 | uint64(x[i])
 		}
 		return v, nil
+	}
+	if c.goCaller && n != 6 && n != 7 && n != 16 { // rbp, rsp, the return address
+		return 0, dwarfvars.ErrUnavailable
 	}
 	v, ok := c.frame.Reg(n)
 	if !ok {

@@ -12,12 +12,22 @@ func (t *BaseType) String() string        { return t.Name }
 func (*VoidType) String() string          { return "void" }
 func (t *UnspecifiedType) String() string { return t.Name }
 func (t *TypedefType) String() string     { return t.Name }
-func (t *PointerType) String() string     { return declare(t, "", 0, 0) }
-func (t *QualType) String() string        { return declare(t, "", 0, 0) }
-func (t *ArrayType) String() string       { return declare(t, "", 0, 0) }
-func (t *FuncType) String() string        { return declare(t, "", 0, 0) }
-func (t *StructType) String() string      { return declare(t, "", 0, 0) }
-func (t *EnumType) String() string        { return declare(t, "", 0, 0) }
+func (t *PointerType) String() string {
+	if t.GoName != "" {
+		return t.GoName
+	}
+	return declare(t, "", 0, 0)
+}
+func (t *QualType) String() string { return declare(t, "", 0, 0) }
+func (t *ArrayType) String() string {
+	if t.GoName != "" {
+		return t.GoName
+	}
+	return declare(t, "", 0, 0)
+}
+func (t *FuncType) String() string   { return declare(t, "", 0, 0) }
+func (t *StructType) String() string { return declare(t, "", 0, 0) }
+func (t *EnumType) String() string   { return declare(t, "", 0, 0) }
 
 // Ptype renders t as gdb's ptype does: typedefs at the top are looked
 // through, and the struct, union or enum at the base of the declaration is
@@ -109,7 +119,7 @@ func baseDecl(t Type, show, indent int) string {
 			head += " " + u.Tag
 		}
 		if show <= 0 && u.Tag != "" {
-			if u.CPlusPlus {
+			if u.CPlusPlus || u.Go {
 				return u.Tag
 			}
 			return head

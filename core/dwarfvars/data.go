@@ -52,6 +52,9 @@ func (d *Data) TypeAt(off dwarf.Offset) (Type, error) {
 // definition from another unit, if one exists. An unknown name is an error
 // that wraps ErrNoType.
 func (d *Data) LookupType(name string) (Type, error) {
+	if t, ok, err := d.lookupGoType(name); ok || err != nil {
+		return t, err
+	}
 	spec, err := parseTypeName(name)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,11 @@ type nameIndex struct {
 	// cppTags are the qualified names of the tagged types of C++ units
 	// (ns::inner::T), which C++ names without their keyword.
 	cppTags map[dwarf.Offset]string
+	// goTypes are the types of Go units by their Go names.
+	goTypes map[string][]dwarf.Offset
+	// goRuntime are the types of Go units by the offset of their runtime
+	// type descriptor in the module's types section.
+	goRuntime map[uint64]dwarf.Offset
 }
 
 // A varRef is a variable defined at the top level of a unit.
@@ -76,7 +81,7 @@ func (d *Data) names() (*nameIndex, error) {
 }
 
 func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, error) {
-	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}, cppTags: map[dwarf.Offset]string{}}
+	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}, cppTags: map[dwarf.Offset]string{}, goTypes: map[string][]dwarf.Offset{}, goRuntime: map[uint64]dwarf.Offset{}}
 	r := dw.Reader()
 	var cu *unit
 	// scopes are the C++ namespaces and classes being read, innermost
@@ -177,6 +182,10 @@ func (idx *nameIndex) add(e *dwarf.Entry, cu *unit, prefix string) {
 	name = prefix + name
 	decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
 	var keys []string
+	if cu != nil && cu.lang == dwLangGo {
+		idx.addGo(e, name, decl)
+		return
+	}
 	switch e.Tag {
 	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagClassType, dwarf.TagEnumerationType:
 		keys = append(keys, tagKeyword(e.Tag)+" "+name)

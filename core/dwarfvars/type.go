@@ -25,6 +25,11 @@ const (
 	Const
 	Volatile
 	Unspecified // a named type with no other description (C++'s decltype(nullptr))
+	String      // a Go string
+	Slice       // a Go slice
+	Map         // a Go map
+	Interface   // a Go interface (any, error, non-empty ones)
+	Chan        // a Go channel
 )
 
 var kindNames = [...]string{
@@ -48,6 +53,11 @@ var kindNames = [...]string{
 	Const:       "const",
 	Volatile:    "volatile",
 	Unspecified: "unspecified",
+	String:      "string",
+	Slice:       "slice",
+	Map:         "map",
+	Interface:   "interface",
+	Chan:        "chan",
 }
 
 // String returns the kind's lowercase name ("int", "uint", "pointer", ...).
@@ -94,8 +104,9 @@ type UnspecifiedType struct{ Name string }
 type PointerType struct {
 	Elem     Type
 	ByteSize int64
-	Ref      bool // a C++ reference (lvalue or rvalue)
-	RValue   bool // an rvalue reference (&&)
+	Ref      bool   // a C++ reference (lvalue or rvalue)
+	RValue   bool   // an rvalue reference (&&)
+	GoName   string // the name of a Go pointer type ("*main.Order"), "" in C
 }
 
 // A QualType is a qualified type: Kind Const for const, and Kind
@@ -117,6 +128,8 @@ type TypedefType struct {
 type ArrayType struct {
 	Elem Type
 	Len  int64 // number of elements, or -1 for a flexible or unknown-length array
+	// GoName is the name of a Go array type ("[3]int8"), "" in C.
+	GoName string
 }
 
 // A Field is a member of a struct, union or class, or one of its base
@@ -130,6 +143,7 @@ type Field struct {
 	// start of the byte at Offset (x86-64 is little-endian).
 	BitSize, BitOffset int64
 	Base               bool // a C++ base class, not a member
+	Embedded           bool // a Go embedded field, whose fields and methods are promoted
 }
 
 // A StructType is a struct, union or C++ class (see Kind).
@@ -143,6 +157,9 @@ type StructType struct {
 	// CPlusPlus is true for a type of C++, where Tag is qualified
 	// (ns::inner::T) and the type is named without its keyword.
 	CPlusPlus bool
+	// Go is true for a struct of Go, where Tag is its Go name
+	// ("main.Order", "struct { F uintptr }").
+	Go bool
 }
 
 // An Enumerator is one named value of an enum.

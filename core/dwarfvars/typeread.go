@@ -39,6 +39,12 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 	if !hasSize {
 		size = -1
 	}
+	goKind, isGo := e.Val(attrGoKind).(int64)
+	if isGo {
+		if t, err := d.readGoType(r, e, goKind); t != nil || err != nil {
+			return t, err
+		}
+	}
 	switch e.Tag {
 	case dwarf.TagBaseType:
 		enc, _ := e.Val(dwarf.AttrEncoding).(int64)
@@ -59,6 +65,9 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 			size = 8
 		}
 		t := &PointerType{ByteSize: size, Ref: e.Tag != dwarf.TagPointerType, RValue: e.Tag == dwarf.TagRvalueReferenceType}
+		if isGo {
+			t.GoName = name
+		}
 		d.types[off] = t
 		t.Elem, err = d.typeOf(e)
 		return t, err
@@ -77,7 +86,11 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 		return t, err
 
 	case dwarf.TagArrayType:
-		return d.readArray(r, e)
+		t, err := d.readArray(r, e)
+		if a, ok := t.(*ArrayType); ok && isGo {
+			a.GoName = name
+		}
+		return t, err
 
 	case dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagClassType:
 		if decl, _ := e.Val(dwarf.AttrDeclaration).(bool); decl {
@@ -85,8 +98,10 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 				return &StructType{K: structKind(e.Tag), Tag: name, ByteSize: -1, Incomplete: true}
 			})
 		}
-		t := &StructType{K: structKind(e.Tag), Tag: name, ByteSize: size}
-		t.Tag, t.CPlusPlus = d.cppTag(off, name)
+		t := &StructType{K: structKind(e.Tag), Tag: name, ByteSize: size, Go: isGo}
+		if !isGo {
+			t.Tag, t.CPlusPlus = d.cppTag(off, name)
+		}
 		d.types[off] = t
 		return t, d.readFields(r, e, t)
 
@@ -239,6 +254,12 @@ func (d *Data) readFields(r *dwarf.Reader, e *dwarf.Entry, t *StructType) error 
 			return err
 		}
 		f := Field{Type: ft, Base: c.Tag == dwarf.TagInheritance}
+		switch emb := c.Val(attrGoEmbeddedField).(type) {
+		case int64:
+			f.Embedded = emb != 0
+		case bool:
+			f.Embedded = emb
+		}
 		f.Name, _ = c.Val(dwarf.AttrName).(string)
 		if f.Base {
 			f.Name = typeTag(ft)

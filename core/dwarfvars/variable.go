@@ -47,6 +47,10 @@ type Variable struct {
 	loc        dwarf.Field  // DW_AT_location; Attr is 0 when there is none
 	constValue any          // DW_AT_const_value (int64, uint64 or []byte), or nil
 	u          *unit
+	// escaped is a Go variable that escaped to the heap: DWARF names it
+	// "&x" and gives the place of a pointer to it; Name is "x", Type its
+	// type, and Location reads the pointer.
+	escaped bool
 }
 
 // HasLocation reports whether the variable has a location or a constant
@@ -128,6 +132,11 @@ func (d *Data) readVar(e *dwarf.Entry, kind VarKind, u *unit) (*Variable, error)
 		}
 	} else {
 		v.Type = &VoidType{}
+	}
+	if u != nil && u.lang == dwLangGo && len(v.Name) > 1 && v.Name[0] == '&' {
+		if pt, ok := v.Type.(*PointerType); ok {
+			v.Name, v.Type, v.escaped = v.Name[1:], pt.Elem, true
+		}
 	}
 	return v, nil
 }

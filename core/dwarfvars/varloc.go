@@ -2,6 +2,7 @@ package dwarfvars
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -32,7 +33,27 @@ func (d *Data) Location(v *Variable, f *Frame, pc uint64, env Env) (Location, er
 	if err != nil {
 		return Location{}, fmt.Errorf("location of %s: %w", v.Name, err)
 	}
+	if v.escaped {
+		return escapedLocation(loc, env)
+	}
 	return loc, nil
+}
+
+// escapedLocation reads the pointer at loc to a Go variable that escaped
+// to the heap, and returns where the variable is.
+func escapedLocation(loc Location, env Env) (Location, error) {
+	b, err := ReadBytes(loc, 8, env.Ctx)
+	if errors.Is(err, ErrOptimizedOut) {
+		return Location{Pieces: []Piece{{Kind: Unavailable}}}, nil
+	}
+	if err != nil {
+		return Location{}, err
+	}
+	addr := binary.LittleEndian.Uint64(b)
+	if addr == 0 {
+		return Location{Pieces: []Piece{{Kind: Unavailable}}}, nil
+	}
+	return Location{Pieces: []Piece{{Kind: InMemory, Addr: addr}}}, nil
 }
 
 // frameBase evaluates the DW_AT_frame_base of f's function at pc. A
