@@ -21,7 +21,7 @@ import (
 
 // TestScripts runs every testdata/*.star file as a subtest, with the debugger
 // API and a few test helpers predeclared: target(name, variant="") builds a test program
-// (variant: "co0", "co2nofp", "cnopie"),
+// (variant: "co0", "co2nofp", "cnopie", "co2dwarf4"; "go", "gonoopt", "gonodwarf"),
 // tmp(name) is a path in the test's temp dir, read(path) a file's content,
 // write(path, text) writes one,
 // kv(text) its key=value pairs, spawn(argv) starts a program outside the
@@ -65,7 +65,7 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 			v := testtarget.Default
 			if variant != "" {
 				found := false
-				for _, c := range testtarget.Variants(name) {
+				for _, c := range append(testtarget.Variants(name), testtarget.GoNoOpt, testtarget.CO2DWARF4) {
 					if c.String() == variant {
 						v, found = c, true
 					}

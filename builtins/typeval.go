@@ -58,9 +58,16 @@ func stripQual(t dwarfvars.Type) dwarfvars.Type {
 var typeFields = fields[*Type]{
 	"name": {func(t *Type) (starlark.Value, error) { return starlark.String(t.t.String()), nil },
 		"name: the type's C name (\"struct order\", \"order_t\", \"char *\", \"int [4]\")."},
-	"kind": {func(t *Type) (starlark.Value, error) { return starlark.String(stripQual(t.t).Kind().String()), nil },
-		"kind: \"int\", \"uint\", \"char\", \"bool\", \"float\", \"pointer\", \"reference\", \"array\", \"struct\", " +
-			"\"union\", \"class\", \"enum\", \"func\", \"void\" or \"typedef\" (qualifiers are looked through)."},
+	"kind": {func(t *Type) (starlark.Value, error) {
+		if dwarfvars.IsGo(t.t) {
+			// A Go named type (main.Order, error) is a type of its own kind, not a typedef.
+			return starlark.String(dwarfvars.Underlying(t.t).Kind().String()), nil
+		}
+		return starlark.String(stripQual(t.t).Kind().String()), nil
+	}, "kind: \"int\", \"uint\", \"char\", \"bool\", \"float\", \"pointer\", \"reference\", \"array\", \"struct\", " +
+		"\"union\", \"class\", \"enum\", \"func\", \"void\" or \"typedef\" (qualifiers are looked through); for Go, " +
+		"also \"string\", \"slice\", \"map\", \"interface\" and \"chan\", and a named type (main.Order, error) has " +
+		"the kind of what it names."},
 	"size": {func(t *Type) (starlark.Value, error) {
 		n := t.t.Size()
 		return orNone(starlark.MakeInt64(n), n >= 0), nil
@@ -86,9 +93,15 @@ var typeFields = fields[*Type]{
 			return t.wrap(u.Elem), nil
 		case *dwarfvars.ArrayType:
 			return t.wrap(u.Elem), nil
+		case *dwarfvars.SliceType:
+			return t.wrap(u.Elem), nil
+		case *dwarfvars.MapType:
+			return t.wrap(u.Elem), nil
+		case *dwarfvars.ChanType:
+			return t.wrap(u.Elem), nil
 		}
 		return starlark.None, nil
-	}, "elem: the pointee of a pointer or the element type of an array, or None."},
+	}, "elem: the pointee of a pointer, the element type of an array, or of a Go slice, map or channel; otherwise None."},
 	"len": {func(t *Type) (starlark.Value, error) {
 		if a, ok := dwarfvars.Underlying(t.t).(*dwarfvars.ArrayType); ok && a.Len >= 0 {
 			return starlark.MakeInt64(a.Len), nil

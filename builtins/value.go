@@ -53,6 +53,9 @@ func newValue(name string, t dwarfvars.Type, loc dwarfvars.Location, ctx *core.D
 
 // starlark returns v as the Starlark value of its kind.
 func (v *Value) starlark() starlark.Value {
+	if w := v.goStarlark(); w != nil {
+		return w
+	}
 	if _, ok := dwarfvars.Underlying(v.typ).(*dwarfvars.ArrayType); ok {
 		return &arrayValue{v}
 	}
@@ -107,10 +110,20 @@ func (v *Value) Attr(name string) (starlark.Value, error) {
 
 // AttrNames lists the fields and methods, and the members of a struct.
 func (v *Value) AttrNames() []string {
-	names := attrNames(valueFields, valueMethods)
+	all := attrNames(valueFields, valueMethods)
+	names := all[:0]
+	for _, n := range all {
+		if applies, goName := goOnly[n]; !goName || applies(dwarfvars.Underlying(v.typ)) {
+			names = append(names, n)
+		}
+	}
 	if st, ok := v.structType(); ok {
-		for _, f := range allFields(st) {
-			names = append(names, f.Name)
+		if st.Go {
+			names = append(names, goFieldNames(st)...)
+		} else {
+			for _, f := range allFields(st) {
+				names = append(names, f.Name)
+			}
 		}
 		sort.Strings(names)
 	}
@@ -129,6 +142,9 @@ func (v *Value) at() string {
 func (v *Value) String() string {
 	if v.loc.OptimizedOut() {
 		return "<optimized out>"
+	}
+	if dwarfvars.IsGo(v.typ) {
+		return v.goString()
 	}
 	pr := dwarfvars.Printer{ReadMem: v.ctx.ReadMem, Symbol: v.proc.symbolName}
 	addr, inMem := v.loc.Addr()
@@ -308,6 +324,9 @@ func (v *Value) member(name, op string) (*Value, error) {
 		}
 		obj.name = v.name
 	}
+	if st.Go {
+		return obj.goMember(st, name, op)
+	}
 	fs := allFields(st)
 	for _, f := range fs {
 		if f.Name != name {
@@ -390,6 +409,8 @@ func (v *Value) index(i int, op string) (*Value, error) {
 			return nil, fmt.Errorf("%s: cannot index %q of type %s", op, v.name, v.typ)
 		}
 		return v.inMemory(fmt.Sprintf("%s[%d]", v.name, i), t.Elem, p+uint64(int64(i)*es)), nil
+	case *dwarfvars.SliceType, *dwarfvars.ChanType:
+		return v.goIndex(i, op)
 	}
 	return nil, fmt.Errorf("%s: %q is not an array or a pointer (type %s)", op, v.name, v.typ)
 }
@@ -407,6 +428,10 @@ func (v *Value) Get(k starlark.Value) (starlark.Value, bool, error) {
 		i, ok := k.Int64()
 		if !ok {
 			return nil, false, fmt.Errorf("value: index %v is out of range", k)
+		}
+		if _, ok := dwarfvars.Underlying(v.typ).(*dwarfvars.StringType); ok {
+			c, err := v.stringByte(int(i), "value")
+			return c, err == nil, err
 		}
 		w, err := v.index(int(i), "value")
 		if err != nil {

@@ -35,10 +35,32 @@ var valueFields = fields[*Value]{
 			"a list for an array and a dict of member name to plain value for a struct or union (anonymous members " +
 			"and base classes flattened). A C++ reference is its referent's plain value; a reference member of a " +
 			"struct converts to the address it refers to. Aggregates nested deeper than 8 levels are None and arrays convert to " +
-			"their first 1000 elements at most."},
+			"their first 1000 elements at most. Go values: a string is a str, a slice a list, a map a dict (keys " +
+			"that are not strings written as text: integers in decimal, as encoding/json does), an interface its " +
+			"dynamic value's plain value (None for nil), a func the name of its function (None for nil), a pointer " +
+			"or channel its address; a Go struct is a dict of its fields in order, embedded ones as nested dicts. " +
+			"Slices and maps convert to their first 1000 elements, strings to their first 1 MiB."},
+	"cap": {func(v *Value) (starlark.Value, error) { return v.goCap() },
+		"cap: the capacity of a Go slice or channel (a buffered channel's buffer size); other values fail."},
+	"dynamic": {func(v *Value) (starlark.Value, error) { return v.dynamic() },
+		"dynamic: for a Go interface, the value it holds, with its dynamic type (named as Go names it: *main.T, " +
+			"*errors.errorString, int), or None for a nil interface; other values fail."},
+}
+
+// goOnly are the fields and methods of value that apply to Go values of
+// some kinds only; AttrNames lists them for those.
+var goOnly = map[string]func(dwarfvars.Type) bool{
+	"cap":     func(t dwarfvars.Type) bool { k := t.Kind(); return k == dwarfvars.Slice || k == dwarfvars.Chan },
+	"dynamic": func(t dwarfvars.Type) bool { return t.Kind() == dwarfvars.Interface },
+	"keys":    func(t dwarfvars.Type) bool { return t.Kind() == dwarfvars.Map },
+	"items":   func(t dwarfvars.Type) bool { return t.Kind() == dwarfvars.Map },
 }
 
 var valueMethods = methods{
+	"keys": {valueKeys, "keys() -> list\n\nThe keys of a Go map, in the runtime's table order: the plain value of keys " +
+		"of string, integer, bool and pointer types, values for keys of other types. Iterating over the map gives the same."},
+	"items": {valueItems, "items() -> list of (key, value)\n\nThe entries of a Go map, each key as keys() gives it " +
+		"with its element as a value, in the runtime's table order."},
 	"deref": {valueDeref, "deref() -> value\n\nWhat a pointer points to (C's *p). A null pointer fails."},
 	"string": {valueString, "string(max=4096) -> str\n\nThe NUL-terminated text of a char * or a char array, " +
 		"at most max bytes."},
@@ -64,10 +86,15 @@ func (v *Value) plain(op string) (starlark.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return plainOf(v.typ, b, 0), nil
+	return plainOf(v.conv(), v.typ, b, 0), nil
 }
 
-func plainOf(t dwarfvars.Type, b []byte, depth int) starlark.Value {
+// plainOf converts the object of type t held in b to plain Starlark; c
+// reads what Go values refer to (nil converts C types only).
+func plainOf(c *conv, t dwarfvars.Type, b []byte, depth int) starlark.Value {
+	if x, ok := c.plainGo(t, b, depth); ok {
+		return x
+	}
 	switch u := dwarfvars.Underlying(t).(type) {
 	case *dwarfvars.BaseType:
 		switch u.K {
@@ -94,7 +121,7 @@ func plainOf(t dwarfvars.Type, b []byte, depth int) starlark.Value {
 		es := u.Elem.Size()
 		var out []starlark.Value
 		for off := int64(0); es > 0 && off+es <= int64(len(b)) && len(out) < plainMaxElems; off += es {
-			out = append(out, plainOf(u.Elem, b[off:off+es], depth+1))
+			out = append(out, plainOf(c, u.Elem, b[off:off+es], depth+1))
 		}
 		return starlark.NewList(out)
 	case *dwarfvars.StructType:
@@ -122,7 +149,7 @@ func plainOf(t dwarfvars.Type, b []byte, depth int) starlark.Value {
 			if s < 0 || f.Offset+s > int64(len(b)) {
 				continue
 			}
-			d.SetKey(starlark.String(f.Name), plainOf(f.Type, b[f.Offset:f.Offset+s], depth+1))
+			d.SetKey(starlark.String(f.Name), plainOf(c, f.Type, b[f.Offset:f.Offset+s], depth+1))
 		}
 		return d
 	}
@@ -189,7 +216,7 @@ func encode(t dwarfvars.Type, x starlark.Value, size int64, op string) ([]byte, 
 			return nil, err
 		}
 		if _, scalar := u.(*dwarfvars.StructType); !scalar && isScalar(w.typ) && isScalar(t) {
-			return encode(t, plainOf(w.typ, b, 0), size, op)
+			return encode(t, plainOf(nil, w.typ, b, 0), size, op)
 		}
 		if int64(len(b)) != size {
 			return nil, fmt.Errorf("%s: a %s does not fit a %s", op, w.typ, t)
@@ -471,7 +498,7 @@ func valueCast(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		if err != nil {
 			return nil, err
 		}
-		x := plainOf(v.typ, data, 0)
+		x := plainOf(nil, v.typ, data, 0)
 		size := t.Size()
 		var out []byte
 		if f, ok := x.(starlark.Float); ok && !isFloat(t) {
