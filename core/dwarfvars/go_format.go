@@ -299,18 +299,24 @@ func fieldBytes(f Field, b []byte, addr uint64) ([]byte, uint64) {
 	return b[f.Offset : f.Offset+s], faddr
 }
 
+// throughPointers returns what t points to through any number of
+// pointers (Delve's recursiveKind), and whether it is a pointer.
+func throughPointers(t Type) (Type, bool) {
+	t, ptr := Underlying(t), false
+	for {
+		pt, ok := t.(*PointerType)
+		if !ok || pt.GoName == "unsafe.Pointer" {
+			return t, ptr
+		}
+		ptr, t = true, Underlying(pt.Elem)
+	}
+}
+
 // structNewlines is Delve's shouldNewlineStruct: a struct goes on several
 // lines when a field (through pointers) is an aggregate or a long string.
 func (p *GoPrinter) structNewlines(u *StructType, b []byte) bool {
 	for _, f := range u.Fields {
-		t, ptr := Underlying(f.Type), false
-		for {
-			pt, ok := t.(*PointerType)
-			if !ok || pt.GoName == "unsafe.Pointer" {
-				break
-			}
-			ptr, t = true, Underlying(pt.Elem)
-		}
+		t, ptr := throughPointers(f.Type)
 		switch st := t.(type) {
 		case *SliceType, *ArrayType, *StructType, *MapType, *InterfaceType:
 			return true
@@ -389,14 +395,7 @@ func (p *GoPrinter) writeElemList(sb *strings.Builder, et Type, data []byte, add
 
 // elemsNewlines is Delve's shouldNewlineArray.
 func (p *GoPrinter) elemsNewlines(et Type, data []byte, count int64) bool {
-	t, ptr := Underlying(et), false
-	for {
-		pt, ok := t.(*PointerType)
-		if !ok || pt.GoName == "unsafe.Pointer" {
-			break
-		}
-		ptr, t = true, Underlying(pt.Elem)
-	}
+	t, ptr := throughPointers(et)
 	switch st := t.(type) {
 	case *SliceType, *ArrayType, *StructType, *MapType, *InterfaceType:
 		return true

@@ -72,27 +72,41 @@ func (g *GoReader) String(t *StringType, b []byte, max int64) (string, int64, er
 // ChanLenCap returns the number of elements queued in a channel and its
 // capacity (hchan's qcount and dataqsiz); a nil channel is 0, 0.
 func (g *GoReader) ChanLenCap(t *ChanType, b []byte) (n, c int64, err error) {
+	h, err := g.hchan(t, b, "qcount", "dataqsiz")
+	if err != nil || h == nil {
+		return 0, 0, err
+	}
+	return int64(h[0]), int64(h[1]), nil
+}
+
+// hchan reads the named fields of the hchan of a channel held in b, or
+// returns nil for a nil channel.
+func (g *GoReader) hchan(t *ChanType, b []byte, names ...string) ([]uint64, error) {
 	ptr := word(b, 0)
 	if ptr == 0 {
-		return 0, 0, nil
+		return nil, nil
 	}
 	hdr, ok := Underlying(pointee(t.Header)).(*StructType)
 	if !ok {
-		return 0, 0, fmt.Errorf("%s: its runtime header is not a struct", t.Name)
+		return nil, fmt.Errorf("%s: its runtime header is not a struct", t.Name)
 	}
-	q, d := goField(hdr, "qcount"), goField(hdr, "dataqsiz")
-	if q == nil || d == nil {
-		return 0, 0, fmt.Errorf("%s: %s has no qcount or dataqsiz", t.Name, hdr.Tag)
+	vals := make([]uint64, len(names))
+	for k, name := range names {
+		f := goField(hdr, name)
+		if f == nil {
+			return nil, fmt.Errorf("%s: %s has no %s field", t.Name, hdr.Tag, name)
+		}
+		n := f.Type.Size()
+		if n <= 0 || n > 8 {
+			return nil, fmt.Errorf("%s: %s.%s has size %d", t.Name, hdr.Tag, name, n)
+		}
+		var w [8]byte
+		if err := g.Ctx.ReadMem(ptr+uint64(f.Offset), w[:n]); err != nil {
+			return nil, err
+		}
+		vals[k] = binary.LittleEndian.Uint64(w[:])
 	}
-	qn, err := g.word(ptr + uint64(q.Offset))
-	if err != nil {
-		return 0, 0, err
-	}
-	dn, err := g.word(ptr + uint64(d.Offset))
-	if err != nil {
-		return 0, 0, err
-	}
-	return int64(qn), int64(dn), nil
+	return vals, nil
 }
 
 // pointee returns what pointer type t points to, or nil.
@@ -242,31 +256,11 @@ func (idx *nameIndex) addGoRuntime(e *dwarf.Entry) {
 // ChanElem returns the address of the i-th element queued in a channel
 // held in b (0 when i is out of range) and how many are queued.
 func (g *GoReader) ChanElem(t *ChanType, b []byte, i int64) (uint64, int64, error) {
-	ptr := word(b, 0)
-	if ptr == 0 {
-		return 0, 0, nil
+	h, err := g.hchan(t, b, "qcount", "dataqsiz", "buf", "recvx")
+	if err != nil || h == nil {
+		return 0, 0, err
 	}
-	hdr, ok := Underlying(pointee(t.Header)).(*StructType)
-	if !ok {
-		return 0, 0, fmt.Errorf("%s: its runtime header is not a struct", t.Name)
-	}
-	var vals [4]uint64
-	for k, name := range []string{"qcount", "dataqsiz", "buf", "recvx"} {
-		f := goField(hdr, name)
-		if f == nil {
-			return 0, 0, fmt.Errorf("%s: %s has no %s field", t.Name, hdr.Tag, name)
-		}
-		n := f.Type.Size()
-		var w [8]byte
-		if n <= 0 || n > 8 {
-			return 0, 0, fmt.Errorf("%s: %s.%s has size %d", t.Name, hdr.Tag, name, n)
-		}
-		if err := g.Ctx.ReadMem(ptr+uint64(f.Offset), w[:n]); err != nil {
-			return 0, 0, err
-		}
-		vals[k] = binary.LittleEndian.Uint64(w[:])
-	}
-	qcount, size, buf, recvx := vals[0], vals[1], vals[2], vals[3]
+	qcount, size, buf, recvx := h[0], h[1], h[2], h[3]
 	if i < 0 || uint64(i) >= qcount || size == 0 {
 		return 0, int64(qcount), nil
 	}
