@@ -193,7 +193,7 @@ func (p *Process) expandFrames(vfs []*core.VarFrame, max int) []*Frame {
 			// is a frame without variables, not an error.
 			scopes, _ = vf.Vars.FramesAt(vf.LinkPC())
 		}
-		if len(scopes) > 0 && scopes[len(scopes)-1].Go() {
+		if len(scopes) > 0 && scopes[len(scopes)-1].IsGo() {
 			vf.Ctx = vf.Ctx.GoCaller() // a caller of Go code keeps no register but rsp and rbp
 		}
 		if len(scopes) == 0 {

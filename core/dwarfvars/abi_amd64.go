@@ -162,6 +162,12 @@ func classify(t Type) ([]abiClass, error) {
 // walkScalars calls f for each scalar in a value of type t at offset off:
 // each base type, pointer and enum, through structs, unions and arrays.
 func walkScalars(t Type, off int64, f func(s Type, off int64)) {
+	if words := headerWords(Underlying(t)); words != nil {
+		for _, w := range words {
+			f(uintptrType, off+w)
+		}
+		return
+	}
 	switch u := Underlying(t).(type) {
 	case *StructType:
 		for _, fl := range u.Fields {

@@ -29,9 +29,6 @@ const (
 	goKindStruct    = 25
 )
 
-// dwLangGo is DW_AT_language for Go.
-const dwLangGo = 0x16
-
 // A StringType is Go's string: a pointer to bytes and a length, at the
 // offsets the runtime's own DWARF gives (fields str and len).
 type StringType struct {
@@ -301,6 +298,20 @@ func (d *Data) lookupGoType(name string) (Type, bool, error) {
 	return nil, false, nil
 }
 
-// Go reports whether the frame is a function of Go (its unit's
-// DW_AT_language is DW_LANG_Go).
-func (f *Frame) Go() bool { return f.u != nil && f.u.lang == dwLangGo }
+// headerWords returns the offsets of the words of a Go string, slice or
+// interface (pointer-sized integers to the ABI), or nil for other types.
+func headerWords(t Type) []int64 {
+	switch u := t.(type) {
+	case *StringType:
+		return []int64{u.PtrOff, u.LenOff}
+	case *SliceType:
+		return []int64{u.PtrOff, u.LenOff, u.CapOff}
+	case *InterfaceType:
+		return []int64{u.TabOff, u.DataOff}
+	}
+	return nil
+}
+
+// uintptrType is the scalar of each word of a Go string, slice or
+// interface, as walkScalars gives them.
+var uintptrType = &BaseType{Name: "uintptr", K: Uint, ByteSize: 8, Unsigned: true}

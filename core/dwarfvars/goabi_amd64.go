@@ -46,6 +46,15 @@ func (a *goAssigner) value(t Type) ([]Piece, bool) {
 // assign assigns the scalars of a value of type t at offset off of the
 // value being assigned.
 func (a *goAssigner) assign(t Type, off int64) bool {
+	if words := headerWords(Underlying(t)); words != nil {
+		// A string, slice or interface: a struct of pointer-sized words.
+		for _, w := range words {
+			if !a.reg(true, off+w, 8) {
+				return false
+			}
+		}
+		return true
+	}
 	switch u := Underlying(t).(type) {
 	case *StructType:
 		for _, f := range u.Fields {

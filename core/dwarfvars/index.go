@@ -182,7 +182,7 @@ func (idx *nameIndex) add(e *dwarf.Entry, cu *unit, prefix string) {
 	name = prefix + name
 	decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
 	var keys []string
-	if cu != nil && cu.lang == dwLangGo {
+	if cu != nil && cu.lang == langGo {
 		idx.addGo(e, name, decl)
 		return
 	}

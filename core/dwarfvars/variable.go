@@ -133,7 +133,7 @@ func (d *Data) readVar(e *dwarf.Entry, kind VarKind, u *unit) (*Variable, error)
 	} else {
 		v.Type = &VoidType{}
 	}
-	if u != nil && u.lang == dwLangGo && len(v.Name) > 1 && v.Name[0] == '&' {
+	if u != nil && u.lang == langGo && len(v.Name) > 1 && v.Name[0] == '&' {
 		if pt, ok := v.Type.(*PointerType); ok {
 			v.Name, v.Type, v.escaped = v.Name[1:], pt.Elem, true
 		}

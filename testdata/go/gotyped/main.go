@@ -13,7 +13,8 @@
 // case in main's switch.
 //
 // Output (typed mode): one line per variable of typed(), then the
-// globals, then "probe" just before the call:
+// globals, then "probe" just before the call (typed() then calls
+// (*Server).handle, printing nothing):
 //
 //	var NAME JSON        JSON is the variable's plain value as stardbg's value.value
 //	                     gives it (see plain.go): pointers and channels are their
@@ -77,6 +78,25 @@ type Shape interface{ Area() float64 }
 type Rect struct{ W, H float64 }
 
 func (r Rect) Area() float64 { return r.W * r.H }
+
+// Server has a method, handle, whose receiver and arguments the tests
+// read by name at its entry.
+type Server struct {
+	Name string
+	hits int
+}
+
+// Request is handle's argument.
+type Request struct {
+	Path string
+	Body []byte
+}
+
+//go:noinline
+func (s *Server) handle(req *Request, n int) int {
+	s.hits += n
+	return len(req.Path) + s.hits // @handle-body
+}
 
 // config and counter are package globals.
 var (
@@ -159,6 +179,8 @@ func typed() {
 	fmt.Println("probe")
 	os.Stdout.Sync()
 	probe(s, items, po, i)
+	srv := &Server{Name: "front"}
+	srv.handle(&Request{Path: "/index.html", Body: bs}, 3)
 	keep(s, empty, long, i, u8, f, ok, r, nilSlice, emptySlice, items, bs, arr, m0, m1, nilMap, big, cust, o, po,
 		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc)
 }
