@@ -463,3 +463,62 @@ func TestCloseKillsFamily(t *testing.T) {
 	}
 	noZombies(t)
 }
+
+// A clone(CLONE_VM) child shares the memory for its whole life: traced with
+// its parent's threads (its hits are the parent's breakpoint's), it is a
+// process only to be reported, by the fork event and its exit, when it ends.
+func TestFollowCloneVM(t *testing.T) {
+	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
+	_, p, fc := launchFollowed(t, bin, "hot", "clone", "1000")
+	seen := runFamily(t, p.Process, fc)
+	if len(fc.children) != 1 || seen[EventExited] != 2 {
+		t.Fatalf("%d children, events %v: want 1 and two exits", len(fc.children), seen)
+	}
+	c := fc.children[0]
+	out := p.output(t)
+	if code, ok := c.ExitCode(); !ok || code != 0 || kv(t, out, "child_status") != "0" || kv(t, out, "child_calls") != "1000" {
+		t.Fatalf("child %d: %v exit %d; output %q", c.Pid(), c.State(), code, out)
+	}
+	if calls := kv(t, out, "calls"); fmt.Sprint(fc.hits[p.Pid()]) != calls {
+		t.Fatalf("hits %v, the program counted %s calls", fc.hits, calls)
+	}
+}
+
+// A fork hook that stops the family stops the processes already running
+// too: at the third worker's fork, the first two are stopped, as if never
+// continued, until the script continues them.
+func TestForkStopsFamily(t *testing.T) {
+	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
+	_, p, fc := launchFollowed(t, bin, "handle", "server", "4", "1000")
+	p.SetHooks(Hooks{OnEvent: func(ev *Event) bool {
+		fc.hooks().OnEvent(ev)
+		return len(fc.children) == 3
+	}})
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p.Process, EventFork)
+	for _, c := range fc.children {
+		if c.State() != Stopped {
+			t.Fatalf("worker %d of %d: %v, want stopped", c.Pid(), len(fc.children), c.State())
+		}
+	}
+	for _, c := range fc.children {
+		if err := c.Continue(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.SetHooks(fc.hooks())
+	seen := runFamily(t, p.Process, fc)
+	if len(fc.children) != 4 || seen[EventExited] != 5 {
+		t.Fatalf("%d workers, events %v: want 4, and 5 exits", len(fc.children), seen)
+	}
+	for _, c := range fc.children {
+		if code, ok := c.ExitCode(); !ok || code != 0 {
+			t.Fatalf("worker %d: %v exit %d", c.Pid(), c.State(), code)
+		}
+	}
+	if out := p.output(t); out != "served=1000 sum=1002000 workers_ok=4\n" {
+		t.Fatalf("output %q", out)
+	}
+}

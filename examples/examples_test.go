@@ -222,9 +222,12 @@ func TestGoHot(t *testing.T) {
 
 func TestProbes(t *testing.T) {
 	out := mustRun(t, "test", "probes")
-	find(t, out, `(?m)^3 passed, 0 failed$`)
+	find(t, out, `(?m)^5 passed, 0 failed$`)
 	for _, name := range []string{"test_opendir_never_gets_null", "test_free_only_what_malloc_returned", "test_seq_output_never_decreases"} {
 		find(t, out, `(?m)^ok +probes/coreutils_test\.star:`+name+` `)
+	}
+	for _, name := range []string{"test_shell_children_run_and_exit_zero", "test_no_child_writes_to_stderr"} {
+		find(t, out, `(?m)^ok +probes/family_test\.star:`+name+` `)
 	}
 }
 
