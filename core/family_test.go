@@ -1,7 +1,9 @@
 package core
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -520,5 +522,70 @@ func TestForkStopsFamily(t *testing.T) {
 	}
 	if out := p.output(t); out != "served=1000 sum=1002000 workers_ok=4\n" {
 		t.Fatalf("output %q", out)
+	}
+}
+
+// An attached process's followed children are attached too: the end of the
+// session detaches the whole family, which goes on unharmed.
+func TestCloseDetachesAttachedFamily(t *testing.T) {
+	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
+	cmd := exec.Command(bin, "waitfork")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(stdout)
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready") {
+		t.Fatalf("target said %q, %v", line, err)
+	}
+	e := NewEngine()
+	defer e.Close()
+	p, err := e.Attach(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := newForkCounter()
+	p.SetHooks(fc.hooks())
+	p.SetFollowForks(true)
+	if _, err := p.BreakAt("hot", func(th *Thread, bp *Breakpoint) bool {
+		fc.onHit(th, bp)
+		return fc.hits[th.Process().Pid()] == 3
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.WriteMemory(symAddr(t, p, bin, "go_fork"), []byte{1, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	c := fc.runToFork(t, p).Child
+	if c.Launched() {
+		t.Fatal("the child of an attached process counts as launched")
+	}
+	if err := c.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitAnyKind(t, e, []*Process{p}, EventBreakpoint); ev.Process != c {
+		t.Fatalf("%v, want the child's third hit", ev)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if p.State() != Detached || c.State() != Detached || fc.hits[c.Pid()] != 3 {
+		t.Fatalf("parent %v, child %v, hits %v", p.State(), c.State(), fc.hits)
+	}
+	stdin.Close() // the child reads to the end of it, and exits
+	rest, _ := io.ReadAll(r)
+	if err := cmd.Wait(); err != nil || string(rest) != "child_status=0\n" {
+		t.Fatalf("%v, output %q", err, rest)
 	}
 }
