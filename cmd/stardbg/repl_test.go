@@ -176,6 +176,15 @@ func TestREPLTerminal(t *testing.T) {
 	tm.expect(`p.break_at("now`)
 	tm.send("\x03")
 	tm.expect(">>> ")
+	// The builtins and fields of process families complete too.
+	tm.send("wait_a\t")
+	tm.expect("wait_any(")
+	tm.send("\x03")
+	tm.expect(">>> ")
+	tm.send("p.pare\t")
+	tm.expect("p.parent")
+	tm.send("\x03")
+	tm.expect(">>> ")
 
 	// A block goes on over "... " lines until a blank line.
 	tm.send("def double(x):\r")
