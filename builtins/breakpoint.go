@@ -13,12 +13,13 @@ import (
 
 // Breakpoint is a breakpoint of a process (Starlark type "breakpoint").
 type Breakpoint struct {
-	p     *Process
-	bp    *core.Breakpoint
-	onHit starlark.Callable // nil: every counted hit stops
-	cond  starlark.Callable // nil: every hit counts
-	once  bool
-	hits  int // hits for which cond held
+	p        *Process
+	bp       *core.Breakpoint
+	onHit    starlark.Callable // nil: every counted hit stops, unless onReturn is set
+	cond     starlark.Callable // nil: every hit counts
+	onReturn starlark.Callable // nil: no return probe
+	once     bool
+	hits     int // hits for which cond held
 
 	condFailed bool // cond raised an error at this hit: hit runs nothing
 
@@ -61,7 +62,8 @@ func (bp *Breakpoint) Attr(name string) (starlark.Value, error) {
 }
 func (bp *Breakpoint) AttrNames() []string { return attrNames(breakpointFields, breakpointMethods) }
 
-const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False, pending=False)
+const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False, pending=False,
+         on_return=None)
 
 Plants a breakpoint and returns it. where is an int address, a function name ("hot",
 "main.worker", "main.(*T).Method"), "file:line" ("hotloop.c:12", matched by
@@ -87,6 +89,24 @@ counted hit stops, like gdb's break. once=True clears the breakpoint after
 its first counted hit. hardware=True uses a debug register (DR0-DR3, at most
 four with watchpoints) instead of an int3: nothing is written into the
 program, and a hit needs no step-over.
+
+on_return(thread, bp, call), if given, runs when a call whose entry counted
+returns, with thread (the one it returns on) stopped at the return address;
+call has the value returned (call.ret), the arguments as they were at the
+entry (call.args), call.duration, call.depth and call.thread. A breakpoint
+with on_return and no on_hit does not stop at the entry; a true result of
+on_return stops the process, and wait_stop returns a "breakpoint" event whose
+call is the call. Each call is paired with its return by its frame (thread
+and stack pointer; in Go, goroutine and distance from the top of its stack,
+which a stack move keeps): recursion, threads and goroutines are exact, and
+nothing in the program's stack is changed. A call that never returns
+normally (longjmp, an exception, a Go panic, its thread or process ending)
+gets no on_return and is dropped (bp.pending_returns counts those still
+open); a longjmp that lands exactly at the call's return address, with the
+call's stack pointer, cannot be told from a return. In Go, a call whose
+entry runs again after runtime.morestack grew the stack (or the scheduler
+preempted it there) counts once. Several breakpoints on one function each do
+their part.
 
 Callbacks may read and write memory and registers, set and clear breakpoints
 (hardware ones too) and take backtraces, but not cont, stop, wait_stop, run
@@ -119,10 +139,10 @@ func callableArg(b *starlark.Builtin, what string, v starlark.Value) (starlark.C
 }
 
 func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var where, onHit, cond starlark.Value
+	var where, onHit, cond, onReturn starlark.Value
 	once, hardware, pending := false, false, false
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once,
-		"hardware?", &hardware, "pending?", &pending); err != nil {
+		"hardware?", &hardware, "pending?", &pending, "on_return?", &onReturn); err != nil {
 		return nil, err
 	}
 	if _, err := envOf(thread, b); err != nil {
@@ -131,6 +151,9 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	p := recv[*Process](b)
 	bp, err := newBreakpoint(b, p, onHit, cond, once)
 	if err != nil {
+		return nil, err
+	}
+	if bp.onReturn, err = callableArg(b, "on_return", onReturn); err != nil {
 		return nil, err
 	}
 	var cbp *core.Breakpoint
@@ -168,6 +191,9 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	bp.bp = cbp
 	if bp.cond != nil {
 		cbp.Cond = bp.condHolds
+	}
+	if bp.onReturn != nil {
+		cbp.OnReturn = bp.returned
 	}
 	return bp, nil
 }
@@ -250,13 +276,38 @@ func (bp *Breakpoint) hit(ct *core.Thread, _ *core.Breakpoint) bool {
 	env := bp.p.env
 	t := bp.p.thread(ct)
 	bp.hits++
+	if bp.onReturn != nil {
+		if cc := bp.bp.EntryCall(); cc != nil {
+			bp.startCall(ct, cc)
+		}
+	}
+	switch {
+	case bp.once && bp.onReturn != nil:
+		defer bp.bp.Disable() // cleared at the return: see returned
+	case bp.once:
+		defer bp.bp.Clear()
+	}
+	switch {
+	case bp.onHit != nil:
+		return env.call(bp.onHit, t, bp)
+	case bp.onReturn != nil:
+		return false // a return probe alone does not stop at the entry
+	}
+	return true
+}
+
+// returned is the engine's OnReturn for a breakpoint with on_return, at
+// the return of a call it counted.
+func (bp *Breakpoint) returned(ct *core.Thread, _ *core.Breakpoint, cc *core.Call) bool {
+	c, ok := cc.Data.(*Call)
+	if !ok {
+		return false
+	}
+	c.ret, c.retErr = bp.p.returnValue(ct, c.scope)
 	if bp.once {
 		defer bp.bp.Clear()
 	}
-	if bp.onHit == nil {
-		return true
-	}
-	return env.call(bp.onHit, t, bp)
+	return bp.p.env.call(bp.onReturn, bp.p.thread(ct), bp, c)
 }
 
 func intList(vs []uint64) *starlark.List {
@@ -296,7 +347,11 @@ var breakpointFields = fields[*Breakpoint]{
 		return starlark.String("watchpoint"), nil
 	}, `kind: "software" (int3), "hardware" (a debug register), "watchpoint" or "syscall" (catch_syscall).`},
 	"once": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.once), nil },
-		"once: whether the breakpoint clears itself after its first counted hit."},
+		"once: whether the breakpoint clears itself after its first counted hit (with on_return, after that call returns)."},
+	"pending_returns": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeInt(bp.bp.PendingReturns()), nil },
+		`pending_returns: the calls counted at the entry whose return on_return still
+waits for; a call unwound by longjmp, an exception or a Go panic, or whose
+thread, goroutine or process ended, is dropped, not counted.`},
 	"process": {func(bp *Breakpoint) (starlark.Value, error) { return bp.p, nil }, "process: the breakpoint's process."},
 }
 

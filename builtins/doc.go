@@ -121,6 +121,8 @@ var types = []docGroup{
 		fields: fieldDocs(breakpointFields), methods: methodDocs(breakpointMethods)},
 	{name: "syscall", summary: syscallTypeDoc,
 		fields: fieldDocs(syscallFields), methods: methodDocs(syscallMethods)},
+	{name: "call", summary: "A call of a function, given to a breakpoint's on_return(thread, bp, call) at its return.",
+		fields: fieldDocs(callFields)},
 	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), step() or a handler.",
 		fields: fieldDocs(eventFields)},
 }

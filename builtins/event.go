@@ -84,6 +84,13 @@ var eventFields = fields[*Event]{
 	}, "tid: the id of the thread it happened in (also for a thread that has exited), or None."},
 	"breakpoint": {func(e *Event) (starlark.Value, error) { return orNone(e.bp, e.bp != nil), nil },
 		"breakpoint: the breakpoint that was hit, or None."},
+	"call": {func(e *Event) (starlark.Value, error) {
+		var c *Call
+		if e.ev.Call != nil {
+			c, _ = e.ev.Call.Data.(*Call)
+		}
+		return orNone(c, c != nil), nil
+	}, "call: for a stop that a breakpoint's on_return asked for, the call that returned, else None."},
 	"signal": {func(e *Event) (starlark.Value, error) {
 		return orNone(starlark.String(core.SignalName(e.ev.Signal)), e.ev.Signal != 0), nil
 	}, `signal: the signal's name ("SIGSEGV"), or None.`},

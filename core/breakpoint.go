@@ -25,6 +25,15 @@ type Breakpoint struct {
 	// Engine.SetObserver) and does not call OnHit; the thread goes on.
 	Cond func(t *Thread, bp *Breakpoint) bool
 
+	// OnReturn, if set, makes the breakpoint a return probe: each counted
+	// hit (where Cond held) starts a Call, and OnReturn runs, on the tracer
+	// thread, when that call returns, with t the thread it returns on (for
+	// Go, the goroutine may have moved to another thread) stopped at the
+	// return address. Its result stops the process, as OnHit's does; the
+	// event is then this breakpoint's, with the Call. A call that never
+	// returns normally is dropped without OnReturn (see retprobe.go).
+	OnReturn func(t *Thread, bp *Breakpoint, c *Call) bool
+
 	// Data is the owner's: the engine never looks at it.
 	Data any
 
@@ -33,6 +42,7 @@ type Breakpoint struct {
 	locs    []sym.Location // what each address is, for breakpoints set by location
 	spec    *sym.Spec      // the location spec, resolved again when libraries change
 	hits    uint64
+	pending int // calls started at a counted hit that have not returned (OnReturn)
 	enabled bool
 	cleared bool
 
@@ -49,6 +59,9 @@ type site struct {
 	emuOK  bool
 	disp   displace // out-of-line copy, for what the emulator cannot do
 	owners []*Breakpoint
+
+	goChecked bool        // guardEntry looked at it
+	guard     *Breakpoint // at its Go function's morestack block (gorestart.go)
 }
 
 type breakpoints struct {
@@ -254,6 +267,9 @@ func (bp *Breakpoint) Clear() error {
 		}
 		bp.cleared = true
 		p.bps.drop(bp)
+		if p.live() == nil {
+			p.dropCalls(func(c *Call) bool { return c.Breakpoint == bp })
+		}
 	})
 	return err
 }
@@ -322,6 +338,14 @@ func (p *Process) unplant(addr uint64, bp *Breakpoint, write bool) error {
 		return nil
 	}
 	delete(bs.sites, addr)
+	if g := s.guard; g != nil {
+		s.guard = nil
+		for _, a := range g.addrs {
+			p.unplant(a, g, write)
+		}
+		g.cleared = true
+		bs.drop(g)
+	}
 	i := sort.Search(len(bs.sorted), func(i int) bool { return bs.sorted[i] >= addr })
 	if i < len(bs.sorted) && bs.sorted[i] == addr {
 		bs.sorted = append(bs.sorted[:i], bs.sorted[i+1:]...)

@@ -111,6 +111,7 @@ func (p *Process) detach() error {
 	p.stopAll()
 	p.clearHW()
 	first := p.removeAllSites(true)
+	p.forgetCalls()
 	p.runPendingStops(&first)
 	if p.live() != nil {
 		return first // it ended meanwhile

@@ -56,6 +56,7 @@ type Event struct {
 	Tid        int         // the thread's tid (kept after the thread is gone)
 	Syscall    *Syscall    // EventSyscallEntry, EventSyscallExit
 	Child      *Process    // EventFork: the new process
+	Call       *Call       // EventBreakpoint made by an OnReturn: the call that returned
 
 	observed bool   // the engine's observer has seen it
 	err      error  // not an event: a failure the next Wait returns (see Process.fail)

@@ -356,7 +356,12 @@ func (p *Process) hwTrap(t *Thread, s *hwSlot, before *site) {
 		if !bp.Internal {
 			p.observe(ev)
 		}
+		if bp.OnReturn != nil && s.kind == WatchExec {
+			p.rets.traps++
+			p.enterCall(t, bp)
+		}
 		stop = bp.OnHit == nil || bp.OnHit(t, bp)
+		p.rets.entered = nil
 	}
 	p.inCallback = false
 	if s.kind == WatchExec {

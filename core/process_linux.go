@@ -59,6 +59,7 @@ type Process struct {
 	syms       *sym.Table
 	libs       libState
 	signals    signalPolicy
+	rets       retProbes // pending calls of return probes: see retprobe.go
 	hooks      Hooks
 	term       *terminal // the terminal it gets while waited for, or nil: see terminal
 	stopping   bool      // stopAll in progress: events leave threads stopped
@@ -230,6 +231,7 @@ func (p *Process) removeThread(t *Thread) {
 // finish records the end of the process and forgets its threads.
 func (p *Process) finish(ws unix.WaitStatus) *Event {
 	p.running.Store(false)
+	p.forgetCalls()
 	for _, t := range p.threadList() {
 		p.removeThread(t)
 	}

@@ -270,10 +270,18 @@ func (p *Process) callbacks(t *Thread, s *site) *Event {
 	t.regs.Rip = s.addr
 	t.regsDirty = true
 	t.stop.over = s
+	if !s.goChecked {
+		p.guardEntry(s)
+	}
+	if len(p.rets.restarts) > 0 && p.restarted(t, s) {
+		return nil // the same call again, after runtime.morestack
+	}
 	var stopBp *Breakpoint
 	var stopEv *Event // stopBp's hit, if the observer saw it
 	var buf [4]*Breakpoint
 	owners := append(buf[:0], s.owners...)
+	p.rets.stop = nil
+	p.rets.traps++
 	for _, bp := range owners {
 		if bp.Cond != nil && !bp.Cond(t, bp) {
 			continue
@@ -285,12 +293,21 @@ func (p *Process) callbacks(t *Thread, s *site) *Event {
 			ev = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: bp}
 			p.observe(ev)
 		}
+		if bp.OnReturn != nil {
+			p.enterCall(t, bp)
+		}
 		if bp.OnHit == nil || bp.OnHit(t, bp) {
 			if stopBp == nil {
 				stopBp, stopEv = bp, ev
 			}
 		}
+		p.rets.entered = nil
 	}
+	if c := p.rets.stop; stopBp != nil && stopBp.Internal && c != nil {
+		// An OnReturn asked to stop: the event is its breakpoint's.
+		stopBp, stopEv = c.Breakpoint, &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: c.Breakpoint, Call: c}
+	}
+	p.rets.stop = nil
 	if stopBp != nil && stopEv == nil {
 		// The observer sees no hit of an internal breakpoint.
 		stopEv = &Event{Kind: EventBreakpoint, Process: p, Thread: t, Breakpoint: stopBp, observed: stopBp.Internal}
@@ -534,6 +551,7 @@ func (p *Process) threadGone(t *Thread, ws unix.WaitStatus, real bool) {
 	if ws.Exited() {
 		status = ws.ExitStatus()
 	}
+	p.dropCalls(func(c *Call) bool { return c.key == callKey{tid: t.tid} })
 	ev := &Event{Kind: EventThreadExit, Process: p, Tid: t.tid, Status: status}
 	p.observe(ev)
 	if p.hooks.OnEvent != nil && p.callHook(ev) {
@@ -578,6 +596,7 @@ func (p *Process) execed(t *Thread) {
 	}
 	t.stop, t.regsValid, t.regsDirty, t.pendingSig, t.sigQueue = stop{}, false, false, 0, nil
 	p.removeAllSites(false)
+	p.forgetCalls()
 	p.bps.removed = map[uint64]bool{}
 	var keep []*Breakpoint
 	for _, bp := range p.bps.list {

@@ -83,13 +83,16 @@ static void *fib_thread(void *arg)
 
 static jmp_buf env;
 static long dived;
+static volatile long dive_sum;
 
 NOINLINE int dive(int n)
 {
 	dived++;
 	if (n == 0)
 		longjmp(env, 1);
-	return dive(n - 1) + 1;
+	int r = dive(n - 1) + 1;
+	dive_sum += r; // not a loop at -O2: one entry a call
+	return r;
 }
 
 // after_jumps is where tests stop once the longjmps are done.
@@ -149,9 +152,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "longjmp") == 0 && argc == 3) {
 		int k = atoi(argv[2]);
+		// The longjmp lands after the if, not at dive's return address
+		// (which a return probe could not tell from a return).
 		for (volatile int i = 0; i < k; i++)
-			if (setjmp(env) == 0)
+			if (setjmp(env) == 0) {
 				dive(5);
+				abort();
+			}
 		after_jumps(k);
 		printf("dived=%ld\n", dived);
 		return 0;
