@@ -129,10 +129,13 @@ func (p *Process) adopt(cp *core.Process) *Process {
 		if !ok {
 			continue
 		}
-		nb := &Breakpoint{p: c, bp: cbp, onHit: pb.onHit, cond: pb.cond, once: pb.once}
+		nb := &Breakpoint{p: c, bp: cbp, onHit: pb.onHit, cond: pb.cond, once: pb.once, onReturn: pb.onReturn}
 		cbp.Data, cbp.OnHit = nb, nb.hit
 		if nb.cond != nil {
 			cbp.Cond = nb.condHolds
+		}
+		if nb.onReturn != nil {
+			cbp.OnReturn = nb.returned
 		}
 	}
 	return c

@@ -45,6 +45,9 @@ type Breakpoint struct {
 	pending int // calls started at a counted hit that have not returned (OnReturn)
 	enabled bool
 	cleared bool
+	// retProbe marks the engine's own breakpoints of return probes: at a
+	// return address, or at a Go function's morestack block.
+	retProbe bool
 
 	hw                 *hwSlot   // a debug register instead of int3 sites
 	sys                *sysCatch // a system call catchpoint: see syscall_linux.go

@@ -128,7 +128,9 @@ func (p *Process) adoptFork(pid int, ws unix.WaitStatus) (*Process, error) {
 	var again []*Breakpoint // caught at an IFUNC resolver in p: resolved again
 	for _, bp := range p.bps.list {
 		switch {
-		case bp.hw != nil || bp.sys != nil || bp.cleared:
+		case bp.hw != nil || bp.sys != nil || bp.cleared || bp.retProbe:
+			// Return probes' own breakpoints stay the parent's: the child
+			// has no pending calls (retprobe.go).
 		case bp == p.libs.watch:
 			w := &Breakpoint{Internal: true, p: c, enabled: true, addrs: slices.Clone(bp.addrs)}
 			w.OnHit = func(t *Thread, _ *Breakpoint) bool { c.librariesChanged(t); return false }
@@ -140,7 +142,7 @@ func (p *Process) adoptFork(pid int, ws unix.WaitStatus) (*Process, error) {
 				again = append(again, copies[o])
 			}
 		default:
-			nb := &Breakpoint{ID: bp.ID, Internal: bp.Internal, OnHit: bp.OnHit, Cond: bp.Cond, Data: bp.Data,
+			nb := &Breakpoint{ID: bp.ID, Internal: bp.Internal, OnHit: bp.OnHit, Cond: bp.Cond, OnReturn: bp.OnReturn, Data: bp.Data,
 				p: c, addrs: slices.Clone(bp.addrs), locs: slices.Clone(bp.locs), spec: bp.spec, enabled: bp.enabled}
 			copies[bp] = nb
 			c.bps.list = append(c.bps.list, nb)
@@ -166,6 +168,7 @@ func (p *Process) adoptFork(pid int, ws unix.WaitStatus) (*Process, error) {
 		}
 		ns := *s
 		ns.owners = owners
+		ns.guard, ns.goChecked = nil, false // its own, at its first hit
 		c.bps.sites[addr] = &ns
 		c.bps.sorted = append(c.bps.sorted, addr)
 	}
@@ -247,7 +250,7 @@ func (p *Process) sharerExecedFollowed(c *Thread) {
 	cp := p.newChild(pid)
 	for _, bp := range p.bps.list {
 		if bp.spec != nil && !bp.Internal && bp.hw == nil && bp.sys == nil && !bp.cleared {
-			cp.bps.list = append(cp.bps.list, &Breakpoint{ID: bp.ID, OnHit: bp.OnHit, Cond: bp.Cond, Data: bp.Data,
+			cp.bps.list = append(cp.bps.list, &Breakpoint{ID: bp.ID, OnHit: bp.OnHit, Cond: bp.Cond, OnReturn: bp.OnReturn, Data: bp.Data,
 				p: cp, spec: bp.spec, enabled: bp.enabled})
 		}
 	}

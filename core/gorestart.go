@@ -39,7 +39,7 @@ func (p *Process) guardEntry(s *site) {
 		return
 	}
 	entry := s.addr
-	g := &Breakpoint{Internal: true, p: p, enabled: true}
+	g := &Breakpoint{Internal: true, retProbe: true, p: p, enabled: true}
 	g.OnHit = func(t *Thread, _ *Breakpoint) bool {
 		key, _, _ := p.frameOf(t)
 		if p.rets.restarts == nil {

@@ -148,7 +148,7 @@ func (p *Process) enterCall(t *Thread, bp *Breakpoint) {
 	}
 	s := p.rets.sites[ret]
 	if s == nil {
-		ib := &Breakpoint{Internal: true, p: p, enabled: true}
+		ib := &Breakpoint{Internal: true, retProbe: true, p: p, enabled: true}
 		ib.OnHit = p.returned
 		if err := p.plant(ret, ib); err != nil {
 			p.fail(t, fmt.Errorf("breakpoint %d: the return to %#x cannot be caught: %w", bp.ID, ret, err))
