@@ -108,14 +108,26 @@ func TestMallocTrace(t *testing.T) {
 
 func TestLatency(t *testing.T) {
 	bin := testtarget.Build(t, "c/hotloop", testtarget.Default)
-	out := mustRun(t, "run", "latency.star", "hot", bin, "500")
-	find(t, out, `500 calls of hot`)
+	histogramHolds(t, mustRun(t, "run", "latency.star", "hot", bin, "500"), "500 calls of hot, 0 deep at most", 500)
+	// Recursion in 4 threads: fib(15) makes 1973 calls, 14 deep at most;
+	// every call is in the histogram once.
+	bin = testtarget.Build(t, "c/retvals", testtarget.Default)
+	out := mustRun(t, "run", "latency.star", "fib", bin, "fib", "15", "4")
+	histogramHolds(t, out, "7892 calls of fib, 14 deep at most", 7892)
+	find(t, out, `(?m)^slowest: fib\(\d+\) at depth \d+ returned \d+ in \d+ us$`)
+}
+
+// histogramHolds checks latency.star's summary line and that its histogram
+// holds n calls.
+func histogramHolds(t *testing.T, out, summary string, n int) {
+	t.Helper()
+	find(t, out, regexp.QuoteMeta(summary))
 	total := 0
 	for _, m := range regexp.MustCompile(`(?m)^<= \d+ us: (\d+) `).FindAllStringSubmatch(out, -1) {
 		total += atoi(t, m[1])
 	}
-	if total != 500 {
-		t.Fatalf("histogram holds %d calls, want 500:\n%s", total, out)
+	if total != n {
+		t.Fatalf("histogram holds %d calls, want %d:\n%s", total, n, out)
 	}
 }
 
