@@ -32,6 +32,8 @@ type config struct {
 	attachThreads int
 	// i: goroutines goparked parks
 	parkedGoroutines int
+	// s: bytes dd copies one at a time (a read and a write each)
+	ddBytes int
 }
 
 func defaultConfig() config {
@@ -57,6 +59,7 @@ func defaultConfig() config {
 		attachThreads: 1000,
 
 		parkedGoroutines: 10000,
+		ddBytes:          1000000,
 	}
 }
 
@@ -69,5 +72,6 @@ func quickConfig() config {
 	c.attachThreads = 200
 	c.typedCalls = 10000
 	c.parkedGoroutines = 1000
+	c.ddBytes = 100000
 	return c
 }

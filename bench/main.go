@@ -125,6 +125,7 @@ var families = []family{
 	{"f", "start-up", (*bench).startup},
 	{"g", "typed reads: a field by name vs peek_int, hotorder (1 thread)", (*bench).hitsTyped},
 	{"i", "goroutines: p.goroutines() on goparked (10,000 parked)", (*bench).goroutines},
+	{"s", "system call catchpoints, dd bs=1 (a read and a write per byte)", (*bench).syscalls},
 }
 
 func familyHelp() string {

@@ -102,7 +102,7 @@ func (p *Process) installFilter(nrs []int, all bool) error {
 			return err
 		}
 		seccomp := func() (int64, error) {
-			return call(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uint64(addr))
+			return call(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC|unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW, uint64(addr))
 		}
 		r, err := seccomp()
 		if err == nil && r == -int64(unix.EACCES) {
