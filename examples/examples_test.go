@@ -245,6 +245,23 @@ func TestProbes(t *testing.T) {
 
 // Every script in this directory has a test above, and a header that says what
 // it shows and how to run it.
+// TestEnospcProbe: echo and ls report a write failed with ENOSPC and exit
+// non-zero, at every write; a shell script that goes on after its failed
+// echo exits 0, and the probe says so and fails.
+func TestEnospcProbe(t *testing.T) {
+	out := mustRun(t, "run", "enospc_probe.star", "1", "/bin/echo", "hello")
+	find(t, out, `PASS write 1/\?: exit 1, stderr: "/bin/echo: write error: No space left on device"`)
+	out = mustRun(t, "run", "enospc_probe.star", "every", "/bin/ls", "-R", "/usr/share/doc")
+	passes := regexp.MustCompile(`(?m)^PASS write \d+/(\d+): exit 2, stderr: ".*write error.*"$`).FindAllStringSubmatch(out, -1)
+	if len(passes) < 2 || strconv.Itoa(len(passes)) != passes[0][1] || strings.Contains(out, "FAIL") {
+		t.Fatalf("want a PASS line for every write of ls:\n%s", out)
+	}
+	out, errs, code := run(t, "run", "enospc_probe.star", "1", "/bin/sh", "-c", "echo hi; exit 0")
+	if code == 0 || !strings.Contains(out, "FAIL write 1/?: exit 0, the failed write went unnoticed") || !strings.Contains(errs, "1 of 1 runs did not fail cleanly") {
+		t.Fatalf("sh -c 'echo hi; exit 0': exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
 func TestEveryExampleIsTested(t *testing.T) {
 	src, err := os.ReadFile("examples_test.go")
 	if err != nil {
