@@ -35,6 +35,10 @@ assert.eq(complete(launch, "ho"), [])
 assert.eq(complete("break_at", "ho"), [])
 assert.eq(complete(help, "process.peek_"), ["process.peek_int", "process.peek_str"])
 assert.true("launch" in complete(help, ""))
+assert.eq(complete(p.catch_syscall, "opena"), ["openat", "openat2"])
+p.catch_syscall(["write"])
+sc = p.run().syscall
+assert.eq(complete(sc.fail, "ENOS"), ["ENOSPC", "ENOSR", "ENOSTR", "ENOSYS"])
 `
 	err := execScript(t, "complete.star", src, sessionOptions{extra: map[string]builtinFn{"complete": complete}})
 	if err != nil {

@@ -33,7 +33,8 @@ var keywords = []string{
 // method, help(p.peek()) would call it.
 //
 // Within a string literal that is the first argument of a call, such as
-// p.break_at("ho, the string completes with Options.CompleteString, given
+// p.break_at("ho, or an element of a list that is, such as
+// p.catch_syscall(["openat", "wr, the string completes with Options.CompleteString, given
 // the value of the chain before "(" (computed as above) and the text
 // typed after the quote.
 func (s *Session) Complete(line string, pos int) (head string, completions []string, tail string) {
@@ -74,6 +75,13 @@ func (s *Session) completeString(before, prefix string) []string {
 	}
 	src := callee(before)
 	if src == "" {
+		// An element of a list that is the first argument:
+		// p.catch_syscall(["openat", "wr.
+		if i := listStart(before); i > 0 {
+			src = callee(before[:i])
+		}
+	}
+	if src == "" {
 		return nil
 	}
 	expr, err := FileOptions().ParseExpr("<complete>", src, 0)
@@ -89,6 +97,20 @@ func (s *Session) completeString(before, prefix string) []string {
 		}
 	})
 	return names
+}
+
+// listStart returns the index of the "[" that opens the list literal before
+// ends in, after its elements so far (strings and numbers), or -1.
+func listStart(before string) int {
+	for i := len(before) - 1; i >= 0; i-- {
+		switch c := before[i]; {
+		case c == '[':
+			return i
+		case c == ']' || c == '(' || c == ')':
+			return -1
+		}
+	}
+	return -1
 }
 
 // callee returns the chain of names, attributes and indexes that is called
