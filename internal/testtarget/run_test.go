@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"slices"
@@ -343,6 +344,18 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "divmod=3,<nil>", "divmod=0,division by zero", "mkPoint={3 4 0.75}", "named=gopher7,10.5",
 			"small=-5,true,5000", "pair=[3 3]", "cplx=(2-2i)")
+	}},
+	{"c/bigwrite", []string{"2"}, func(t *testing.T, r run) {
+		r.exited(t)
+		h := fnv.New64a()
+		h.Write([]byte(r.stdout))
+		if want := fmt.Sprintf("bytes=%d fnv=%016x\n", 2<<20, h.Sum64()); len(r.stdout) != 2<<20 || r.stderr != want {
+			t.Errorf("%d bytes on stdout; stderr %q, want %q", len(r.stdout), r.stderr, want)
+		}
+	}},
+	{"c/minirepl", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "> bye lines=0") // its input is empty
 	}},
 	{"go/retgo", []string{"fib", "20", "8"}, func(t *testing.T, r run) {
 		r.exited(t)
