@@ -8,7 +8,7 @@ import (
 	"stardbg/script"
 )
 
-// TestCompleteString completes function names for break_at and lookup,
+// TestCompleteString completes function names for break_at, lookup and disasm,
 // as the REPL does for p.break_at("ho<TAB>, on the tracer thread, and the
 // documented names for help("process.pe<TAB>.
 func TestCompleteString(t *testing.T) {
@@ -28,6 +28,8 @@ func TestCompleteString(t *testing.T) {
 p = launch([target("c/hotloop"), "1"], stdout="null")
 assert.eq(complete(p.break_at, "ho"), ["hot"])
 assert.eq(complete(p.lookup, "ho"), ["hot"])
+assert.eq(complete(p.disasm, "ho"), ["hot"])
+assert.eq(complete(p.expect, "ho"), [])
 assert.true("main" in complete(p.break_at, "ma"))
 assert.eq(complete(p.break_at, "no_such_function"), [])
 assert.eq(complete(p.peek, "ho"), [])
