@@ -66,7 +66,8 @@ func (e *envArg) Unpack(v starlark.Value) error {
 }
 
 // stdioArg is where a standard stream of a launched program goes: None
-// ("": inherit), "null" (the null device) or a file path.
+// ("": inherit), "null" (the null device), "pipe", "stdout" (for stderr) or
+// a file path.
 type stdioArg string
 
 func (s *stdioArg) Unpack(v starlark.Value) error {
@@ -76,7 +77,7 @@ func (s *stdioArg) Unpack(v starlark.Value) error {
 	}
 	path, ok := starlark.AsString(v)
 	if !ok {
-		return fmt.Errorf("got %s, want None, \"null\" or a file path", v.Type())
+		return fmt.Errorf("got %s, want None, \"null\", \"pipe\" or a file path", v.Type())
 	}
 	if path == "null" {
 		path = os.DevNull
@@ -85,12 +86,25 @@ func (s *stdioArg) Unpack(v starlark.Value) error {
 	return nil
 }
 
-// open opens the file of s: for reading (stdin), or created or truncated for
-// writing. It returns def when s inherits, and then opened is false.
-func (s stdioArg) open(write bool, def *os.File) (f *os.File, opened bool, err error) {
+// open opens the file of stream name's s: for reading (stdin), or created
+// or truncated for writing; "pipe" makes a pipe in pipes, "stdout" is left
+// to the caller (nil). It returns def when s inherits, and then opened is
+// false.
+func (s stdioArg) open(name string, write bool, def *os.File, pipes *pipeEnds) (f *os.File, opened bool, err error) {
 	switch {
 	case s == "":
 		return def, false, nil
+	case s == "pipe" && !write:
+		f, err = pipes.input()
+		return f, false, err
+	case s == "pipe":
+		f, err = pipes.output(name)
+		return f, false, err
+	case s == "stdout":
+		if name != "stderr" {
+			return nil, false, fmt.Errorf("only stderr may be \"stdout\"")
+		}
+		return nil, false, nil
 	case write:
 		f, err = os.OpenFile(string(s), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	default:

@@ -70,7 +70,7 @@ func TestStdioArg(t *testing.T) {
 		{starlark.None, "", ""},
 		{starlark.String("null"), stdioArg(os.DevNull), ""},
 		{starlark.String("out.txt"), "out.txt", ""},
-		{starlark.MakeInt(3), "", `got int, want None, "null" or a file path`},
+		{starlark.MakeInt(3), "", `got int, want None, "null", "pipe" or a file path`},
 	} {
 		var s stdioArg
 		err := s.Unpack(tc.v)
@@ -78,7 +78,7 @@ func TestStdioArg(t *testing.T) {
 			t.Errorf("%v: %q %v, want %q %q", tc.v, s, err, tc.want, tc.err)
 		}
 	}
-	f, opened, err := stdioArg("").open(true, os.Stderr)
+	f, opened, err := stdioArg("").open("stderr", true, os.Stderr, nil)
 	if f != os.Stderr || opened || err != nil {
 		t.Errorf("an inherited stream: %v %v %v, want stardbg's own", f, opened, err)
 	}

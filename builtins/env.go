@@ -208,6 +208,7 @@ func (env *Env) forgetEnded() {
 			if env.Warn != nil {
 				env.ended.add(p.pendingWarnings())
 			}
+			p.stdio.ended()
 			delete(env.byCore, p.p)
 		default:
 			live = append(live, p)

@@ -16,9 +16,12 @@ const launchDoc = `launch(argv, env=None, cwd=None, stdin=None, stdout=None, std
 Starts a program stopped before its first instruction. argv is a list of
 strings (or one string: the program alone); argv[0] is looked up in PATH when
 it has no slash. env=None inherits stardbg's environment; a dict replaces it.
-Each of stdin, stdout and stderr is None (inherit), "null", or a file path
-(stdout and stderr are created or truncated). Launching is one of the two ways
-a script reaches the system beyond its target processes (attach is the other).
+Each of stdin, stdout and stderr is None (inherit), "null", a file path
+(stdout and stderr are created or truncated), or "pipe": the script then
+writes the program's input with p.write and reads its output with p.output
+and p.expect; stderr="stdout" sends stderr into stdout's pipe or file.
+Launching is one of the two ways a script reaches the system beyond its
+target processes (attach is the other).
 ` + followForksDoc
 
 const attachDoc = `attach(pid, follow_forks=False) -> process
@@ -80,6 +83,7 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 			cfg.Path = lp
 		}
 	}
+	var pipes pipeEnds
 	for _, s := range []struct {
 		name  string
 		arg   stdioArg
@@ -91,8 +95,9 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		{"stdout", stdout, true, env.Stdout, &cfg.Stdout},
 		{"stderr", stderr, true, env.Stderr, &cfg.Stderr},
 	} {
-		f, opened, err := s.arg.open(s.write, s.def)
+		f, opened, err := s.arg.open(s.name, s.write, s.def, &pipes)
 		if err != nil {
+			pipes.launched(true)
 			return nil, errorf(b, "%s: %v", s.name, err)
 		}
 		if opened {
@@ -100,12 +105,21 @@ func launch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		}
 		*s.dst = f
 	}
+	if stderr == "stdout" {
+		cfg.Stderr = cfg.Stdout
+		if pipes.s != nil {
+			pipes.s.merged = pipes.s.out["stdout"] != nil
+		}
+	}
 	cp, err := env.Engine.Launch(cfg)
+	pipes.launched(err != nil)
 	if err != nil {
 		return nil, startErr(b, err)
 	}
 	cp.SetFollowForks(follow)
-	return env.wrap(cp), nil
+	p := env.wrap(cp)
+	p.stdio = pipes.s
+	return p, nil
 }
 
 func attach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -19,6 +19,7 @@ type Process struct {
 	threads  map[*core.Thread]*Thread
 	handlers map[string]starlark.Callable // on(kind, fn)
 	bound    map[string]*starlark.Builtin
+	stdio    *stdio // the piped standard streams of a launched program, or nil
 }
 
 func (p *Process) boundMethods() *map[string]*starlark.Builtin { return &p.bound }
@@ -57,6 +58,7 @@ func (p *Process) thread(ct *core.Thread) *Thread {
 
 // release kills a launched process or detaches an attached one, if still traced.
 func (p *Process) release() error {
+	defer p.stdio.close()
 	switch p.p.State() {
 	case core.Exited, core.Killed, core.Detached:
 		return nil
@@ -167,11 +169,16 @@ var processMethods = methods{
 		"the process receives a signal (\"SIGUSR1\", \"usr1\" or its number): stop reports it as an event; deliver " +
 		"passes it to the program. By default SIGURG, SIGCHLD, SIGWINCH, SIGALRM, SIGVTALRM, SIGPROF and SIGPIPE are " +
 		"delivered silently, and every other signal stops."},
-	"send_signal": {processSendSignal, "send_signal(name)\n\nSends a signal to the process (kill(2))."},
-	"symbol":      {processSymbol, symbolDoc},
-	"lookup":      {processLookup, lookupDoc},
-	"maps":        {processMaps, mapsDoc},
-	"disasm":      {processDisasm, disasmDoc},
+	"send_signal":  {processSendSignal, "send_signal(name)\n\nSends a signal to the process (kill(2))."},
+	"symbol":       {processSymbol, symbolDoc},
+	"lookup":       {processLookup, lookupDoc},
+	"maps":         {processMaps, mapsDoc},
+	"disasm":       {processDisasm, disasmDoc},
+	"output":       {processOutput, outputDoc},
+	"output_bytes": {processOutput, outputBytesDoc},
+	"expect":       {processExpect, expectDoc},
+	"write":        {processWrite, writeDoc},
+	"close_stdin":  {processCloseStdin, closeStdinDoc},
 }
 
 func stringList(ss []string) *starlark.List {
@@ -280,6 +287,16 @@ func (p *Process) waitStop(thread *starlark.Thread, b *starlark.Builtin, d time.
 	if err != nil {
 		return nil, err
 	}
+	ev, err := p.waitCore(thread, b, d)
+	if err != nil {
+		return nil, err
+	}
+	return p.reported(env, ev)
+}
+
+// waitCore is the engine's Wait for a builtin: a cancellation stops the
+// process so that the wait returns, and is raised then.
+func (p *Process) waitCore(thread *starlark.Thread, b *starlark.Builtin, d time.Duration) (*core.Event, error) {
 	if err := script.Cancelled(thread); err != nil {
 		return nil, err
 	}
@@ -292,7 +309,7 @@ func (p *Process) waitStop(thread *starlark.Thread, b *starlark.Builtin, d time.
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
-	return p.reported(env, ev)
+	return ev, nil
 }
 
 func processDetach(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -234,12 +234,15 @@ func TestGoHot(t *testing.T) {
 
 func TestProbes(t *testing.T) {
 	out := mustRun(t, "test", "probes")
-	find(t, out, `(?m)^5 passed, 0 failed$`)
+	find(t, out, `(?m)^7 passed, 0 failed$`)
 	for _, name := range []string{"test_opendir_never_gets_null", "test_free_only_what_malloc_returned", "test_seq_output_never_decreases"} {
 		find(t, out, `(?m)^ok +probes/coreutils_test\.star:`+name+` `)
 	}
 	for _, name := range []string{"test_shell_children_run_and_exit_zero", "test_no_child_writes_to_stderr"} {
 		find(t, out, `(?m)^ok +probes/family_test\.star:`+name+` `)
+	}
+	for _, name := range []string{"test_bc_answers_line_by_line", "test_bc_reads_each_line_when_it_comes"} {
+		find(t, out, `(?m)^ok +probes/interactive_test\.star:`+name+` `)
 	}
 }
 
