@@ -1,10 +1,14 @@
 package builtins
 
 import (
+	"fmt"
+	"hash/fnv"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.starlark.net/starlark"
 
 	"stardbg/script"
 )
@@ -60,5 +64,37 @@ assert.eq(p.exit_code, 3)
 				t.Fatal(script.FormatError(err))
 			}
 		})
+	}
+}
+
+// TestPipedOutput100MiB: a script launches bigwrite with stdout="pipe"
+// while a breakpoint fires after every 64 KiB; the program never blocks on
+// the pipe and p.output_bytes() holds all 100 MiB, hashing (FNV-1a) to what
+// the program says on its stderr.
+func TestPipedOutput100MiB(t *testing.T) {
+	fnv64 := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var data starlark.Bytes
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "data", &data); err != nil {
+			return nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte(data))
+		return starlark.String(fmt.Sprintf("%016x", h.Sum64())), nil
+	}
+	src := `
+p = launch([target("c/bigwrite"), "100"], stdout="pipe", stderr="pipe")
+chunks = {"n": 0}
+def on_chunk(t, bp):
+    chunks["n"] += 1
+p.break_at("chunk_written", on_hit=on_chunk)
+ev = p.run(timeout=120)   # a program blocked on a full pipe would time out
+assert.eq((ev.kind, ev.status), ("exited", 0))
+assert.eq(chunks["n"], 1600)
+out = p.output_bytes()
+assert.eq(len(out), 100 << 20)
+assert.eq(p.output(stream="stderr"), "bytes=%d fnv=%s\n" % (100 << 20, fnv64(out)))
+`
+	if err := execScript(t, "bigwrite.star", src, sessionOptions{extra: map[string]builtinFn{"fnv64": fnv64}}); err != nil {
+		t.Fatal(script.FormatError(err))
 	}
 }
