@@ -43,10 +43,7 @@ func parseGo(f *elf.File) (*goTable, error) {
 	if s := f.Section(".gosymtab"); s != nil {
 		symtab, _ = s.Data()
 	}
-	var text uint64
-	if s := f.Section(".text"); s != nil {
-		text = s.Addr
-	}
+	text := goTextStart(f)
 	tab, err := gosym.NewTable(symtab, gosym.NewLineTable(pcln, text))
 	if err != nil {
 		return nil, err
@@ -66,6 +63,24 @@ func parseGo(f *elf.File) (*goTable, error) {
 		g.byBase[base] = append(g.byBase[base], name)
 	}
 	return g, nil
+}
+
+// goTextStart returns the address the pclntab's pcs count from: that of
+// runtime.text, which is where .text starts in a program the Go linker
+// linked alone, but not in one linked by the system linker (cgo), where C
+// code comes first.
+func goTextStart(f *elf.File) uint64 {
+	if syms, err := f.Symbols(); err == nil {
+		for _, s := range syms {
+			if s.Name == "runtime.text" {
+				return s.Value
+			}
+		}
+	}
+	if s := f.Section(".text"); s != nil {
+		return s.Addr
+	}
+	return 0
 }
 
 // matchFiles returns the file names that end with name on a path-component
