@@ -193,7 +193,8 @@ func (p *Process) GoThread(m uint64) (*Thread, error) {
 
 // GoroutineFrames unwinds goroutine g's stack, for at most max frames:
 // from the registers of the thread that runs it when that thread is on
-// g's own stack, else from the context g saved when it last stopped (a
+// g's own stack, or in a C function g called (cgo: the C frames come
+// first), else from the context g saved when it last stopped (a
 // parked goroutine's g.sched, a goroutine in a system call's syscallpc and
 // syscallsp), where only pc, sp and bp are known.
 func (p *Process) GoroutineFrames(g *goruntime.G, max int) ([]*VarFrame, error) {
@@ -209,6 +210,21 @@ func (p *Process) GoroutineFrames(g *goruntime.G, max int) ([]*VarFrame, error) 
 			}
 			if cur != nil && cur.Addr == g.Addr {
 				return th.VarFrames(max)
+			}
+			if cur != nil && cur.System() && cur.CurG == g.Addr {
+				// On the system stack for g: in a C call, the thread's
+				// frames go on into g's stack (C and Go frames in one
+				// backtrace); else (systemstack) g's saved context is
+				// where its own frames are.
+				vfs, err := th.VarFrames(max + 64) // far enough to see the switch
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range vfs {
+					if f.Unwind == "cgo" {
+						return vfs[:min(max, len(vfs))], nil
+					}
+				}
 			}
 		}
 	}
@@ -230,4 +246,18 @@ func (p *Process) GoroutineFrames(g *goruntime.G, max int) ([]*VarFrame, error) 
 		out = p.varFrames(tab, frames, nil)
 	})
 	return out, err
+}
+
+// goStackHi returns stack.hi of the g at g, for backtraces through cgo
+// calls (sym.Table.SetGoStackHi).
+func (p *Process) goStackHi(g uint64) (uint64, error) {
+	gr, _, err := p.goRuntimeOf()
+	if err != nil {
+		return 0, err
+	}
+	gg, err := gr.rt.ReadG(symMemory{p}, g)
+	if err != nil {
+		return 0, err
+	}
+	return gg.StackHi, nil
 }

@@ -51,6 +51,7 @@ func (p *Process) symbols() (*sym.Table, error) {
 	if p.watchLibraries(t) == nil {
 		p.syms = t
 	}
+	t.SetGoStackHi(p.goStackHi)
 	return t, nil
 }
 

@@ -29,7 +29,16 @@ type Table struct {
 	vdso  *objFile  // parsed from memory once
 
 	noCFI bool // tests: unwind by frame pointers alone
+
+	goStackHi func(g uint64) (uint64, error) // see SetGoStackHi
 }
+
+// SetGoStackHi lets Backtrace follow a Go program's calls into C: from the
+// system stack, where runtime.asmcgocall runs the C function, back to the
+// goroutine's stack, which asmcgocall records as the g and the depth below
+// its top (g.stack.hi). stackHi returns a g's stack.hi; the caller knows
+// the runtime's layout (package goruntime), which this package does not.
+func (t *Table) SetGoStackHi(stackHi func(g uint64) (uint64, error)) { t.goStackHi = stackHi }
 
 // NewTable returns the symbol table of process pid, whose executable is exe
 // ("" for /proc/PID/exe), reading its memory through mem. mem may be nil:

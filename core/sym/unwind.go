@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -156,12 +157,27 @@ func (t *Table) backtrace(cur regSet, exact bool, mem Memory, max int) []Frame {
 		}
 		f := Frame{PC: pc, SP: cur.v[regRSP], regs: cur}
 		t.symbolize(&f, lookup)
-		caller, cfa, how, signal, err := t.unwindStep(&cur, lookup, i == 0 && top, mem)
+		var caller regSet
+		var cfa uint64
+		var how string
+		var signal bool
+		var err error
+		switched := false
+		if !exact && f.Function == "runtime.asmcgocall" && strings.HasSuffix(f.File, ".s") && t.goStackHi != nil {
+			// (the assembly function, not its ABI wrapper of the same name)
+			// Back from a C call: the goroutine's stack continues the chain.
+			caller, cfa, err = t.cgoCaller(&cur, mem)
+			how, switched = "cgo", err == nil
+		}
+		if !switched {
+			caller, cfa, how, signal, err = t.unwindStep(&cur, lookup, i == 0 && top, mem)
+		}
 		if err == nil {
 			f.CFA = cfa
 		}
-		valid := err == nil && caller.ok[regRIP] && caller.v[regRIP] != 0 && cfa > cur.v[regRSP] &&
-			(len(frames) == 0 || cfa > frames[len(frames)-1].CFA) && t.executable(caller.v[regRIP]) && !outermost[f.Function]
+		grows := switched || len(frames) == 0 || cfa > frames[len(frames)-1].CFA || frames[len(frames)-1].Unwind == "cgo"
+		valid := err == nil && caller.ok[regRIP] && caller.v[regRIP] != 0 && (cfa > cur.v[regRSP] || switched) &&
+			grows && t.executable(caller.v[regRIP]) && !outermost[f.Function]
 		if valid {
 			f.Unwind = how
 		}
@@ -224,6 +240,41 @@ func (t *Table) unwindStep(cur *regSet, pc uint64, frame0 bool, mem Memory) (cal
 	}
 	caller, cfa, err = fpUnwind(cur, mem)
 	return caller, cfa, "fp", false, err
+}
+
+// cgoCaller returns the caller of runtime.asmcgocall back from the C
+// function it ran on the system stack: asmcgocall left the g at sp+8 and
+// the depth of the goroutine's sp below the g's stack.hi at sp; the
+// goroutine's sp there points at the frame pointer asmcgocall pushed, with
+// the return address into its caller above it.
+func (t *Table) cgoCaller(cur *regSet, mem Memory) (regSet, uint64, error) {
+	sp := cur.v[regRSP]
+	depth, err := readWord(mem, sp)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	g, err := readWord(mem, sp+8)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	hi, err := t.goStackHi(g)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	gsp := hi - depth
+	bp, err := readWord(mem, gsp)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	ra, err := readWord(mem, gsp+8)
+	if err != nil {
+		return regSet{}, 0, err
+	}
+	caller := cur.callerKeeps()
+	caller.set(regRBP, bp)
+	caller.set(regRIP, ra)
+	caller.set(regRSP, gsp+16)
+	return caller, gsp + 16, nil
 }
 
 // applyRow computes the caller's registers from a CFI row.

@@ -385,6 +385,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "type=*fs.PathError errno=2 err=open /nonexistent/file: no such file or directory")
 	}},
+	{"go/cgomix", []string{"3"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "result=9")
+	}},
 	{"go/goparked", []string{"40"}, func(t *testing.T, r run) {
 		r.exited(t)
 		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
