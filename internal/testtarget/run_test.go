@@ -389,6 +389,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "result=9")
 	}},
+	{"go/greeter", []string{"3", "10"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "calls=30 lensum=240")
+	}},
 	{"go/goparked", []string{"40"}, func(t *testing.T, r run) {
 		r.exited(t)
 		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
