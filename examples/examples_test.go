@@ -232,6 +232,30 @@ func TestGoHot(t *testing.T) {
 	find(t, out, `main\.hot: 8000 calls on \d+ threads, argument sum 31996000, largest 7999`)
 }
 
+// TestGoHTTP: httpload's 8 clients send 50 requests each, 100 per name; the
+// callback reads price's string and int arguments by name, and the summary
+// at main.report accounts for every goroutine, main's running report and the
+// server's listener waiting in accept among them.
+func TestGoHTTP(t *testing.T) {
+	bin := testtarget.Build(t, "go/httpload", testtarget.Default)
+	out := mustRun(t, "run", "go_http.star", bin, "8", "50")
+	if n := len(regexp.MustCompile(`(?m)^price\(name="(apple|pear|fig|kiwi)", qty=\d+\) on goroutine \d+$`).FindAllString(out, -1)); n != 3 {
+		t.Fatalf("%d calls of price shown, want 3:\n%s", n, out)
+	}
+	find(t, out, `(?m)^main\.price: 400 calls from \d+ goroutines: apple=100 fig=100 kiwi=100 pear=100$`)
+	find(t, out, `(?m)^requests=400 total=169800$`)
+	total := atoi(t, find(t, out, `(?m)^at main\.report: (\d+) goroutines$`)[1])
+	sum := 0
+	for _, m := range regexp.MustCompile(`(?m)^(\d+) +(.+?) +(\S+)$`).FindAllStringSubmatch(out[strings.Index(out, "at main.report"):], -1) {
+		sum += atoi(t, m[1])
+	}
+	if sum != total {
+		t.Errorf("the groups count %d goroutines, want %d:\n%s", sum, total, out)
+	}
+	find(t, out, `(?m)^1 +running +main\.report$`)
+	find(t, out, `(?m)^1 +IO wait +net\.\(\*netFD\)\.accept$`)
+}
+
 func TestProbes(t *testing.T) {
 	out := mustRun(t, "test", "probes")
 	find(t, out, `(?m)^7 passed, 0 failed$`)

@@ -393,6 +393,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "calls=30 lensum=240")
 	}},
+	{"go/httpload", []string{"3", "4"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "requests=12 total=4818", "apple=3 fig=3 kiwi=3 pear=3")
+	}},
 	{"go/goparked", []string{"40"}, func(t *testing.T, r run) {
 		r.exited(t)
 		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
