@@ -187,11 +187,7 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	default:
 		return nil, errorf(b, "where must be an address (int) or a location (string), got %s", where.Type())
 	}
-	cbp.Data = bp
-	bp.bp = cbp
-	if bp.cond != nil {
-		cbp.Cond = bp.condHolds
-	}
+	bp.bind(cbp, bp.condHolds)
 	if bp.onReturn != nil {
 		cbp.OnReturn = bp.returned
 	}
@@ -238,12 +234,18 @@ func processWatch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
+	return bp.bind(cbp, bp.condHolds), nil
+}
+
+// bind ties bp to the engine's breakpoint cbp, with cond as cbp's Cond
+// when bp has a cond.
+func (bp *Breakpoint) bind(cbp *core.Breakpoint, cond func(*core.Thread, *core.Breakpoint) bool) *Breakpoint {
 	cbp.Data = bp
 	bp.bp = cbp
 	if bp.cond != nil {
-		cbp.Cond = bp.condHolds
+		cbp.Cond = cond
 	}
-	return bp, nil
+	return bp
 }
 
 // notFoundErr is wrapErr for break_at: a spec whose module is loaded nowhere

@@ -234,31 +234,27 @@ func syscallFail(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	return starlark.None, syscallErr(b, s, s.sc.Skip(-int64(n)))
 }
 
-func syscallSkip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	ret := starlark.MakeInt(0)
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ret?", &ret); err != nil {
-		return nil, err
+// syscallIntMethod is a method of one int argument, param ("ret?" for an
+// optional one, 0 by default), that do applies to the call.
+func syscallIntMethod(param string, do func(*core.Syscall, int64) error) builtinFn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		v := starlark.MakeInt(0)
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, param, &v); err != nil {
+			return nil, err
+		}
+		n, err := int64Arg(b, strings.TrimSuffix(param, "?"), v)
+		if err != nil {
+			return nil, err
+		}
+		s := recv[*Syscall](b)
+		return starlark.None, syscallErr(b, s, do(s.sc, n))
 	}
-	n, err := int64Arg(b, "ret", ret)
-	if err != nil {
-		return nil, err
-	}
-	s := recv[*Syscall](b)
-	return starlark.None, syscallErr(b, s, s.sc.Skip(n))
 }
 
-func syscallSetRet(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var v starlark.Int
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "value", &v); err != nil {
-		return nil, err
-	}
-	n, err := int64Arg(b, "value", v)
-	if err != nil {
-		return nil, err
-	}
-	s := recv[*Syscall](b)
-	return starlark.None, syscallErr(b, s, s.sc.SetRet(n))
-}
+var (
+	syscallSkip   = syscallIntMethod("ret?", (*core.Syscall).Skip)
+	syscallSetRet = syscallIntMethod("value", (*core.Syscall).SetRet)
+)
 
 // syscallNumbers reads catch_syscall's names: nil for None (every call).
 func syscallNumbers(b *starlark.Builtin, names starlark.Value) ([]int, error) {
@@ -327,12 +323,7 @@ func processCatchSyscall(thread *starlark.Thread, b *starlark.Builtin, args star
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
-	cbp.Data = bp
-	bp.bp = cbp
-	if bp.cond != nil {
-		cbp.Cond = bp.sysCondHolds
-	}
-	return bp, nil
+	return bp.bind(cbp, bp.sysCondHolds), nil
 }
 
 // sysCondHolds is the engine's Cond for a catchpoint with a cond, at a call's entry.

@@ -118,52 +118,45 @@ func (sc *Syscall) at(exit bool) error {
 
 var argRegs = [6]Reg{RDI, RSI, RDX, R10, R8, R9}
 
-// SetArg changes argument i (0-5) at the call's entry.
-func (sc *Syscall) SetArg(i int, v uint64) error {
+// change runs fn on the registers of sc's thread, stopped at sc's entry
+// (exit false) or exit, and writes them back when the thread resumes.
+func (sc *Syscall) change(exit bool, fn func(r *unix.PtraceRegs)) error {
 	var err error
 	sc.t.p.e.Do(func() {
-		if i < 0 || i > 5 {
-			err = fmt.Errorf("argument %d out of range 0-5", i)
-			return
+		if err = sc.at(exit); err == nil {
+			fn(&sc.t.regs)
+			sc.t.regsDirty = true
 		}
-		if err = sc.at(false); err != nil {
-			return
-		}
-		t := sc.t
-		*regPtr(&t.regs, argRegs[i]) = v
-		t.regsDirty = true
-		sc.Args[i] = v
 	})
 	return err
+}
+
+// SetArg changes argument i (0-5) at the call's entry.
+func (sc *Syscall) SetArg(i int, v uint64) error {
+	if i < 0 || i > 5 {
+		return fmt.Errorf("argument %d out of range 0-5", i)
+	}
+	return sc.change(false, func(r *unix.PtraceRegs) {
+		*regPtr(r, argRegs[i]) = v
+		sc.Args[i] = v
+	})
 }
 
 // Skip makes the call, at its entry, not run: it returns ret to the program
 // (-errno for an error).
 func (sc *Syscall) Skip(ret int64) error {
-	var err error
-	sc.t.p.e.Do(func() {
-		if err = sc.at(false); err != nil {
-			return
-		}
-		t := sc.t
-		t.regs.Orig_rax, t.regs.Rax, t.regsDirty = ^uint64(0), uint64(ret), true
+	return sc.change(false, func(r *unix.PtraceRegs) {
+		r.Orig_rax, r.Rax = ^uint64(0), uint64(ret)
 		sc.skip, sc.skipRet = true, ret
 	})
-	return err
 }
 
 // SetRet changes, at the call's exit, the value the program sees.
 func (sc *Syscall) SetRet(v int64) error {
-	var err error
-	sc.t.p.e.Do(func() {
-		if err = sc.at(true); err != nil {
-			return
-		}
-		t := sc.t
-		t.regs.Rax, t.regsDirty = uint64(v), true
+	return sc.change(true, func(r *unix.PtraceRegs) {
+		r.Rax = uint64(v)
 		sc.Ret = v
 	})
-	return err
 }
 
 // Syscall is the system call t is stopped at, the entry or the exit of a
@@ -224,22 +217,21 @@ func (p *Process) CatchSyscall(nrs []int, onHit func(*Thread, *Breakpoint) bool)
 	}
 	sort.Ints(c.nrs)
 	c.nrs = compactInts(c.nrs)
-	var bp *Breakpoint
-	var err error
+	bp, err := p.NewBreakpoint(onHit)
+	if err != nil {
+		return nil, err
+	}
 	p.e.Do(func() {
-		if err = p.live(); err != nil {
-			return
-		}
-		p.bps.nextID++
-		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, sys: c}
+		bp.sys = c
 		if err = p.sysUpdate(bp, +1); err != nil {
-			p.bps.nextID--
-			bp = nil
-			return
+			bp.cleared = true
+			p.bps.drop(bp)
 		}
-		p.bps.list = append(p.bps.list, bp)
 	})
-	return bp, err
+	if err != nil {
+		return nil, err
+	}
+	return bp, nil
 }
 
 func compactInts(a []int) []int {

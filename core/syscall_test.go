@@ -137,46 +137,53 @@ func TestSyscallCountsMatchStrace(t *testing.T) {
 				t.Skipf("%s: %v", c.argv[0], err)
 			}
 			want := straceCounts(t, c.dir, c.argv...)
-			e := newEngine(t)
-			l := launchCfg(t, e, LaunchConfig{Path: c.argv[0], Args: c.argv, Dir: c.dir})
-			n := newSysCounter()
-			if _, err := l.CatchSyscall(nil, n.hit); err != nil {
-				t.Fatal(err)
-			}
-			runToExit(t, l.Process)
-			// strace -c counts the calls that returned: not exit_group.
-			got := map[string]int{}
-			for name, k := range n.entries {
-				if name != "exit_group" {
-					got[name] = k
-				}
-			}
-			if c.only != nil {
-				g, w := map[string]int{}, map[string]int{}
-				for _, name := range c.only {
-					if got[name] != 0 {
-						g[name] = got[name]
-					}
-					if want[name] != 0 {
-						w[name] = want[name]
-					}
-				}
-				got, want = g, w
-			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("counts by name:\nstardbg %v\nstrace  %v", got, want)
-			}
-			// Every call returned but those that never do, and, in the
-			// Go program, those its end cut short (futex waits).
-			for name, k := range n.entries {
-				if name == "exit_group" || name == "exit" || c.only != nil {
-					continue
-				}
-				if n.exits[name] != k {
-					t.Errorf("%s: %d entries, %d exits", name, k, n.exits[name])
-				}
-			}
+			sysModes(t, func(t *testing.T, start func(LaunchConfig) *launched) {
+				compareCounts(t, start(LaunchConfig{Path: c.argv[0], Args: c.argv[1:], Dir: c.dir}), want, c.only)
+			})
 		})
+	}
+}
+
+// compareCounts runs l to its end counting its calls, and compares the
+// counts by name with want (only those names, when only is not nil).
+func compareCounts(t *testing.T, l *launched, want map[string]int, only []string) {
+	t.Helper()
+	n := newSysCounter()
+	if _, err := l.CatchSyscall(nil, n.hit); err != nil {
+		t.Fatal(err)
+	}
+	runToExit(t, l.Process)
+	// strace -c counts the calls that returned: not exit_group.
+	got := map[string]int{}
+	for name, k := range n.entries {
+		if name != "exit_group" {
+			got[name] = k
+		}
+	}
+	if only != nil {
+		g, w := map[string]int{}, map[string]int{}
+		for _, name := range only {
+			if got[name] != 0 {
+				g[name] = got[name]
+			}
+			if want[name] != 0 {
+				w[name] = want[name]
+			}
+		}
+		got, want = g, w
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("counts by name:\nstardbg %v\nstrace  %v", got, want)
+	}
+	// Every call returned but those that never do, and, in the
+	// Go program, those its end cut short (futex waits).
+	for name, k := range n.entries {
+		if name == "exit_group" || name == "exit" || only != nil {
+			continue
+		}
+		if n.exits[name] != k {
+			t.Errorf("%s: %d entries, %d exits", name, k, n.exits[name])
+		}
 	}
 }
 
@@ -184,20 +191,30 @@ func TestSyscallCountsMatchStrace(t *testing.T) {
 // with PTRACE_SYSCALL and no filter.
 func forcePtraceSyscall(p *Process) { p.e.Do(func() { p.sys.noFilter = true }) }
 
-// sysModes runs a test with a filter and with PTRACE_SYSCALL.
-func sysModes(t *testing.T, test func(t *testing.T, prepare func(p *Process))) {
-	t.Run("seccomp", func(t *testing.T) { test(t, func(*Process) {}) })
-	t.Run("ptrace", func(t *testing.T) { test(t, forcePtraceSyscall) })
+// sysModes runs a test with a filter and with PTRACE_SYSCALL: start
+// launches the test's program (cfg.Path, with cfg.Args after it) caught the
+// mode's way.
+func sysModes(t *testing.T, test func(t *testing.T, start func(cfg LaunchConfig) *launched)) {
+	for _, mode := range []string{"seccomp", "ptrace"} {
+		t.Run(mode, func(t *testing.T) {
+			test(t, func(cfg LaunchConfig) *launched {
+				cfg.Args = append([]string{cfg.Path}, cfg.Args...)
+				l := launchCfg(t, newEngine(t), cfg)
+				if mode == "ptrace" {
+					forcePtraceSyscall(l.Process)
+				}
+				return l
+			})
+		})
+	}
 }
 
 // TestSyscallThreadsExact: 8 threads call getppid at once, 2000 times
 // each; every call is counted once, at its entry and at its exit.
 func TestSyscallThreadsExact(t *testing.T) {
 	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
-	sysModes(t, func(t *testing.T, prepare func(*Process)) {
-		e := newEngine(t)
-		l := launch(t, e, bin, "threads", "8", "2000")
-		prepare(l.Process)
+	sysModes(t, func(t *testing.T, start func(LaunchConfig) *launched) {
+		l := start(LaunchConfig{Path: bin, Args: []string{"threads", "8", "2000"}})
 		n := newSysCounter()
 		bp, err := l.CatchSyscall([]int{unix.SYS_GETPPID}, n.hit)
 		if err != nil {
@@ -219,10 +236,8 @@ func TestSyscallThreadsExact(t *testing.T) {
 // exit of every call whose entry it saw.
 func TestSyscallCatchClearInCallbacks(t *testing.T) {
 	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
-	sysModes(t, func(t *testing.T, prepare func(*Process)) {
-		e := newEngine(t)
-		l := launch(t, e, bin, "threads", "8", "2000")
-		prepare(l.Process)
+	sysModes(t, func(t *testing.T, start func(LaunchConfig) *launched) {
+		l := start(LaunchConfig{Path: bin, Args: []string{"threads", "8", "2000"}})
 		type count struct{ entries, exits int }
 		counts := map[*Breakpoint]*count{}
 		var hit func(th *Thread, bp *Breakpoint) bool
@@ -268,16 +283,14 @@ func TestSyscallCatchClearInCallbacks(t *testing.T) {
 // last sees every call, once, and the cleared one none.
 func TestSyscallCatchWhileRunning(t *testing.T) {
 	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
-	sysModes(t, func(t *testing.T, prepare func(*Process)) {
-		e := newEngine(t)
+	sysModes(t, func(t *testing.T, start func(LaunchConfig) *launched) {
 		r, w, err := os.Pipe()
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		l := launchCfg(t, e, LaunchConfig{Path: bin, Args: []string{bin, "threads", "8", "2000", "wait"}, Stdin: r})
+		l := start(LaunchConfig{Path: bin, Args: []string{"threads", "8", "2000", "wait"}, Stdin: r})
 		r.Close()
-		prepare(l.Process)
 		if err := l.Continue(); err != nil {
 			t.Fatal(err)
 		}
@@ -309,10 +322,8 @@ func TestSyscallCatchWhileRunning(t *testing.T) {
 // returns the byte the handler wrote.
 func TestSyscallEINTR(t *testing.T) {
 	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
-	sysModes(t, func(t *testing.T, prepare func(*Process)) {
-		e := newEngine(t)
-		l := launch(t, e, bin, "eintr")
-		prepare(l.Process)
+	sysModes(t, func(t *testing.T, start func(LaunchConfig) *launched) {
+		l := start(LaunchConfig{Path: bin, Args: []string{"eintr"}})
 		var rets []int64
 		entries := 0
 		if _, err := l.CatchSyscall([]int{unix.SYS_READ}, func(th *Thread, bp *Breakpoint) bool {

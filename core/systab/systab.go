@@ -18,7 +18,8 @@
 package systab
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -52,14 +53,7 @@ func Number(name string) (int, bool) {
 }
 
 // Names lists every system call name, sorted.
-func Names() []string {
-	l := make([]string, 0, len(byName))
-	for n := range byName {
-		l = append(l, n)
-	}
-	sort.Strings(l)
-	return l
-}
+func Names() []string { return slices.Sorted(maps.Keys(byName)) }
 
 // The kernel's internal codes of a system call that a signal interrupted
 // (include/linux/errno.h). The call's exit reports one of them; then the
@@ -124,11 +118,4 @@ func Errno(name string) (int, bool) {
 }
 
 // ErrnoNames lists every errno name Errno accepts, sorted.
-func ErrnoNames() []string {
-	l := make([]string, 0, len(errnoByName))
-	for n := range errnoByName {
-		l = append(l, n)
-	}
-	sort.Strings(l)
-	return l
-}
+func ErrnoNames() []string { return slices.Sorted(maps.Keys(errnoByName)) }
