@@ -146,11 +146,13 @@ var processMethods = methods{
 	"wait_stop": {processWaitStop, "wait_stop(timeout=None) -> event\n\nWaits until the running process stops " +
 		"and returns why. Every thread is stopped afterwards. With a timeout in seconds, a process still " +
 		"running then is stopped and the event's kind is \"timeout\". An error raised by a callback is raised here."},
-	"run":    {processRun, "run(timeout=None) -> event\n\ncont() then wait_stop(timeout)."},
-	"detach": {processDetach, "detach()\n\nRemoves every breakpoint and lets the process go on untraced."},
-	"kill":   {processKill, "kill()\n\nKills the process (SIGKILL) and reaps all its threads. A process that has\nexited or been killed already is left as it is, without an error: run(timeout=...)\nthen kill() ends the program whichever came first."},
-	"peek":   {processPeek, "peek(addr, n) -> bytes\n\nReads n bytes of memory at addr (an int or a symbol name). Breakpoints show their original bytes."},
-	"poke":   {processPoke, "poke(addr, data)\n\nWrites bytes (or a string's UTF-8) at addr, also into read-only text."},
+	"run": {processRun, "run(timeout=None) -> event\n\ncont() then wait_stop(timeout)."},
+	"detach": {processDetach, "detach()\n\nRemoves every breakpoint and lets the process go on untraced. " +
+		"A launched process in which catch_syscall installed a seccomp filter cannot be detached (the filter stays, " +
+		"and untraced, its caught calls would fail with ENOSYS): detach fails and says so; kill it instead."},
+	"kill": {processKill, "kill()\n\nKills the process (SIGKILL) and reaps all its threads. A process that has\nexited or been killed already is left as it is, without an error: run(timeout=...)\nthen kill() ends the program whichever came first."},
+	"peek": {processPeek, "peek(addr, n) -> bytes\n\nReads n bytes of memory at addr (an int or a symbol name). Breakpoints show their original bytes."},
+	"poke": {processPoke, "poke(addr, data)\n\nWrites bytes (or a string's UTF-8) at addr, also into read-only text."},
 	"peek_int": {processPeekInt, "peek_int(addr, size=8, signed=False) -> int\n\nReads a little-endian integer " +
 		"of 1, 2, 4 or 8 bytes."},
 	"poke_int": {processPokeInt, "poke_int(addr, value, size=8)\n\nWrites a little-endian integer of 1, 2, 4 or 8 bytes; " +

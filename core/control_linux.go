@@ -81,10 +81,12 @@ func (t *Thread) stepInsn(quiet bool) (*Event, error) {
 	return p.next()
 }
 
-// Detach removes every breakpoint and lets the process go on untraced. Threads
-// that have one of our SIGSTOPs still pending are first run until it is consumed,
-// so that the program never receives it; so are threads with more than one
-// signal to deliver, one from each stop (see siginfo_linux.go).
+// Detach removes every breakpoint and lets the process go on untraced.
+// Threads that have one of our SIGSTOPs still pending are first run until it
+// is consumed, so that the program never receives it; so are threads with
+// more than one signal to deliver, one from each stop (see
+// siginfo_linux.go). A process with a seccomp filter of catchpoints is not
+// detached: ErrSeccompDetach.
 func (p *Process) Detach() error {
 	var err error
 	p.e.Do(func() {

@@ -23,6 +23,12 @@
 // that can do neither (system calls, some branches) stop every thread, take the byte
 // out, single-step and put it back, so no thread can run past the address unseen.
 //
+// System call catchpoints (syscall_linux.go) stop a thread at the entry
+// and the exit of the caught calls: through a seccomp filter in a launched
+// process (seccomp_linux.go), which stays in it for good (it can no longer
+// be detached), and through PTRACE_SYSCALL in an attached one. A resume
+// uses PTRACE_SYSCALL while a thread is inside a caught call.
+//
 // A child that shares the memory (vfork until it execs or exits, clone(CLONE_VM))
 // runs the same int3s: it is traced with the threads, its hits counted, and let
 // go when it execs (fork_linux.go). A fork child is cleaned of them and let go,
@@ -43,7 +49,10 @@
 //	                (req), else the thread runs on
 //	group-stop      job control in a seized process: runs on
 //	ptrace-event    clone, fork, vfork, exec, exit (cause): handled, then runs on;
-//	                a vfork parent stays stopped until its child is done
+//	                a vfork parent stays stopped until its child is done;
+//	                seccomp: the entry of a call a filter traces (syscall_linux.go)
+//	syscall         a syscall-enter-stop or syscall-exit-stop of PTRACE_SYSCALL:
+//	                a catchpoint's entry or exit (syscall_linux.go), or runs on
 //	step            one instruction ran (single-stepped, or emulated): EventStep
 //	                when act sees it; a step-over goes on to the resume
 //	breakpoint      an int3 (site): rip is put back on it, over = site; the
