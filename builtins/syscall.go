@@ -32,7 +32,9 @@ entry was seen has its exit seen, also when the catchpoint is disabled or
 cleared in between.
 
 Every thread is caught, new ones too, and across execve: the exit of a
-successful execve is seen in the new program. A call that a signal
+successful execve is seen in the new program. The calls of children (fork,
+vfork, clone without CLONE_THREAD) are not: a child followed with
+follow_forks is a process of its own, with catchpoints of its own. A call that a signal
 interrupts is one call: its exit is what the program sees (EINTR once the
 handler returns, or the result of the call the kernel restarts).
 

@@ -38,6 +38,12 @@ import (
 // program's again, reports the kept call's exit with the value the program
 // sees. Filters therefore always trace rt_sigreturn and restart_syscall.
 //
+// The calls of children are not caught: not those of a child that shares
+// the memory, traced with the threads (fork_linux.go), nor those of a fork
+// child, let go or passed through (seccomp_linux.go), nor those of a
+// followed child, a process of its own (family_linux.go), whose own
+// catchpoints catch them.
+//
 // fail and skip (Syscall.Skip) set orig_rax to -1 at the entry, so the kernel
 // does not run the call, and rax to the result, at the entry and again at
 // the exit. execve's exit comes after PTRACE_EVENT_EXEC, in the new program,
@@ -381,8 +387,10 @@ func (p *Process) sysRun(t *Thread) {
 // sysEnter handles the entry of a system call.
 func (p *Process) sysEnter(t *Thread, si *syscallInfo) {
 	nr := int(int64(si.U[0]))
-	if si.Arch != unix.AUDIT_ARCH_X86_64 {
-		p.sysRun(t) // a 32-bit call (int 0x80): not caught
+	if si.Arch != unix.AUDIT_ARCH_X86_64 || t.shares() {
+		// A 32-bit call (int 0x80), or one of a child that shares the
+		// memory (vfork, clone(CLONE_VM)): not the process's.
+		p.sysRun(t)
 		return
 	}
 	// The same call again: restarted after a signal, or replayed after a

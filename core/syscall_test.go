@@ -469,3 +469,32 @@ func TestSyscallAttached(t *testing.T) {
 		cmd.Wait()
 	}
 }
+
+// TestSyscallChildrenPassThrough: the children a filtered shell forks or
+// vforks inherit its filter; they are passed through, their caught calls
+// running as untraced (a detached child would get ENOSYS for them), and
+// only the shell's own calls are caught.
+func TestSyscallChildrenPassThrough(t *testing.T) {
+	e := newEngine(t)
+	l := launch(t, e, "/bin/sh", "-c", "for i in 1 2 3; do /bin/echo $i; done; /bin/echo end")
+	n := newSysCounter()
+	if _, err := l.CatchSyscall([]int{unix.SYS_WRITE, unix.SYS_WAIT4, unix.SYS_EXECVE}, n.hit); err != nil {
+		t.Fatal(err)
+	}
+	runToExit(t, l.Process)
+	if code, _ := l.ExitCode(); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	if out := l.output(t); out != "1\n2\n3\nend\n" {
+		t.Errorf("output %q", out)
+	}
+	// The children's writes and execs are theirs, not the shell's.
+	if n.entries["write"] != 0 || n.entries["execve"] != 0 || n.entries["wait4"] < 4 || n.exits["wait4"] != n.entries["wait4"] {
+		t.Errorf("the shell's calls: entries %v exits %v", n.entries, n.exits)
+	}
+	e.Do(func() {
+		if len(e.passthru) != 0 {
+			t.Errorf("children still passed through after they exited: %v", e.passthru)
+		}
+	})
+}
