@@ -36,6 +36,9 @@ type objFile struct {
 	relOnce sync.Once
 	rels    *relocs
 
+	pltOnce sync.Once
+	plt     []pltStub
+
 	dbgOnce sync.Once
 	dbg     *elf.File // the separate debug file that holds the DWARF, if the file has none
 

@@ -267,16 +267,21 @@ func (t *Table) PCToFunc(pc uint64) *Symbol {
 }
 
 // SymbolAt returns the symbol covering runtime address addr: a function,
-// as PCToFunc finds it, or else a data symbol (a global variable), or nil.
+// as PCToFunc finds it, or else a PLT stub named as objdump names it
+// ("puts@plt"), or a data symbol (a global variable), or nil.
 func (t *Table) SymbolAt(addr uint64) *Symbol {
 	if s := t.PCToFunc(addr); s != nil {
 		return s
 	}
 	m := t.ModuleAt(addr)
-	if m == nil {
+	if m == nil || m.obj == nil {
 		return nil
 	}
-	if s, ok := m.obj.symbols().lookupData(addr - m.Bias); ok {
+	link := addr - m.Bias
+	if p, ok := m.obj.pltAt(link); ok {
+		return &Symbol{Name: p.name, Entry: p.addr + m.Bias, Size: p.size, Offset: link - p.addr, Kind: SymFunc, Module: m.Name}
+	}
+	if s, ok := m.obj.symbols().lookupData(link); ok {
 		return m.symbol(s, addr)
 	}
 	return nil
