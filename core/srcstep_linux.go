@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/arch/x86/x86asm"
 
+	"stardbg/core/goruntime"
 	"stardbg/core/sym"
 )
 
@@ -267,8 +268,7 @@ func (t *Thread) enter(tab *sym.Table, entry uint64) (*Event, error) {
 	if body == t.regs.Rip {
 		return t.stepDone(), nil
 	}
-	g := p.sameGoroutine(t)
-	return t.runTo([]uint64{body}, func(ht *Thread) bool { return g(ht) })
+	return t.runTo([]uint64{body}, p.sameGoroutine(t))
 }
 
 // pltTarget returns the function a PLT stub at pc jumps to through its GOT
@@ -344,19 +344,21 @@ func (t *Thread) until(addrs []uint64) (*Event, error) {
 		return nil, err
 	}
 	returned := p.sameFrame(t, cfa)
-	here := p.sameGoroutine(t)
+	o := p.ownerOf(t)
+	top, _ := o.depth(t, cfa)
 	tab, _ := p.symbols()
 	match := func(ht *Thread) bool {
 		if ht.regs.Rip == ret && returned(ht) {
 			return true
 		}
-		if !slices.Contains(addrs, ht.regs.Rip) || !here(ht) {
+		if !slices.Contains(addrs, ht.regs.Rip) {
 			return false
 		}
 		// In the frame that was current or an outer one: its CFA is
-		// at or above that frame's.
+		// no deeper than that frame's.
 		f := tab.InnerFrame(&ht.regs, symMemory{p})
-		return f.CFA >= cfa
+		d, ok := o.depth(ht, f.CFA)
+		return ok && f.CFA != 0 && d <= top
 	}
 	return t.runTo(append([]uint64{ret}, addrs...), match)
 }
@@ -413,14 +415,69 @@ func (t *Thread) runTo(addrs []uint64, match func(*Thread) bool) (*Event, error)
 	return ev, nil
 }
 
-// sameFrame returns a match for runTo that holds for t's frame (or on Go
-// its goroutine's) whose stack pointer is sp, as it is when the call made
-// from there returns.
-func (p *Process) sameFrame(t *Thread, sp uint64) func(*Thread) bool {
-	return func(ht *Thread) bool { return ht == t && ht.regs.Rsp == sp }
+// A stepOwner is what a step follows: on Go the goroutine it started on,
+// which may move to another thread and whose stack may move; else the
+// thread.
+type stepOwner struct {
+	p    *Process
+	t    *Thread
+	goid int64 // 0: follow t
 }
 
-// sameGoroutine returns a match for runTo that holds for t.
+// ownerOf returns the owner of a step of t: the goroutine t runs, when it
+// runs one (not on a system stack), else t.
+func (p *Process) ownerOf(t *Thread) stepOwner {
+	o := stepOwner{p: p, t: t}
+	if id, _, ok := p.goFrame(t); ok {
+		o.goid = id
+	}
+	return o
+}
+
+// goFrame returns the id of the goroutine stopped thread t runs and the
+// top of its stack; ok is false outside a Go program's goroutines.
+func (p *Process) goFrame(t *Thread) (id int64, hi uint64, ok bool) {
+	gr, _, err := p.goRuntimeOf()
+	if err != nil || t.loadRegs() != nil {
+		return 0, 0, false
+	}
+	g, err := gr.rt.Current(symMemory{p}, goruntime.Regs{SP: t.regs.Rsp, R14: t.regs.R14, FSBase: t.regs.Fs_base})
+	if err != nil || g == nil || g.System() {
+		return 0, 0, false
+	}
+	return g.ID, g.StackHi, true
+}
+
+// depth says whether stopped thread ht runs the owner, and how deep stack
+// address addr of ht is: the distance from the goroutine's stack top,
+// which a moved stack keeps, or on a thread a number that grows as addr
+// goes down.
+func (o stepOwner) depth(ht *Thread, addr uint64) (uint64, bool) {
+	if o.goid != 0 {
+		id, hi, ok := o.p.goFrame(ht)
+		return hi - addr, ok && id == o.goid
+	}
+	return ^addr, ht == o.t
+}
+
+// sameFrame returns a match for runTo that holds for t's frame (on Go, its
+// goroutine's, wherever it runs) whose stack pointer is sp, as it is when
+// the call made from there returns.
+func (p *Process) sameFrame(t *Thread, sp uint64) func(*Thread) bool {
+	o := p.ownerOf(t)
+	want, _ := o.depth(t, sp)
+	return func(ht *Thread) bool {
+		d, ok := o.depth(ht, ht.regs.Rsp)
+		return ok && d == want
+	}
+}
+
+// sameGoroutine returns a match for runTo that holds for t, or on Go for
+// its goroutine.
 func (p *Process) sameGoroutine(t *Thread) func(*Thread) bool {
-	return func(ht *Thread) bool { return ht == t }
+	o := p.ownerOf(t)
+	return func(ht *Thread) bool {
+		_, ok := o.depth(ht, 0)
+		return ok
+	}
 }

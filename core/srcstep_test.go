@@ -506,3 +506,75 @@ func TestStepFromUnhitBreakpoint(t *testing.T) {
 		t.Errorf("step from breakpoint %d at %#x (%v) went to %#x with %d hits; want %#x and none", bp.ID, pc, in, now, bp.Hits(), pc+uint64(in.Len))
 	}
 }
+
+// TestNextGoroutine steps work in go/stepgo with Next while seven other
+// goroutines run the same lines: every step ends on the goroutine it
+// started on, wherever the scheduler runs it, in work's lines; the step
+// over grow, whose deep recursion moves the goroutine's stack, still ends
+// in the same frame.
+func TestNextGoroutine(t *testing.T) {
+	bin := testtarget.Build(t, "go/stepgo", testtarget.Go)
+	e := newEngine(t)
+	p := launch(t, e, bin, "8", "2000000")
+	call := testtarget.Line(t, "go/stepgo/main.go", "work-call")
+	bp, err := p.BreakAt("stepgo/main.go:"+strconv.Itoa(call), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first goroutine there stops, at its first iteration (i = 0,
+	// which calls grow); the others' hits do not count.
+	var first int64
+	bp.Cond = func(ht *Thread, _ *Breakpoint) bool {
+		g, err := ht.Goroutine()
+		if err != nil || g == nil {
+			return false
+		}
+		if first == 0 {
+			first = g.ID
+		}
+		return g.ID == first
+	}
+	ev := contWait(t, p.Process)
+	if ev.Kind != EventBreakpoint {
+		t.Fatalf("run to work: %v", ev)
+	}
+	bp.Clear()
+	th := ev.Thread
+	g, err := th.Goroutine()
+	if err != nil || g == nil || g.ID != first {
+		t.Fatalf("stopped in goroutine %v (%v), want %d", g, err, first)
+	}
+	stacks := map[uint64]bool{g.StackHi: true}
+	lines := map[int]bool{}
+	threads := map[int]bool{}
+	for i := 0; i < 40; i++ {
+		ev, err := th.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind != EventStep {
+			t.Fatalf("next %d: %v", i, ev)
+		}
+		th = ev.Thread
+		g, err := th.Goroutine()
+		if err != nil || g == nil || g.ID != first {
+			t.Fatalf("next %d ended in goroutine %v (%v) on thread %d, want goroutine %d", i, g, err, th.Tid(), first)
+		}
+		s := stopOf(t, th)
+		if s.fn != "main.work" {
+			t.Fatalf("next %d stopped at %s, outside main.work", i, s)
+		}
+		lines[s.line] = true
+		stacks[g.StackHi] = true
+		threads[th.Tid()] = true
+	}
+	for _, tag := range []string{"work-call", "work-xor"} {
+		if l := testtarget.Line(t, "go/stepgo/main.go", tag); !lines[l] {
+			t.Errorf("no next stopped at line %d (%s): lines %v", l, tag, lines)
+		}
+	}
+	if len(stacks) < 2 {
+		t.Errorf("the goroutine's stack never moved (stack top %v): grow did not test a move", stacks)
+	}
+	t.Logf("goroutine %d: lines %v, threads %v, stack tops %d", first, lines, threads, len(stacks))
+}

@@ -126,6 +126,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "total=5 f=120 h=2.5 p=7,8 b=7 s=11", "done")
 	}},
+	{"go/stepgo", []string{"2", "1000"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "goroutines=2 sum=4068")
+	}},
 	{"c/hotthreads", []string{"3", "500"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("threads=3 calls=1500 checksum=%d argsum=%d", hotSum(0, 1500), argSum(1500)))
