@@ -41,6 +41,7 @@ type Breakpoint struct {
 	addrs   []uint64
 	locs    []sym.Location // what each address is, for breakpoints set by location
 	spec    *sym.Spec      // the location spec, resolved again when libraries change
+	body    bool           // a function's location is past its prologue (BreakOptions.AfterPrologue)
 	hits    uint64
 	pending int // calls started at a counted hit that have not returned (OnReturn)
 	enabled bool

@@ -80,17 +80,28 @@ func (t *Thread) Backtrace(max int) ([]sym.Frame, error) {
 // time the dynamic linker reports a change, and a breakpoint in a library that
 // is unloaded becomes pending again.
 func (p *Process) BreakAt(spec string, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
-	return p.breakAt(spec, false, onHit)
+	return p.BreakAtWith(spec, BreakOptions{}, onHit)
 }
 
 // BreakAtPending is BreakAt for a location that may come from a library
 // loaded later (dlopen): a spec that names nothing known yet stays pending
 // instead of failing.
 func (p *Process) BreakAtPending(spec string, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
-	return p.breakAt(spec, true, onHit)
+	return p.BreakAtWith(spec, BreakOptions{Pending: true}, onHit)
 }
 
-func (p *Process) breakAt(spec string, pending bool, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+// BreakOptions are the choices of BreakAtWith.
+type BreakOptions struct {
+	// Pending: a spec that names nothing known yet stays pending (see
+	// BreakAtPending).
+	Pending bool
+	// AfterPrologue: a function breaks past its prologue, where gdb's
+	// "break FUNCTION" does (sym.Location.Body), not at its entry.
+	AfterPrologue bool
+}
+
+// BreakAtWith is BreakAt with options.
+func (p *Process) BreakAtWith(spec string, opts BreakOptions, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
 	var bp *Breakpoint
 	var err error
 	p.e.Do(func() {
@@ -110,12 +121,12 @@ func (p *Process) breakAt(spec string, pending bool, onHit func(*Thread, *Breakp
 		}
 		locs, rerr := tab.ResolveSpec(s)
 		if rerr != nil {
-			if err = p.mayPend(tab, s, rerr, pending); err != nil {
+			if err = p.mayPend(tab, s, rerr, opts.Pending); err != nil {
 				return
 			}
 		}
 		p.bps.nextID++
-		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, spec: &s}
+		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, spec: &s, body: opts.AfterPrologue}
 		p.bps.list = append(p.bps.list, bp)
 		if err = p.place(bp, locs); err != nil {
 			p.bps.list = p.bps.list[:len(p.bps.list)-1]
@@ -134,6 +145,10 @@ func (p *Process) place(bp *Breakpoint, locs []sym.Location) error {
 				return err
 			}
 			continue
+		}
+		if bp.body && loc.Body != loc.Addr {
+			// Its file and line are the body's: describe finds them.
+			loc.Addr, loc.File, loc.Line = loc.Body, "", 0
 		}
 		if bp.hasAddr(loc.Addr) {
 			continue

@@ -283,7 +283,7 @@ type gdbBreak struct {
 	ok   bool
 }
 
-var gdbBreakRE = regexp.MustCompile(`^Breakpoint \d+ at 0x([0-9a-f]+): (?:file .*, line (\d+)\.|.*)$`)
+var gdbBreakRE = regexp.MustCompile(`^Breakpoint \d+ at 0x([0-9a-f]+)(?:: (?:file .*, line (\d+)\.|.*))?$`)
 
 func gdbBreaks(t testing.TB, bin string, locs []string) []gdbBreak {
 	t.Helper()
