@@ -63,13 +63,16 @@ func (bp *Breakpoint) Attr(name string) (starlark.Value, error) {
 func (bp *Breakpoint) AttrNames() []string { return attrNames(breakpointFields, breakpointMethods) }
 
 const breakAtDoc = `break_at(where, on_hit=None, cond=None, once=False, hardware=False, pending=False,
-         on_return=None)
+         on_return=None, after_prologue=False)
 
 Plants a breakpoint and returns it. where is an int address, a function name ("hot",
 "main.worker", "main.(*T).Method"), "file:line" ("hotloop.c:12", matched by
 path suffix) or "lib:function" ("libc.so.6:malloc", "libc:malloc"). A name
 with several matches gets a breakpoint at each; a GNU indirect function
-breaks in the implementation the program uses.
+breaks in the implementation the program uses. A function breaks at its
+entry, where its arguments are where the caller put them (arg(), frame
+args); after_prologue=True breaks past its prologue instead, at the address
+gdb's "break NAME" picks, where the locals' locations hold.
 
 A name is checked at once, also right after launch: the libraries the
 program needs (DT_NEEDED, found as the dynamic linker finds them) are read
@@ -140,10 +143,13 @@ func callableArg(b *starlark.Builtin, what string, v starlark.Value) (starlark.C
 
 func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var where, onHit, cond, onReturn starlark.Value
-	once, hardware, pending := false, false, false
+	once, hardware, pending, afterPrologue := false, false, false, false
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "where", &where, "on_hit?", &onHit, "cond?", &cond, "once?", &once,
-		"hardware?", &hardware, "pending?", &pending, "on_return?", &onReturn); err != nil {
+		"hardware?", &hardware, "pending?", &pending, "on_return?", &onReturn, "after_prologue?", &afterPrologue); err != nil {
 		return nil, err
+	}
+	if _, isAddr := where.(starlark.Int); isAddr && afterPrologue {
+		return nil, errorf(b, "after_prologue=True needs a function name or a location, got the address %v", where)
 	}
 	if _, err := envOf(thread, b); err != nil {
 		return nil, err
@@ -164,15 +170,19 @@ func processBreakAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 			if err != nil {
 				return nil, err
 			}
+			if afterPrologue {
+				bodies, err := p.bodies(b, w)
+				if err != nil {
+					return nil, err
+				}
+				addr = bodies[0]
+			}
 			if cbp, err = p.p.SetHWBreakpoint(addr, bp.hit); err != nil {
 				return nil, wrapErr(b, err)
 			}
 		} else if s, ok := w.(starlark.String); ok {
-			breakAt := p.p.BreakAt
-			if pending {
-				breakAt = p.p.BreakAtPending
-			}
-			if cbp, err = breakAt(string(s), bp.hit); err != nil {
+			opts := core.BreakOptions{Pending: pending, AfterPrologue: afterPrologue}
+			if cbp, err = p.p.BreakAtWith(string(s), opts, bp.hit); err != nil {
 				return nil, notFoundErr(b, err)
 			}
 		} else {

@@ -12,7 +12,7 @@ import (
 // call to fn at the REPL (script.Options.CompleteString): for catch_syscall,
 // system call names (in its list of names); for a syscall's fail, errno
 // names; for a process's
-// break_at, lookup and disasm, the names of the functions of the process that start
+// break_at, lookup and disasm and a thread's until, the names of the functions of the process that start
 // with prefix; for help, the documented names. It returns nil for any other
 // call, and when the process has no symbols (it exited). It must run on the
 // tracer thread.
@@ -37,7 +37,9 @@ func CompleteString(fn starlark.Value, prefix string) []string {
 		return withPrefix(systab.Names(), prefix)
 	}
 	p, ok := b.Receiver().(*Process)
-	if !ok || b.Name() != "break_at" && b.Name() != "lookup" && b.Name() != "disasm" {
+	if t, isThread := b.Receiver().(*Thread); isThread && b.Name() == "until" {
+		p, ok = t.proc, true
+	} else if !ok || b.Name() != "break_at" && b.Name() != "lookup" && b.Name() != "disasm" {
 		return nil
 	}
 	t, err := p.p.Symbols()

@@ -8,7 +8,8 @@ import (
 	"stardbg/script"
 )
 
-// TestCompleteString completes function names for break_at, lookup and disasm,
+// TestCompleteString completes function names for break_at, lookup, disasm
+// and a thread's until,
 // as the REPL does for p.break_at("ho<TAB>, on the tracer thread, and the
 // documented names for help("process.pe<TAB>.
 func TestCompleteString(t *testing.T) {
@@ -32,6 +33,9 @@ assert.eq(complete(p.disasm, "ho"), ["hot"])
 assert.eq(complete(p.expect, "ho"), [])
 assert.true("main" in complete(p.break_at, "ma"))
 assert.eq(complete(p.break_at, "no_such_function"), [])
+t = p.main_thread
+assert.eq(complete(t.until, "ho"), ["hot"])
+assert.eq(complete(t.next, "ho"), [])
 assert.eq(complete(p.peek, "ho"), [])
 assert.eq(complete(launch, "ho"), [])
 assert.eq(complete("break_at", "ho"), [])

@@ -123,7 +123,7 @@ var types = []docGroup{
 		fields: fieldDocs(syscallFields), methods: methodDocs(syscallMethods)},
 	{name: "call", summary: "A call of a function, given to a breakpoint's on_return(thread, bp, call) at its return.",
 		fields: fieldDocs(callFields)},
-	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), step() or a handler.",
+	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), a thread's step(), next(), step_in(), finish() and until(), or a handler.",
 		fields: fieldDocs(eventFields)},
 }
 

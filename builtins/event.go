@@ -13,6 +13,10 @@ type Event struct {
 	p  *Process
 	ev *core.Event
 	bp *Breakpoint
+	// pc is where the event's thread stopped, for a breakpoint or a step
+	// (0 otherwise); ret is what a finish returned (nil: None).
+	pc  uint64
+	ret starlark.Value
 }
 
 var _ starlark.HasAttrs = (*Event)(nil)
@@ -21,6 +25,9 @@ func (p *Process) event(ev *core.Event) *Event {
 	e := &Event{p: p, ev: ev}
 	if ev.Breakpoint != nil {
 		e.bp, _ = ev.Breakpoint.Data.(*Breakpoint)
+	}
+	if (ev.Kind == core.EventStep || ev.Kind == core.EventBreakpoint) && ev.Thread != nil {
+		e.pc, _ = ev.Thread.PC()
 	}
 	return e
 }
@@ -52,6 +59,9 @@ func (e *Event) String() string {
 	// The address of a watchpoint or a fault, in hex, when the event has one.
 	if a, _ := eventFields["addr"].get(e); a != starlark.None {
 		s += fmt.Sprintf(" addr=%#x", e.ev.Addr)
+	}
+	if e.pc != 0 {
+		s += " at " + e.p.stopWhere(e.pc)
 	}
 	return s + ">"
 }
@@ -118,6 +128,12 @@ var eventFields = fields[*Event]{
 		s := e.p.syscall(e.ev.Syscall)
 		return orNone(s, s != nil), nil
 	}, "syscall: the system call of a \"syscall_entry\" or \"syscall_exit\" event, else None."},
+	"ret": {func(e *Event) (starlark.Value, error) {
+		if e.ret == nil {
+			return starlark.None, nil
+		}
+		return e.ret, nil
+	}, "ret: for the \"step\" event of t.finish(), the value the function returned (see finish); else None."},
 	"new": {func(e *Event) (starlark.Value, error) {
 		return orNone(starlark.MakeUint64(e.ev.New), e.ev.Kind == core.EventWatch), nil
 	}, "new: for a \"watchpoint\" event, the watched value after the access, else None."},

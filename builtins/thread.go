@@ -88,6 +88,10 @@ var threadMethods = methods{
 		"rbx, rcx, rdi, rsi, r8, r9, r10, r11, then the stack). The 64 bits are read as unsigned, or with " +
 		"signed=True as a signed (two's complement) int: an int or long argument of -1 is then -1, not 2**64-1. " +
 		"A narrower argument (a C int) fills only the low bits: t.arg(0) & 0xffffffff."},
+	"next":        {threadNext, nextDoc},
+	"step_in":     {threadStepIn, stepInDoc},
+	"finish":      {threadFinish, finishDoc},
+	"until":       {threadUntil, untilDoc},
 	"backtrace":   {threadBacktrace, backtraceDoc},
 	"frame":       {threadFrame, frameDoc},
 	"send_signal": {threadSendSignal, "send_signal(name)\n\nSends a signal to this thread (tgkill)."},

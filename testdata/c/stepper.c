@@ -56,15 +56,15 @@ static int sum3(int a, int b, int c) { return a + b + c; }
 
 int main(void)
 {
-	int total = 0;
-	for (int i = 0; i < 3; i++)
+	int total = 0; // @main-total
+	for (int i = 0; i < 3; i++) // @main-for
 		total += square(i); // @main-square
-	long f = fact(5);
-	double h = half(5.0);
-	struct pair p = mkpair(7);
+	long f = fact(5); // @main-fact
+	double h = half(5.0); // @main-half
+	struct pair p = mkpair(7); // @main-mkpair
 	struct big b = mkbig(3); // @main-mkbig
-	nothing();
-	int s = sum3(2, 4, 5);
+	nothing(); // @main-nothing
+	int s = sum3(2, 4, 5); // @main-sum3
 	printf("total=%d f=%ld h=%g p=%ld,%ld b=%ld s=%d\n", total, f, h, p.a, p.b, b.v[4], s);
 	puts("done"); // @main-done
 	return 0;
