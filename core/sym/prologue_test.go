@@ -1,7 +1,6 @@
 package sym
 
 import (
-	"debug/elf"
 	"sort"
 	"strings"
 	"testing"
@@ -23,7 +22,12 @@ func TestBodyMatchesGDBEveryFunction(t *testing.T) {
 		for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP} {
 			t.Run(name+"/"+v.String(), func(t *testing.T) {
 				bin := testtarget.Build(t, name, v)
-				funcs := elfFuncs(t, bin)
+				byName, _ := nmFuncs(t, bin, false)
+				var funcs []string
+				for fn := range byName {
+					funcs = append(funcs, fn)
+				}
+				sort.Strings(funcs)
 				want := gdbBreaks(t, bin, funcs)
 				tab, err := NewTable(testFiles, 0, bin, nil)
 				if err != nil {
@@ -46,29 +50,4 @@ func TestBodyMatchesGDBEveryFunction(t *testing.T) {
 			})
 		}
 	}
-}
-
-// elfFuncs returns the names of the functions defined in bin's .symtab,
-// each once, sorted.
-func elfFuncs(t *testing.T, bin string) []string {
-	t.Helper()
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	var names []string
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Section != elf.SHN_UNDEF && s.Value != 0 && !seen[s.Name] {
-			seen[s.Name] = true
-			names = append(names, s.Name)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
