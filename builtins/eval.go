@@ -23,12 +23,21 @@ pointer), [], unary * & - ! ~, casts to any type the program knows
 operators with C's precedence and conversions, and parentheses. The value is
 named expr; one that designates an object (o->where, *p, a[2]) has its addr
 and can be written: f.eval("o->where").x = 3. A syntax error names the
-column; an unknown name fails with the closest names in scope.`
+column; an unknown name fails with the closest names in scope.
+
+In a Go function the expression is Go: names as var() finds them, then
+package globals by qualified name (main.config, "net/http".DefaultClient),
+fields through pointers and embedded fields (o.Items[2].Name), indexing of
+arrays, slices, strings (a byte) and maps (m["key"], m[3]), *p, &x, len(x)
+and cap(x), literals, unary - and !, and arithmetic, comparison and logical
+operators on numbers, bools and strings. Conversions, type assertions,
+slicing and calls of the program's functions are not supported.`
 
 const processEvalDoc = `eval(expr) -> value
 
 The value of a C expression over the program's globals and file statics (a
-name of several files fails and lists them), with the syntax of frame.eval.`
+name of several files fails and lists them), with the syntax of frame.eval;
+in a Go program, a Go expression over its package globals (main.config).`
 
 // evalEnv is a dwarfvars.ExprEnv over a stopped frame (fr set) or the
 // globals of a process (mods set).
@@ -228,7 +237,11 @@ func frameEval(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		return nil, err
 	}
 	env := &evalEnv{fr: fr, sc: sc, ctx: fr.vf.Ctx, data: fr.vf.Vars, proc: fr.proc, where: fr.where()}
-	o, err := dwarfvars.EvalExpr(expr, env)
+	eval := dwarfvars.EvalExpr
+	if sc.IsGo() {
+		eval = dwarfvars.EvalGoExpr // the frame's language (DW_AT_language) picks the syntax
+	}
+	o, err := eval(expr, env)
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}
@@ -249,7 +262,11 @@ func processEval(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		return nil, errorf(b, "the program has no debug information")
 	}
 	env := &evalEnv{mods: mods, ctx: mods[0].Ctx, data: mods[0].Vars, proc: p}
-	o, err := dwarfvars.EvalExpr(expr, env)
+	eval := dwarfvars.EvalExpr
+	if mods[0].Vars.IsGoProgram() {
+		eval = dwarfvars.EvalGoExpr
+	}
+	o, err := eval(expr, env)
 	if err != nil {
 		return nil, wrapErr(b, err)
 	}

@@ -315,3 +315,17 @@ func headerWords(t Type) []int64 {
 // uintptrType is the scalar of each word of a Go string, slice or
 // interface, as walkScalars gives them.
 var uintptrType = &BaseType{Name: "uintptr", K: Uint, ByteSize: 8, Unsigned: true}
+
+// IsGoProgram reports whether any compilation unit of the file is Go's.
+func (d *Data) IsGoProgram() bool {
+	idx, err := d.names()
+	if err != nil {
+		return false
+	}
+	for _, u := range idx.units {
+		if u.lang == langGo {
+			return true
+		}
+	}
+	return false
+}
