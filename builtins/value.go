@@ -73,13 +73,7 @@ func (v *Value) Hash() (uint32, error) {
 
 // CompareSameType compares two values by their plain value (==, !=).
 func (v *Value) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
-	var w *Value
-	switch y := y.(type) {
-	case *Value:
-		w = y
-	case *arrayValue:
-		w = y.Value
-	}
+	w := valueOf(y)
 	a, err := v.plain("value")
 	if err != nil {
 		return false, err

@@ -302,16 +302,17 @@ func encodeInt(t dwarfvars.Type, x starlark.Value, size int64, signed bool, op s
 	return binary.LittleEndian.AppendUint64(nil, u)[:size], nil
 }
 
-// valueOf returns the *Value behind x, or nil.
+// valueOf returns the *Value behind x (a value, or the wrapper of an
+// array or of a Go string, slice, map or channel), or nil.
 func valueOf(x starlark.Value) *Value {
-	switch x := x.(type) {
-	case *Value:
-		return x
-	case *arrayValue:
-		return x.Value
+	if b, ok := x.(interface{ base() *Value }); ok {
+		return b.base()
 	}
 	return nil
 }
+
+// base is the *Value itself; the wrappers that embed it inherit it.
+func (v *Value) base() *Value { return v }
 
 // set stores x in the object.
 func (v *Value) set(x starlark.Value, op string) error {
