@@ -147,15 +147,16 @@ func (p *Process) filterFailed(err error) error {
 
 // filterThread picks a stopped thread of p's own to install a filter from:
 // one outside any system call if there is one, else one at the entry or the
-// exit of one (withSyscalls takes it out); not one in a ptrace event stop,
-// which stands inside its call, with a result still to come. When none
+// exit of one (withSyscalls takes it out); not one in a ptrace event stop
+// (but seccomp's, a call's entry), which stands inside its call, with a
+// result still to come. When none
 // will do, running threads are held for the installation, one at a time
 // until one does; release ends the holds.
 func (p *Process) filterThread() (t *Thread, release func(), err error) {
 	release = func() {}
 	var inCall *Thread
 	consider := func(o *Thread) bool {
-		if o.stop.kind == stopEvent {
+		if o.stop.kind == stopEvent && o.stop.cause != unix.PTRACE_EVENT_SECCOMP {
 			return false
 		}
 		si, err := getSyscallInfo(o.tid)
@@ -212,7 +213,8 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 	if err := t.loadRegs(); err != nil {
 		return err
 	}
-	saved, savedStop := t.regs, t.stop
+	saved, savedStop, at := t.regs, t.stop, t.sysAt // the steps below resume t, which forgets sysAt
+	replay := at != nil && t.sys == at && !at.exit  // t is at the entry of the call it is in
 	if si.Op == unix.PTRACE_SYSCALL_INFO_EXIT && int64(saved.Rax) < 0 && systab.Restart(int(-int64(saved.Rax))) {
 		return fmt.Errorf("thread %d is at the exit of a system call to be restarted", t.tid)
 	}
@@ -241,8 +243,8 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 	case unix.PTRACE_SYSCALL_INFO_ENTRY, unix.PTRACE_SYSCALL_INFO_SECCOMP:
 		// Back on its syscall instruction, to enter the call again.
 		nr := saved.Orig_rax
-		if sc := t.sys; sc != nil && t.sysAt == sc && !sc.exit {
-			nr = uint64(sc.Nr)
+		if replay {
+			nr = uint64(at.Nr)
 			t.sysReplay = true
 		}
 		saved.Rip -= 2
@@ -255,6 +257,7 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 		t.stop.kind = stopStep
 	}
 	t.regs, t.regsDirty, t.regsValid = saved, true, true
+	t.sysAt = at
 	p.signalsArrived(t)
 	return ferr
 }

@@ -152,7 +152,11 @@ func (sc *Syscall) SetArg(i int, v uint64) error {
 // (-errno for an error).
 func (sc *Syscall) Skip(ret int64) error {
 	return sc.change(false, func(r *unix.PtraceRegs) {
-		r.Orig_rax, r.Rax = ^uint64(0), uint64(ret)
+		if !sc.t.sysReplay {
+			// (Else it is out of the call, to make it again: its
+			// entry then skips it, sysContinue.)
+			r.Orig_rax, r.Rax = ^uint64(0), uint64(ret)
+		}
 		sc.skip, sc.skipRet = true, ret
 	})
 }

@@ -498,3 +498,85 @@ func TestSyscallChildrenPassThrough(t *testing.T) {
 		}
 	})
 }
+
+// TestSyscallFilterFromEntry: a catchpoint's callback at the entry of a
+// call (a seccomp stop) catches another call, which needs another filter:
+// the thread is taken out of its call to install it, and makes the call
+// again, which is not seen as a second entry; skipped from the same
+// callback afterwards, it is skipped.
+func TestSyscallFilterFromEntry(t *testing.T) {
+	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
+	e := newEngine(t)
+	l := launch(t, e, bin, "threads", "4", "500")
+	closes, getppids := newSysCounter(), newSysCounter()
+	var second *Breakpoint
+	var skipped *Syscall
+	if _, err := l.CatchSyscall([]int{unix.SYS_CLOSE}, func(th *Thread, bp *Breakpoint) bool {
+		closes.hit(th, bp)
+		if second == nil {
+			var err error
+			if second, err = l.CatchSyscall([]int{unix.SYS_GETPPID}, getppids.hit); err != nil {
+				t.Error(err)
+				return true
+			}
+			skipped = th.Syscall()
+			if err := skipped.Skip(-int64(unix.EBADF)); err != nil { // the dynamic linker ignores its close failing
+				t.Error(err)
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runToExit(t, l.Process)
+	if closes.entries["close"] == 0 || closes.entries["close"] != closes.exits["close"] {
+		t.Errorf("close: %d entries, %d exits", closes.entries["close"], closes.exits["close"])
+	}
+	if skipped == nil || !skipped.exit || skipped.Ret != -int64(unix.EBADF) || !skipped.skip {
+		t.Errorf("the skipped close: %+v", skipped)
+	}
+	if getppids.entries["getppid"] != 2000 || getppids.exits["getppid"] != 2000 {
+		t.Errorf("getppid: %d entries, %d exits, want 2000", getppids.entries["getppid"], getppids.exits["getppid"])
+	}
+	if out := l.output(t); !strings.Contains(out, "threads=4 calls=2000") {
+		t.Errorf("output %q", out)
+	}
+	// Against an untraced run: as many close calls.
+	strace := straceCounts(t, "", bin, "threads", "4", "500")
+	if strace["close"] != closes.entries["close"] {
+		t.Errorf("close: stardbg %d, strace %d", closes.entries["close"], strace["close"])
+	}
+}
+
+// TestSyscallFilterFromExit: a callback at a call's exit catches another
+// call, which needs another filter: the thread leaves its call's exit for
+// the installation, the call's result unchanged.
+func TestSyscallFilterFromExit(t *testing.T) {
+	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
+	e := newEngine(t)
+	l := launch(t, e, bin, "threads", "4", "500")
+	getppids := newSysCounter()
+	var second *Breakpoint
+	var first *Syscall
+	if _, err := l.CatchSyscall([]int{unix.SYS_OPENAT}, func(th *Thread, bp *Breakpoint) bool {
+		sc := th.Syscall()
+		if sc.exit && second == nil {
+			first = sc
+			var err error
+			if second, err = l.CatchSyscall([]int{unix.SYS_GETPPID}, getppids.hit); err != nil {
+				t.Error(err)
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runToExit(t, l.Process)
+	if getppids.entries["getppid"] != 2000 || getppids.exits["getppid"] != 2000 {
+		t.Errorf("getppid: %d entries, %d exits, want 2000", getppids.entries["getppid"], getppids.exits["getppid"])
+	}
+	if out := l.output(t); !strings.Contains(out, "threads=4 calls=2000") || first == nil || first.Ret < 3 {
+		t.Errorf("output %q; the first openat returned %+v", out, first)
+	}
+}
