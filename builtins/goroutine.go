@@ -195,8 +195,10 @@ runtime's own goroutines (GC workers, the finalizer) are listed too. Each is a
 snapshot: take the list again after the program runs. Reading the list costs
 one memory read per goroutine; frames are unwound when asked for. In a
 callback, the process's other threads are stopped while the list is read.
-Fails for a program that is not Go, and, with a clear message, for a Go
-binary without DWARF (-ldflags=-w), where the runtime's layouts are unknown.`
+Fails for a program that is not Go. The runtime's layouts come from the
+binary's DWARF; a Go binary without it (-ldflags=-w) is read with stardbg's
+table of the layouts of its Go release (Go 1.26), and for another release
+fails with a message that says the DWARF is missing.`
 
 func processGoroutines(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
@@ -250,4 +252,5 @@ func (t *Thread) goroutine() (starlark.Value, error) {
 const threadGoroutineDoc = "goroutine: the goroutine the thread runs (a goroutine), or None when it runs none " +
 	"(in the scheduler, a thread the Go runtime did not make, any thread of a program that is not Go). On a system stack (g0) it is the goroutine " +
 	"the thread works for. Read from the g register (r14) or thread-local storage, never by listing " +
-	"goroutines: a breakpoint callback can read t.goroutine.id on every hit. Fails for a Go binary without DWARF."
+	"goroutines: a breakpoint callback can read t.goroutine.id on every hit. Fails, as p.goroutines() does, " +
+	"for a Go binary without DWARF of a release whose layouts stardbg does not know."

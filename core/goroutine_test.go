@@ -124,7 +124,7 @@ func TestGoroutinesAtStop(t *testing.T) {
 }
 
 // TestGoRuntimeLoad: a C program is not a Go one, and a Go binary without
-// DWARF loads but cannot read goroutines, saying why.
+// DWARF is read with the layouts of its Go release (goruntime's table).
 func TestGoRuntimeLoad(t *testing.T) {
 	e := newEngine(t)
 	c := launch(t, e, testtarget.Build(t, "c/hotthreads", testtarget.CO0), "1", "1")
@@ -133,7 +133,37 @@ func TestGoRuntimeLoad(t *testing.T) {
 	}
 	bin := testtarget.Build(t, "go/hotgo", testtarget.GoNoDWARF)
 	p := launch(t, e, bin, "1", "10")
-	if _, err := p.Goroutines(); !errors.Is(err, goruntime.ErrNoDWARF) {
-		t.Errorf("Goroutines without DWARF: %v, want ErrNoDWARF", err)
+	rt, _, err := p.GoRuntime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fb, _ := rt.Fallback(); !fb {
+		if _, err := p.Goroutines(); !errors.Is(err, goruntime.ErrNoDWARF) {
+			t.Errorf("Goroutines without DWARF or a known layout: %v, want ErrNoDWARF", err)
+		}
+		return
+	}
+	if _, err := p.SetBreakpoint(symAddr(t, p.Process, bin, "main.hot"), func(*Thread, *Breakpoint) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitKind(t, p.Process, EventBreakpoint)
+	g, err := ev.Thread.Goroutine()
+	sp, _ := ev.Thread.SP()
+	if err != nil || g == nil || g.ID <= 1 || sp < g.StackLo || sp >= g.StackHi || g.Status != goruntime.StatusRunning {
+		t.Fatalf("the goroutine of main.hot, without DWARF: %+v, %v; want a worker's, running, sp %#x in its stack", g, err, sp)
+	}
+	gs, err := p.Goroutines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int64]bool{}
+	for _, x := range gs {
+		ids[x.ID] = true
+	}
+	if !ids[1] || !ids[g.ID] {
+		t.Errorf("goroutines without DWARF: %v, want 1 and %d among them", ids, g.ID)
 	}
 }

@@ -39,8 +39,12 @@
 //
 // Limits: Linux/amd64, Go 1.17 and later (the register ABI), Go's internal
 // and external linkers. A binary built without DWARF (-ldflags=-w) has no
-// layouts: Load then returns a Runtime whose goroutine reads fail with an
-// error wrapping ErrNoDWARF (symbol-table facts, such as WaitReasons, still
-// work). Reads race with nothing only while every thread of the program is
-// stopped; a g read while the program runs may be torn.
+// layouts of its own: Load takes them from a table of the Go releases
+// stardbg knows (fallback.go: Go 1.26, checked by a test against the
+// DWARF of a binary that the same release built, the toolchain the tests
+// run with), found by the release in the binary's build information; for
+// any other release, goroutine reads fail with an error wrapping
+// ErrNoDWARF (symbol-table facts, such as WaitReasons, still work). Reads
+// race with nothing only while every thread of the program is stopped; a g
+// read while the program runs may be torn.
 package goruntime

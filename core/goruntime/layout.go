@@ -29,7 +29,17 @@ type Runtime struct {
 	allgs, allglen uint64 // link-time addresses
 	waitReasons    symbol // runtime.waitReasonStrings, [N]string
 	tlsOff         int64  // the g slot is at fs_base + tlsOff
+
+	// fallback says the layouts are knownLayouts' for version (the
+	// binary has no DWARF), not read.
+	fallback bool
+	version  string
 }
+
+// Fallback reports whether the layouts come from stardbg's table for the Go
+// release that built the binary (a binary without DWARF), and that
+// release.
+func (rt *Runtime) Fallback() (bool, string) { return rt.fallback, rt.version }
 
 type symbol struct{ addr, size uint64 }
 
@@ -63,9 +73,10 @@ type statusConsts struct {
 }
 
 // Load reads the layouts of the runtime from f's DWARF and the addresses of
-// its globals from f's symbol table. A Go binary without DWARF loads, with
-// goroutine reads failing with ErrNoDWARF; a file that is not a Go program
-// is ErrNotGo.
+// its globals from f's symbol table. A Go binary without DWARF loads with
+// the layouts of knownLayouts for the Go release that built it (from its
+// build information), or, for a release not there, with goroutine reads
+// failing with ErrNoDWARF; a file that is not a Go program is ErrNotGo.
 func Load(f *elf.File) (*Runtime, error) {
 	rt := &Runtime{tlsOff: -8}
 	syms, err := f.Symbols()
@@ -98,7 +109,7 @@ func Load(f *elf.File) (*Runtime, error) {
 	}
 	d, err := f.DWARF()
 	if err != nil {
-		rt.layErr = fmt.Errorf("%w: %v", ErrNoDWARF, err)
+		rt.layErr = rt.useKnownLayout(f, err)
 		return rt, nil
 	}
 	rt.layErr = rt.readLayouts(d)
