@@ -185,6 +185,13 @@ func TestREPLTerminal(t *testing.T) {
 	tm.expect("p.parent")
 	tm.send("\x03")
 	tm.expect(">>> ")
+	// And goroutines.
+	tm.send("p.gorout\t\t")
+	tm.expect("goroutine(")
+	tm.expect("goroutines(")
+	tm.expect(">>> p.goroutine")
+	tm.send("\x03")
+	tm.expect(">>> ")
 
 	// A block goes on over "... " lines until a blank line.
 	tm.send("def double(x):\r")
