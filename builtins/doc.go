@@ -109,9 +109,16 @@ var types = []docGroup{
 		"p.value(). v.member and v[\"member\"] read a member of a struct, union or class, through pointers too (a " +
 		"member named like a field or method of value, such as name, is read with v[\"name\"]); v[i] indexes an " +
 		"array or a pointer; len(v) and for x in v work on arrays. Assigning a member, an element or calling set() " +
-		"writes the program. str(v) is gdb's print: {x = 3, y = 4}, 65 'A', 0x401136 <add>, <optimized out>.",
+		"writes the program. str(v) is gdb's print: {x = 3, y = 4}, 65 'A', 0x401136 <add>, <optimized out>. " +
+		"Values of Go types: len(v) of a string (bytes), slice, array, map or channel (queued elements); v[i] of a " +
+		"string (a byte), slice or channel (the i-th queued element); v[key] of a map (string, integer, bool and " +
+		"pointer keys; a missing key fails as a dict's); iteration over a slice's elements or a map's keys; embedded " +
+		"fields promoted. str(v) of a Go value is Delve's print on one line, with print's default limits: strings to " +
+		"64 bytes, 64 elements, one level of nesting: main.Order {ID: 7, Items: []main.Item len: 2, cap: 2, " +
+		"[...], Note: \"rush\"}.",
 		fields: fieldDocs(valueFields), methods: methodDocs(valueMethods)},
-	{name: "type", summary: "A type of the program, from p.type(name) or v.type. str(t) is its C name as gdb's whatis prints it.",
+	{name: "type", summary: "A type of the program, from p.type(name) or v.type. str(t) is its C name as gdb's whatis " +
+		"prints it, or its Go name (main.Order, *main.Order, []string, map[string]int, error) in a Go program.",
 		fields: fieldDocs(typeFields)},
 	{name: "mapping", summary: "A memory mapping of a process, from p.maps(). str(m) is its line of /proc/PID/maps.",
 		fields: fieldDocs(mappingFields)},

@@ -24,7 +24,14 @@ caller passed them (rdi, rsi, ..., xmm0-7, the stack), at every optimization
 level. An unknown name fails with the closest names in scope; a variable the
 compiler optimized away at this pc fails with "optimized out" and the place.
 A value reads memory when it is used, but the frame's registers as they were
-when the frame was made: after the thread runs, take t.frame() again.`},
+when the frame was made: after the thread runs, take t.frame() again.
+
+In a Go function: package globals are found by their qualified name
+("main.config"), a variable that escaped to the heap by its own name; at the
+entry, arguments (the receiver first, by its name) are where Go's register
+ABI passed them (rax, rbx, rcx, rdi, rsi, r8-r11, x0-x14, then the stack); in
+an outer frame of Go code no register survives the call (Go saves none), so
+variables held in one there are optimized out.`},
 	"args": {frameArgs, `args() -> list of value
 
 The function's arguments, in declaration order. One that is optimized out at

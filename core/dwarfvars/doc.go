@@ -1,5 +1,5 @@
 // Package dwarfvars reads the program's data model from DWARF: the types
-// of C (and C++) programs, and the names a debugger needs to find them.
+// of C, C++ and Go programs, and the names a debugger needs to find them.
 // It is the layer under a debugger's "print": given a type name such as
 // "struct order", "order_t", "unsigned int", "char *" or "int[4]", it
 // returns a Type with its size, fields, offsets, bitfields, elements and
@@ -40,8 +40,26 @@
 //
 // Type is an interface with a Kind, not a closed set: C types are the
 // concrete types of this package (BaseType, PointerType, StructType, ...),
-// and Go's types (strings, slices, maps, interfaces) are meant to be added
-// as further implementations that a caller switches on by Kind.
+// and Go's types add StringType, SliceType, MapType, InterfaceType,
+// ChanType and GoFuncType (kinds String, Slice, Map, Interface, Chan and
+// Func), decoded from the Go toolchain's DWARF (its DW_AT_go_kind,
+// DW_AT_go_key, DW_AT_go_elem and DW_AT_go_runtime_type attributes); Go's
+// pointers, arrays and structs are the C ones with their Go names. In a Go
+// unit, types are looked up by their Go names ("main.Order", "[]string",
+// "*main.Order"), a variable that escaped to the heap ("&x" in DWARF) is x,
+// read through its pointer, and arguments at a function's entry follow
+// ABIInternal (goabi_amd64.go).
+//
+// A GoReader reads what Go values refer to in memory: strings' bytes,
+// slices' elements, the entries of maps as Go 1.24 and later build them
+// (swiss tables, internal/runtime/maps: the layouts of the header, tables
+// and groups from the DWARF of each map type), the dynamic type of an
+// interface (its runtime type descriptor, whose offset in the module's
+// types section names a DWARF type), channels' queues and the functions of
+// func values. GoPrinter formats Go values as Delve's print does, with its
+// default limits; EvalGoExpr evaluates Go expressions (go/parser's syntax,
+// a debugger's subset of the semantics). Go's older bucket-based maps
+// (before Go 1.24) are not read.
 //
 // C expressions (EvalExpr: ParseExpr then Expr.Eval) are evaluated with
 // C's semantics against an ExprEnv, which resolves names and reads
