@@ -29,7 +29,9 @@ stops at its entry and at its exit, as gdb's catch syscall does. The entry
 and the exit of one call are the same sc (see syscall): on_exit reads what
 on_entry saw, and sc.data keeps what a callback stores there. A call whose
 entry was seen has its exit seen, also when the catchpoint is disabled or
-cleared in between.
+cleared in between, unless the call never returns: exit and exit_group, a
+call in progress when the process ends (a Go program's futex waits), one
+whose signal handler leaves with longjmp.
 
 Every thread is caught, new ones too, and across execve: the exit of a
 successful execve is seen in the new program. The calls of children (fork,

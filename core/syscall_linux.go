@@ -36,7 +36,9 @@ import (
 // second entry; or a handler runs and the program sees EINTR when the
 // handler returns: the exit of rt_sigreturn, whose registers are the
 // program's again, reports the kept call's exit with the value the program
-// sees. Filters therefore always trace rt_sigreturn and restart_syscall.
+// sees. Filters therefore always trace rt_sigreturn and restart_syscall. (A
+// handler that leaves with longjmp never returns to the call: its exit is
+// never seen.)
 //
 // The calls of children are not caught: not those of a child that shares
 // the memory, traced with the threads (fork_linux.go), nor those of a fork
@@ -413,15 +415,9 @@ func (p *Process) sysEnter(t *Thread, si *syscallInfo) {
 			p.sysContinue(t, sc)
 			return
 		}
-		if si.SP >= sc.rsp {
-			// The stack is back at or above the interrupted call's frame
-			// with no sigreturn to it (a handler that longjmp'd): it
-			// ended there, with EINTR.
-			t.sysIntr = t.sysIntr[:n-1]
-			sc.Ret = -int64(unix.EINTR)
-			p.sysReportExit(t, sc, func() { p.sysEnter(t, si) })
-			return
-		}
+		// Otherwise a call of the handler (on the thread's stack or an
+		// alternate one), or one after a handler that left with
+		// longjmp, whose interrupted call never ends for us.
 	}
 	if nr == unix.SYS_RT_SIGRETURN && len(t.sysIntr) > 0 {
 		t.sysSigret = true // its exit says whether the call is restarted
@@ -471,6 +467,10 @@ func (p *Process) sysContinue(t *Thread, sc *Syscall) {
 	p.sysRun(t)
 }
 
+// maxInterrupted bounds a thread's interrupted calls: nested handlers, and
+// calls whose handler left with longjmp, which never end for the engine.
+const maxInterrupted = 16
+
 // sysExit handles the exit of a system call.
 func (p *Process) sysExit(t *Thread, si *syscallInfo) {
 	ret := int64(si.U[0])
@@ -488,6 +488,9 @@ func (p *Process) sysExit(t *Thread, si *syscallInfo) {
 			t.regs.Rax, t.regsDirty = uint64(ret), true
 		}
 	} else if ret < 0 && systab.Restart(int(-ret)) {
+		if len(t.sysIntr) == maxInterrupted {
+			t.sysIntr = t.sysIntr[1:] // left by longjmp: forgotten
+		}
 		t.sysIntr = append(t.sysIntr, sc)
 		p.sysAfterSigreturn(t, sigret, si)
 		return
