@@ -147,16 +147,22 @@ func (p *Process) filterFailed(err error) error {
 
 // filterThread picks a stopped thread of p's own to install a filter from:
 // one outside any system call if there is one, else one at the entry or the
-// exit of one (withSyscalls takes it out); not one in a ptrace event stop
-// (but seccomp's, a call's entry), which stands inside its call, with a
-// result still to come. When none
+// exit of one, or in a ptrace event stop that was reported (withSyscalls
+// takes it out). When none
 // will do, running threads are held for the installation, one at a time
 // until one does; release ends the holds.
 func (p *Process) filterThread() (t *Thread, release func(), err error) {
 	release = func() {}
 	var inCall *Thread
 	consider := func(o *Thread) bool {
-		if o.stop.kind == stopEvent && o.stop.cause != unix.PTRACE_EVENT_SECCOMP {
+		if eventStop(o.tid) {
+			// Inside its call, whose result comes at its exit. Only a
+			// reported event will do (a held one is still to be
+			// handled, with PTRACE_GETEVENTMSG, which the installation's
+			// calls may change), and only with no caught exit to come.
+			if inCall == nil && !o.stop.held && o.sys == nil {
+				inCall = o
+			}
 			return false
 		}
 		si, err := getSyscallInfo(o.tid)
@@ -218,7 +224,10 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 	if si.Op == unix.PTRACE_SYSCALL_INFO_EXIT && int64(saved.Rax) < 0 && systab.Restart(int(-int64(saved.Rax))) {
 		return fmt.Errorf("thread %d is at the exit of a system call to be restarted", t.tid)
 	}
-	if si.Op != unix.PTRACE_SYSCALL_INFO_NONE {
+	// In a ptrace event stop (clone, exec...) the thread is inside its call
+	// too, with no syscall stop to say so.
+	inEvent := si.Op == unix.PTRACE_SYSCALL_INFO_NONE && eventStop(t.tid)
+	if si.Op != unix.PTRACE_SYSCALL_INFO_NONE || inEvent {
 		// Out of the kernel: the call, if it is still to run, is skipped,
 		// and the thread returns to a harmless getpid at the gadget.
 		r := saved
@@ -230,6 +239,12 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 		t.regsValid = false
 		if err := t.loadRegs(); err != nil {
 			return err
+		}
+		if inEvent {
+			if t.regs.Rip != gadget {
+				return fmt.Errorf("thread %d lost the result of its system call leaving it", t.tid)
+			}
+			saved.Rax = t.regs.Rax // the call's result, which its exit set
 		}
 	}
 	call := func(nr int, a ...uint64) (int64, error) {
@@ -252,7 +267,7 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 	}
 	arrived := t.stop.arrived
 	t.stop, t.stop.arrived = savedStop, arrived
-	if si.Op != unix.PTRACE_SYSCALL_INFO_NONE {
+	if si.Op != unix.PTRACE_SYSCALL_INFO_NONE || inEvent {
 		// It is out of the kernel now: whatever stop it was in is over.
 		t.stop.kind = stopStep
 	}
@@ -260,6 +275,14 @@ func (p *Process) withSyscalls(t *Thread, fn func(call func(nr int, a ...uint64)
 	t.sysAt = at
 	p.signalsArrived(t)
 	return ferr
+}
+
+// eventStop says whether tid stands in a ptrace event stop other than
+// seccomp's (clone, fork, exec...): inside its system call, whose result
+// the call's return sets. The event is in si_code's second byte.
+func eventStop(tid int) bool {
+	si, err := getSiginfo(tid)
+	return err == nil && si.Signo == int32(unix.SIGTRAP) && si.Code>>8 != 0 && si.Code>>8 != unix.PTRACE_EVENT_SECCOMP
 }
 
 // passThrough traces a child of a filtered process that the engine would

@@ -582,3 +582,32 @@ func TestSyscallFilterFromExit(t *testing.T) {
 		t.Errorf("output %q; the first openat returned %+v", out, first)
 	}
 }
+
+// TestSyscallFilterAtExec: the first catchpoint, made at the exec event of
+// the only thread, installs the filter from inside execve: execve returns
+// 0 to the new program all the same.
+func TestSyscallFilterAtExec(t *testing.T) {
+	bin := testtarget.Build(t, "c/syscaller", testtarget.Default)
+	e := newEngine(t)
+	l := launch(t, e, "/bin/sh", "-c", "exec "+bin+" threads 2 100")
+	if err := l.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := l.Wait(10 * time.Second)
+	if err != nil || ev.Kind != EventExec {
+		t.Fatalf("%v %v, want the exec", ev, err)
+	}
+	n := newSysCounter()
+	if _, err := l.CatchSyscall([]int{unix.SYS_GETPPID}, n.hit); err != nil {
+		t.Fatal(err)
+	}
+	var rax uint64
+	e.Do(func() { rax = ev.Thread.regs.Rax })
+	runToExit(t, l.Process)
+	if n.entries["getppid"] != 200 || n.exits["getppid"] != 200 || rax != 0 || !l.sys.filter {
+		t.Errorf("getppid: %d entries, %d exits, want 200; execve's rax %#x; filter %v", n.entries["getppid"], n.exits["getppid"], rax, l.sys.filter)
+	}
+	if out := l.output(t); !strings.Contains(out, "threads=2 calls=200") {
+		t.Errorf("output %q", out)
+	}
+}
