@@ -611,3 +611,35 @@ func TestSyscallFilterAtExec(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 }
+
+// TestSyscallWithBreakpointsAndSignals: while the handler of a POSIX
+// timer's signals is caught returning (rt_sigreturn), at every one of 2,000
+// ticks, a breakpoint on an imul stepped out of line counts every
+// multiplication, and each signal keeps its siginfo (SI_TIMER, the timer's
+// id and sival_ptr, which the program checks).
+func TestSyscallWithBreakpointsAndSignals(t *testing.T) {
+	bin := testtarget.Build(t, "c/sigtimer", testtarget.Default)
+	sysModes(t, func(t *testing.T, start func(LaunchConfig) *launched) {
+		l := start(LaunchConfig{Path: bin, Args: []string{"2000"}})
+		hits := 0
+		if _, err := l.SetBreakpoint(symAddr(t, l.Process, bin, "imul_site"), func(*Thread, *Breakpoint) bool { hits++; return false }); err != nil {
+			t.Fatal(err)
+		}
+		n := newSysCounter()
+		if _, err := l.CatchSyscall([]int{unix.SYS_RT_SIGRETURN, unix.SYS_TIMER_SETTIME, unix.SYS_TIMER_DELETE}, n.hit); err != nil {
+			t.Fatal(err)
+		}
+		runToExit(t, l.Process)
+		out := l.output(t)
+		if got := strings.Join(strings.Fields(out)[:2], " "); got != "ticks=2000 corrupt=0" {
+			t.Fatalf("the program said %q", strings.TrimSpace(out))
+		}
+		if calls, _ := strconv.Atoi(kv(t, out, "calls")); hits != calls {
+			t.Errorf("%d hits, the program made %d multiplications", hits, calls)
+		}
+		if n.entries["rt_sigreturn"] < 2000 || n.entries["rt_sigreturn"] != n.exits["rt_sigreturn"] ||
+			n.entries["timer_settime"] != 1 || n.exits["timer_delete"] != 1 {
+			t.Errorf("entries %v exits %v", n.entries, n.exits)
+		}
+	})
+}
