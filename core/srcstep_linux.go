@@ -1,8 +1,6 @@
 package core
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"slices"
 
@@ -249,15 +247,16 @@ func (t *Thread) lineInsn(tab *sym.Table, st *lineState, into bool) (nt *Thread,
 }
 
 // enter is a step into the function t just entered at entry: when it has
-// line information (through a PLT stub, the function the stub jumps to), the
+// line information (through a PLT stub, the function the stub is for, even
+// before the dynamic linker has bound it), the
 // process runs to where gdb's step stops in it, and the event says how that
 // ended; nil when the function is to be stepped over.
 func (t *Thread) enter(tab *sym.Table, entry uint64) (*Event, error) {
 	p := t.p
 	target := entry
 	if tab.InPLT(entry) {
-		target = p.pltTarget(tab, entry)
-		if target == 0 {
+		var ok bool
+		if target, ok = tab.PLTTarget(entry); !ok {
 			return nil, nil
 		}
 	}
@@ -270,48 +269,6 @@ func (t *Thread) enter(tab *sym.Table, entry uint64) (*Event, error) {
 	}
 	return t.runTo([]uint64{body}, p.sameGoroutine(t))
 }
-
-// pltTarget returns the function a PLT stub at pc jumps to through its GOT
-// slot, or 0 when the slot does not hold one yet (lazy binding: the first
-// call goes through the dynamic linker) or the stub is not understood.
-func (p *Process) pltTarget(tab *sym.Table, pc uint64) uint64 {
-	var code [32]byte
-	n, _ := p.readMemory(pc, code[:])
-	for off := 0; off < n; {
-		if bytes.HasPrefix(code[off:n], endbr64) {
-			off += len(endbr64)
-			continue
-		}
-		in, err := x86asm.Decode(code[off:n], 64)
-		if err != nil {
-			return 0
-		}
-		next := pc + uint64(off+in.Len)
-		switch in.Op {
-		case x86asm.NOP:
-			off += in.Len
-			continue
-		case x86asm.JMP:
-			m, ok := in.Args[0].(x86asm.Mem)
-			if !ok || m.Base != x86asm.RIP || m.Index != 0 {
-				return 0
-			}
-			var slot [8]byte
-			if _, err := p.readMemory(next+uint64(m.Disp), slot[:]); err != nil {
-				return 0
-			}
-			target := binary.LittleEndian.Uint64(slot[:])
-			if m := tab.ModuleAt(target); m == nil || m.Interp || tab.InPLT(target) {
-				return 0
-			}
-			return target
-		}
-		return 0
-	}
-	return 0
-}
-
-var endbr64 = []byte{0xf3, 0x0f, 0x1e, 0xfa}
 
 // finish runs t until its current frame returns to its caller.
 func (t *Thread) finish(bool) (*Event, error) {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,7 +31,8 @@ func (s stepStop) String() string {
 
 // gdbStepScript drives gdb: it stops where START says (a breakpoint
 // location), then repeats CMD, printing where each stop is, until the pc
-// leaves the file FILE or the program ends. libc's separate debug file is
+// leaves the files FILE (base names, separated by commas) or the program
+// ends. libc's separate debug file is
 // kept from gdb (debug-file-directory), as stardbg reads no line table
 // from it: both then step over libc's functions.
 const gdbStepScript = `
@@ -51,7 +53,7 @@ for i in range(int(os.environ.get("MAX", "500"))):
     off = int(f.pc()) - int(start) if start is not None else -1
     fname = sal.symtab.filename if sal.symtab else "?"
     print("@@at %s %d %s %d" % (name, off, fname, sal.line))
-    if not fname.endswith(os.environ["FILE"]):
+    if os.path.basename(fname) not in os.environ["FILE"].split(","):
         break
     try:
         gdb.execute(os.environ["CMD"])
@@ -167,7 +169,7 @@ func stepSeq(t *testing.T, th *Thread, file string, max int, step func(*Thread) 
 	for i := 0; i < max; i++ {
 		s := stopOf(t, th)
 		stops = append(stops, s)
-		if !strings.HasSuffix(s.file, file) {
+		if !inFiles(s, file) {
 			break
 		}
 		ev, err := step(th)
@@ -185,7 +187,13 @@ func stepSeq(t *testing.T, th *Thread, file string, max int, step func(*Thread) 
 	return stops
 }
 
-// compareStops compares the stops in the program's file: where the step
+// inFiles says whether s is in one of files, base names separated by
+// commas.
+func inFiles(s stepStop, files string) bool {
+	return slices.Contains(strings.Split(files, ","), s.file)
+}
+
+// compareStops compares the stops in the program's files: where the step
 // leaves it (into libc), the two differ in what they know of libc (gdb
 // without its debug file has no name for __libc_start_call_main, and steps
 // out of it to the exit).
@@ -194,7 +202,7 @@ func compareStops(t *testing.T, what, file string, got, want []stepStop) {
 	inFile := func(ss []stepStop) []stepStop {
 		var in []stepStop
 		for _, s := range ss {
-			if !strings.HasSuffix(s.file, file) {
+			if !inFiles(s, file) {
 				break
 			}
 			in = append(in, s)
@@ -577,4 +585,26 @@ func TestNextGoroutine(t *testing.T) {
 		t.Errorf("the goroutine's stack never moved (stack top %v): grow did not test a move", stacks)
 	}
 	t.Logf("goroutine %d: lines %v, threads %v, stack tops %d", first, lines, threads, len(stacks))
+}
+
+// TestStepInLibraryMatchesGDB steps c/steplib with StepIn from main into
+// the functions of its library, which main calls through the PLT (the
+// first call of each through the dynamic linker's lazy binding), and
+// compares every stop with gdb's step.
+func TestStepInLibraryMatchesGDB(t *testing.T) {
+	bin := testtarget.Build(t, "c/steplib", testtarget.CO0)
+	want, _ := gdbSteps(t, bin, "main", "step", "main.c,lib.c", 100)
+	e := newEngine(t)
+	_, th := stopAtBody(t, e, bin, "main")
+	got := stepSeq(t, th, "main.c,lib.c", 100, (*Thread).StepIn)
+	compareStops(t, "step", "main.c,lib.c", got, want)
+	entered := 0
+	for _, s := range got {
+		if s.file == "lib.c" {
+			entered++
+		}
+	}
+	if entered < 3 {
+		t.Errorf("step_in stopped %d times in the library, want its three calls' lines: %v", entered, got)
+	}
 }

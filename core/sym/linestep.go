@@ -1,6 +1,9 @@
 package sym
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Source-level stepping needs the line table as gdb keeps it, since a step
 // ends where gdb's would: at the first address of a line-table entry whose
@@ -177,4 +180,37 @@ func (t *Table) InPLT(pc uint64) bool {
 		}
 	}
 	return false
+}
+
+// PLTTarget returns the function that the PLT stub at runtime address pc
+// jumps to, found as gdb finds it (find_solib_trampoline_target): by the
+// name of the function its GOT slot is relocated for, in the other
+// modules. It needs no bound GOT slot, so that the first call of a lazily
+// bound function, which goes through the dynamic linker, is followed too.
+// ok is false when pc is in no stub or the function is loaded nowhere.
+func (t *Table) PLTTarget(pc uint64) (uint64, bool) {
+	m := t.ModuleAt(pc)
+	if m == nil || m.obj == nil {
+		return 0, false
+	}
+	stub, ok := m.obj.pltAt(pc - m.Bias)
+	if !ok {
+		return 0, false
+	}
+	var others []*Module
+	for _, o := range t.orderedModules() {
+		if o != m {
+			others = append(others, o)
+		}
+	}
+	locs, err := t.lookupFunc(others, strings.TrimSuffix(stub.name, "@plt"), "")
+	if err != nil {
+		return 0, false
+	}
+	for _, l := range locs {
+		if !l.Pending && !l.Unloaded {
+			return l.Addr, true
+		}
+	}
+	return 0, false
 }

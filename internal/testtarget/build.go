@@ -90,7 +90,7 @@ type cUnit struct {
 }
 
 // cUnits reads the testtarget directives of a C target's sources and
-// groups the .c files into compiler runs, the executable first.
+// groups the .c files into compiler runs, the executable last.
 func cUnits(t *target) ([]*cUnit, error) {
 	exe := &cUnit{out: t.exe}
 	units := []*cUnit{exe}
@@ -126,7 +126,8 @@ func cUnits(t *target) ([]*cUnit, error) {
 	if len(exe.srcs) == 0 {
 		return nil, fmt.Errorf("testtarget: target %q has no sources for its executable", t.name)
 	}
-	return units, nil
+	// The libraries first: the executable may link with them.
+	return append(units[1:], exe), nil
 }
 
 // directives returns the fields of each "// testtarget: ..." line of a file.
@@ -196,7 +197,10 @@ func cSteps(t *target, v Variant, units []*cUnit) []step {
 			}
 			args = append(args, "-o", filepath.Join(outDir, u.out))
 			args = append(args, u.srcs...)
-			return append(args, u.ldflags...)
+			for _, f := range u.ldflags {
+				args = append(args, strings.ReplaceAll(f, "$OUT", outDir))
+			}
+			return args
 		}})
 	}
 	return steps

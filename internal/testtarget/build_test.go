@@ -41,8 +41,9 @@ func TestDirectives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(units) != 2 || units[0].out != "t" || units[0].shared || strings.Join(units[0].ldflags, " ") != "-ldl -lm" ||
-		units[1].out != "libx.so" || !units[1].shared || len(units[1].srcs) != 1 || units[1].srcs[0] != lib {
+	// The library first, that the executable may link with it.
+	if len(units) != 2 || units[1].out != "t" || units[1].shared || strings.Join(units[1].ldflags, " ") != "-ldl -lm" ||
+		units[0].out != "libx.so" || !units[0].shared || len(units[0].srcs) != 1 || units[0].srcs[0] != lib {
 		t.Errorf("units = %+v %+v", *units[0], *units[1])
 	}
 

@@ -126,6 +126,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "total=5 f=120 h=2.5 p=7,8 b=7 s=11", "done")
 	}},
+	{"c/steplib", nil, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, "twice=14 again=16 plus=10")
+	}},
 	{"go/stepgo", []string{"2", "1000"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "goroutines=2 sum=4068")

@@ -9,6 +9,9 @@
 //	// testtarget: shared libplugin.so   build this file into a shared library
 //	// testtarget: ldflags -ldl          link the executable with these flags
 //
+// In ldflags, $OUT is the directory the target is built in, where its
+// shared libraries are: "-L$OUT -lstep -Wl,-rpath,$ORIGIN" links with one.
+//
 // Builds are cached by content (sources, flags, toolchain and source
 // directory) under os.TempDir()/stardbg-targets/, shared by all test
 // binaries and test runs, and published atomically so that test binaries
