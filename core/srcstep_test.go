@@ -246,11 +246,7 @@ func TestNextMatchesGDB(t *testing.T) {
 			{"step", (*Thread).StepIn},
 		} {
 			t.Run(v.String()+"/"+c.cmd, func(t *testing.T) {
-				want, _ := gdbSteps(t, bin, "main", c.cmd, "stepper.c", 300)
-				e := newEngine(t)
-				_, th := stopAtBody(t, e, bin, "main")
-				got := stepSeq(t, th, "stepper.c", 300, c.step)
-				compareStops(t, c.cmd, "stepper.c", got, want)
+				stepsLikeGDB(t, bin, "main", c.cmd, "stepper.c", c.step)
 			})
 		}
 	}
@@ -261,11 +257,20 @@ func TestNextMatchesGDB(t *testing.T) {
 // breakpoint at the return address, which stops only fact(5)'s frame.
 func TestNextRecursionMatchesGDB(t *testing.T) {
 	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
-	want, _ := gdbSteps(t, bin, "fact", "next", "stepper.c", 100)
+	stepsLikeGDB(t, bin, "fact", "next", "stepper.c", (*Thread).Next)
+}
+
+// stepsLikeGDB stops bin where gdb's "break fn" does, repeats step until
+// the pc leaves files (or the program ends), compares the stops with those
+// of gdb's cmd, and returns them.
+func stepsLikeGDB(t *testing.T, bin, fn, cmd, files string, step func(*Thread) (*Event, error)) []stepStop {
+	t.Helper()
+	want, _ := gdbSteps(t, bin, fn, cmd, files, 300)
 	e := newEngine(t)
-	_, th := stopAtBody(t, e, bin, "fact")
-	got := stepSeq(t, th, "stepper.c", 100, (*Thread).Next)
-	compareStops(t, "next", "stepper.c", got, want)
+	_, th := stopAtBody(t, e, bin, fn)
+	got := stepSeq(t, th, files, 300, step)
+	compareStops(t, cmd, files, got, want)
+	return got
 }
 
 // stopInFact launches c/stepper and runs it to where gdb's "break fact if
@@ -593,11 +598,7 @@ func TestNextGoroutine(t *testing.T) {
 // compares every stop with gdb's step.
 func TestStepInLibraryMatchesGDB(t *testing.T) {
 	bin := testtarget.Build(t, "c/steplib", testtarget.CO0)
-	want, _ := gdbSteps(t, bin, "main", "step", "main.c,lib.c", 100)
-	e := newEngine(t)
-	_, th := stopAtBody(t, e, bin, "main")
-	got := stepSeq(t, th, "main.c,lib.c", 100, (*Thread).StepIn)
-	compareStops(t, "step", "main.c,lib.c", got, want)
+	got := stepsLikeGDB(t, bin, "main", "step", "main.c,lib.c", (*Thread).StepIn)
 	entered := 0
 	for _, s := range got {
 		if s.file == "lib.c" {
