@@ -20,10 +20,11 @@ locations, same callbacks, its own hits; hardware breakpoints and watchpoints
 are not copied), the parent's signal policy and on() handlers. A child that
 execs drops or re-resolves them as a traced exec does. A vfork child (made by
 posix_spawn or system()) runs in its parent's memory until it execs: until
-then it is traced with its parent's threads. on("fork", fn) sees each child
-being made; wait_any() waits for any process of the family; processes() lists
-them. At the end of the script each is killed if the family was launched,
-detached if attached.`
+then it is traced with its parent's threads. A child that execs stops there
+(an "exec" event) until it is continued: wait_any() waits for any process of
+the family, where wait_stop() waits for one. on("fork", fn) sees each child
+being made; processes() lists them. At the end of the script each is killed
+if the family was launched, detached if attached.`
 
 const processesDoc = `processes() -> list of process
 
