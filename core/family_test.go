@@ -135,7 +135,8 @@ func waitAnyKind(t *testing.T, e *Engine, ps []*Process, kind EventKind) *Event 
 }
 
 // runFamily continues every stop of root's family (execs, breakpoints that
-// stop) with WaitAny until root has ended, and returns the events by kind.
+// stop) with WaitAny until root and each child of fc's fork events have
+// ended, and returns the events by kind.
 func runFamily(t *testing.T, root *Process, fc *forkCounter) map[EventKind]int {
 	t.Helper()
 	e := root.Engine()
@@ -151,7 +152,7 @@ func runFamily(t *testing.T, root *Process, fc *forkCounter) map[EventKind]int {
 		seen[ev.Kind]++
 		switch ev.Kind {
 		case EventExited, EventKilled:
-			if ev.Process == root {
+			if seen[EventExited]+seen[EventKilled] == 1+len(fc.children) {
 				return seen
 			}
 		default:
@@ -321,15 +322,15 @@ func TestFollowGrandchild(t *testing.T) {
 // and its end is reported when it comes.
 func TestFollowOrphan(t *testing.T) {
 	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
-	e, p, fc := launchFollowed(t, bin, "hot", "orphan")
+	_, p, fc := launchFollowed(t, bin, "hot", "orphan")
 	runFamily(t, p.Process, fc)
 	if len(fc.children) != 1 {
 		t.Fatalf("%d children, want 1", len(fc.children))
 	}
 	c := fc.children[0]
-	ev := waitAnyKind(t, e, []*Process{p.Process}, EventExited) // the parent's family still has the child
-	if ev.Process != c || ev.Status != 5 || fc.hits[c.Pid()] != 5 || fc.hits[p.Pid()] != 0 {
-		t.Fatalf("%v: hits %v", ev, fc.hits)
+	code, _ := c.ExitCode()
+	if c.State() != Exited || code != 5 || fc.hits[c.Pid()] != 5 || fc.hits[p.Pid()] != 0 || p.output(t) != "parent_exits\n" {
+		t.Fatalf("child %v %d: hits %v, output %q", c.State(), code, fc.hits, p.output(t))
 	}
 	noZombies(t)
 }
