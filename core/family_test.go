@@ -401,21 +401,21 @@ func TestWaitAnyTimeout(t *testing.T) {
 
 // A child that gets to its end while a callback of its parent runs: its exit
 // waits in its exit stop for the tracer, and is reported once the callback
-// has returned; the parent's waitpid sees it exit 0.
+// has returned; the parent's waitpid sees it exit 0. The child, stopped at
+// its fork, is only continued from the callback, so it cannot end sooner.
 func TestChildExitsInParentCallback(t *testing.T) {
 	bin := testtarget.Build(t, "c/forker", testtarget.CO0)
-	e := newEngine(t)
-	// The child's 10^7 calls of hot take long enough for the parent to be
-	// in waitpid first.
-	p := launch(t, e, bin, "fork", "10000000")
-	fc := newForkCounter()
-	p.SetHooks(fc.hooks())
-	p.SetFollowForks(true)
+	// No breakpoint the child runs: one would wait for the tracer.
+	_, p, fc := launchFollowed(t, bin, "libc:waitpid", "fork", "50")
+	c := fc.runToFork(t, p.Process).Child
 	var inCallback string // the child's state seen in the callback
 	if _, err := p.BreakAt("libc:waitpid", func(th *Thread, _ *Breakpoint) bool {
-		c := fc.children[0]
+		if err := c.Continue(); err != nil {
+			t.Error(err)
+			return true
+		}
 		deadline := time.Now().Add(30 * time.Second)
-		for inCallback != "t" && inCallback != "Z" && time.Now().Before(deadline) {
+		for inCallback != "t" && time.Now().Before(deadline) {
 			if strings.Contains(p.output(t), "child ok") { // it has printed, and is on its way out
 				inCallback = string(taskState(c.Pid(), c.Pid()))
 			}
@@ -426,12 +426,11 @@ func TestChildExitsInParentCallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	runToSuccess(t, p.Process)
-	c := fc.children[0]
 	if code, ok := c.ExitCode(); inCallback != "t" || !ok || code != 0 {
 		t.Fatalf("child in the callback: %q; then %v, exit %d", inCallback, c.State(), code)
 	}
-	if !strings.Contains(p.output(t), "child_status=0") {
-		t.Fatalf("output %q", p.output(t))
+	if fc.hits[p.Pid()] != 1 || !strings.Contains(p.output(t), "child_status=0") {
+		t.Fatalf("hits %v, output %q", fc.hits, p.output(t))
 	}
 }
 
