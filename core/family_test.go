@@ -471,18 +471,22 @@ func TestCloseKillsFamily(t *testing.T) {
 // process only to be reported, by the fork event and its exit, when it ends.
 func TestFollowCloneVM(t *testing.T) {
 	bin := testtarget.Build(t, "c/sharedvm", testtarget.CO0)
-	_, p, fc := launchFollowed(t, bin, "hot", "clone", "1000")
-	seen := runFamily(t, p.Process, fc)
-	if len(fc.children) != 1 || seen[EventExited] != 2 {
-		t.Fatalf("%d children, events %v: want 1 and two exits", len(fc.children), seen)
-	}
-	c := fc.children[0]
-	out := p.output(t)
-	if code, ok := c.ExitCode(); !ok || code != 0 || kv(t, out, "child_status") != "0" || kv(t, out, "child_calls") != "1000" {
-		t.Fatalf("child %d: %v exit %d; output %q", c.Pid(), c.State(), code, out)
-	}
-	if calls := kv(t, out, "calls"); fmt.Sprint(fc.hits[p.Pid()]) != calls {
-		t.Fatalf("hits %v, the program counted %s calls", fc.hits, calls)
+	for _, mode := range []string{"clone", "clone0"} { // clone0: no exit signal, reported as a clone
+		t.Run(mode, func(t *testing.T) {
+			_, p, fc := launchFollowed(t, bin, "hot", mode, "1000")
+			seen := runFamily(t, p.Process, fc)
+			if len(fc.children) != 1 || seen[EventExited] != 2 {
+				t.Fatalf("%d children, events %v: want 1 and two exits", len(fc.children), seen)
+			}
+			c := fc.children[0]
+			out := p.output(t)
+			if code, ok := c.ExitCode(); !ok || code != 0 || kv(t, out, "child_status") != "0" || kv(t, out, "child_calls") != "1000" {
+				t.Fatalf("child %d: %v exit %d; output %q", c.Pid(), c.State(), code, out)
+			}
+			if calls := kv(t, out, "calls"); fmt.Sprint(fc.hits[p.Pid()]) != calls {
+				t.Fatalf("hits %v, the program counted %s calls", fc.hits, calls)
+			}
+		})
 	}
 }
 
