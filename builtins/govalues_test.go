@@ -74,13 +74,12 @@ for line in read(%q).split("\n"):
     if name not in locals:
         record(name, "<not in DWARF>")
         continue
-    v = locals[name]
-    if str(v) == "<optimized out>":
+    if str(locals[name]) == "<optimized out>":
         record(name, "<optimized out>")
     elif name in %s:
-        record(name, "stale " + str(v))
+        record(name, "stale " + str(locals[name]))
     else:
-        record(name, json.encode(v.value))
+        record(name, json.encode(f.var(name).value))
 p.kill()
 `, bin, out, out, stale)
 	if err := execScript(t, "gotyped.star", src, sessionOptions{extra: map[string]builtinFn{"record": record}}); err != nil {

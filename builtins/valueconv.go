@@ -63,7 +63,7 @@ var valueMethods = methods{
 		"with its element as a value, in the runtime's table order."},
 	"deref": {valueDeref, "deref() -> value\n\nWhat a pointer points to (C's *p). A null pointer fails."},
 	"string": {valueString, "string(max=4096) -> str\n\nThe NUL-terminated text of a char * or a char array, " +
-		"at most max bytes."},
+		"or the text of a Go string, at most max bytes."},
 	"bytes": {valueBytes, "bytes() -> bytes\n\nThe raw bytes of the object."},
 	"cast": {valueCast, "cast(type) -> value\n\nThe value converted to type (a type or its C name) as C casts: " +
 		"integers, floats, enums and pointers convert between each other, truncating or extending; an object in " +
@@ -404,6 +404,16 @@ func valueString(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	var text []byte
 	var start uint64 // where to read a NUL-terminated text
 	switch t := dwarfvars.Underlying(v.typ).(type) {
+	case *dwarfvars.StringType:
+		data, err := v.read(b.Name())
+		if err != nil {
+			return nil, err
+		}
+		s, _, err := v.goReader().String(t, data, int64(limit))
+		if err != nil {
+			return nil, errorf(b, "reading %q: %v", v.name, err)
+		}
+		return starlark.String(s), nil
 	case *dwarfvars.ArrayType:
 		if !isCharType(t.Elem) {
 			return nil, errorf(b, "%q is not a char array or pointer (type %s)", v.name, v.typ)
