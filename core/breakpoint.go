@@ -50,9 +50,10 @@ type Breakpoint struct {
 	// return address, or at a Go function's morestack block.
 	retProbe bool
 
-	hw                 *hwSlot   // a debug register instead of int3 sites
-	sys                *sysCatch // a system call catchpoint: see syscall_linux.go
-	watchOld, watchNew uint64    // a watchpoint's value around the last access
+	hw                 *hwSlot     // a debug register instead of int3 sites
+	sys                *sysCatch   // a system call catchpoint: see syscall_linux.go
+	trace              *tracepoint // kernel uprobes instead of int3 sites (tracepoint_linux.go)
+	watchOld, watchNew uint64      // a watchpoint's value around the last access
 }
 
 // site is one address with an int3 in it.
@@ -88,9 +89,15 @@ func (bp *Breakpoint) Addrs() []uint64 {
 }
 
 // Hits counts the traps at the breakpoint's addresses while it was enabled.
+// A tracepoint's are counted by the kernel.
 func (bp *Breakpoint) Hits() uint64 {
 	var h uint64
-	bp.p.e.Do(func() { h = bp.hits })
+	bp.p.e.Do(func() {
+		h = bp.hits
+		if bp.trace != nil {
+			h = bp.traceHits()
+		}
+	})
 	return h
 }
 
@@ -262,12 +269,15 @@ func (bp *Breakpoint) Clear() error {
 			}
 		} else if bp.hw != nil {
 			p.dropHW(bp)
-		} else if bp.enabled && p.live() == nil {
+		} else if bp.enabled && (p.live() == nil || bp.trace != nil) {
 			for _, a := range bp.addrs {
 				if e := p.unplant(a, bp, true); e != nil && err == nil {
 					err = e
 				}
 			}
+		}
+		if bp.trace != nil {
+			p.dropTrace(bp)
 		}
 		bp.cleared = true
 		p.bps.drop(bp)
@@ -276,6 +286,19 @@ func (bp *Breakpoint) Clear() error {
 		}
 	})
 	return err
+}
+
+// removeAllOf takes bp out of every address, for a breakpoint that could
+// not be placed everywhere and is dropped.
+func (p *Process) removeAllOf(bp *Breakpoint) {
+	if bp.enabled {
+		for _, a := range bp.addrs {
+			p.unplant(a, bp, true)
+		}
+	}
+	if bp.trace != nil {
+		p.dropTrace(bp)
+	}
 }
 
 // drop removes a breakpoint from the list.
@@ -297,6 +320,12 @@ func (bp *Breakpoint) Cleared() bool {
 
 // plant adds bp as an owner of the site at addr, writing the int3 if it is new.
 func (p *Process) plant(addr uint64, bp *Breakpoint) error {
+	if bp.trace != nil {
+		return p.plantTrace(addr, bp)
+	}
+	if p.traceAddrs[addr] > 0 {
+		return fmt.Errorf("cannot set breakpoint at %#x: %w", addr, ErrTraceCollision)
+	}
 	bs := &p.bps
 	if s := bs.sites[addr]; s != nil {
 		s.owners = append(s.owners, bp)
@@ -327,6 +356,9 @@ func (p *Process) plant(addr uint64, bp *Breakpoint) error {
 
 // unplant removes bp from the site at addr; the last owner restores the byte.
 func (p *Process) unplant(addr uint64, bp *Breakpoint, write bool) error {
+	if bp.trace != nil {
+		return p.unplantTrace(addr, bp)
+	}
 	bs := &p.bps
 	s := bs.sites[addr]
 	if s == nil {

@@ -114,6 +114,9 @@ func (p *Process) detach() error {
 	p.clearHW()
 	first := p.removeAllSites(true)
 	p.forgetCalls()
+	if err := p.closeTraces(); err != nil && first == nil {
+		first = err
+	}
 	p.runPendingStops(&first)
 	if p.live() != nil {
 		return first // it ended meanwhile

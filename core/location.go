@@ -102,6 +102,12 @@ type BreakOptions struct {
 
 // BreakAtWith is BreakAt with options.
 func (p *Process) BreakAtWith(spec string, opts BreakOptions, onHit func(*Thread, *Breakpoint) bool) (*Breakpoint, error) {
+	return p.locate(spec, opts, func(bp *Breakpoint) error { bp.OnHit = onHit; return nil })
+}
+
+// locate makes a breakpoint at spec's locations (see BreakAt); init makes it
+// what it is before it is planted.
+func (p *Process) locate(spec string, opts BreakOptions, init func(*Breakpoint) error) (*Breakpoint, error) {
 	var bp *Breakpoint
 	var err error
 	p.e.Do(func() {
@@ -126,9 +132,14 @@ func (p *Process) BreakAtWith(spec string, opts BreakOptions, onHit func(*Thread
 			}
 		}
 		p.bps.nextID++
-		bp = &Breakpoint{ID: p.bps.nextID, OnHit: onHit, p: p, enabled: true, spec: &s, body: opts.AfterPrologue}
+		bp = &Breakpoint{ID: p.bps.nextID, p: p, enabled: true, spec: &s, body: opts.AfterPrologue}
+		if err = init(bp); err != nil {
+			bp = nil
+			return
+		}
 		p.bps.list = append(p.bps.list, bp)
 		if err = p.place(bp, locs); err != nil {
+			p.removeAllOf(bp)
 			p.bps.list = p.bps.list[:len(p.bps.list)-1]
 			bp = nil
 		}

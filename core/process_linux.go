@@ -12,6 +12,7 @@ import (
 
 	"stardbg/core/emu"
 	"stardbg/core/sym"
+	"stardbg/core/uprobe"
 )
 
 // ProcState is what a process is doing, as its user sees it.
@@ -76,6 +77,12 @@ type Process struct {
 	memFault   func(write bool, addr uint64, b []byte) error // tests: an access to fail, with this error
 	sys        sysState                                      // system call catchpoints: see syscall_linux.go
 	fam        family                                        // followed children: see family_linux.go
+
+	// Tracepoints (tracepoint_linux.go, tracewait_linux.go).
+	ring       *uprobe.Ring           // the records of every tracepoint with a callback, or nil
+	traces     map[uint32]*Breakpoint // the tracepoints with a callback, by id
+	traceAddrs map[uint64]int         // how many tracepoints are set at each address
+	tracePoll  int                    // an epoll instance for the ring and the engine's child waker, or 0
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and
@@ -247,6 +254,7 @@ func (p *Process) finish(ws unix.WaitStatus) *Event {
 		p.mem.Close()
 		p.mem = nil
 	}
+	p.closeTraces()
 	p.term.close()
 	delete(p.e.procs, p.pid)
 	return ev

@@ -67,13 +67,37 @@ func (pn *pin) forkWide(fork func() error) error {
 // breakpoint hit) would interrupt a thread of the debugger with a SIGCHLD that
 // nobody reads: with SIG_DFL the kernel drops it when it is sent. (SIG_DFL, not
 // SIG_IGN: ignoring SIGCHLD would make the kernel reap our children for us.)
-// A program that uses os/signal.Notify for SIGCHLD gets its handler back.
+// The runtime's handler is kept, for the time tracepoints need SIGCHLD to
+// wake the tracer (see tracewait_linux.go): then it is put back, and
+// os/signal.Notify sees SIGCHLD.
 func quietSIGCHLD() {
-	var act struct {
-		handler  uintptr
-		flags    uint64
-		restorer uintptr
-		mask     uint64
+	childWaker.mu.Lock()
+	defer childWaker.mu.Unlock()
+	if childWaker.refs == 0 {
+		setSIGCHLD(quietAction)
 	}
-	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+}
+
+// sigaction is the kernel's struct sigaction on amd64.
+type sigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+var (
+	quietAction sigaction // SIG_DFL
+	goAction    sigaction // the Go runtime's handler, saved when first replaced
+	goSaved     bool
+)
+
+// setSIGCHLD installs act for SIGCHLD, saving the runtime's handler the first
+// time it replaces it. childWaker.mu is held.
+func setSIGCHLD(act sigaction) {
+	var old sigaction
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&act)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	if !goSaved && old.handler != 0 && old.handler != 1 {
+		goAction, goSaved = old, true
+	}
 }

@@ -32,6 +32,12 @@ func (p *Process) wait(timeout time.Duration) (*Event, error) {
 	var err error
 	p.term.give()
 	for len(p.events) == 0 {
+		if p.tracing() {
+			if err = p.waitTraced(); err != nil {
+				break
+			}
+			continue
+		}
 		wpid, ws, werr := wait4(-1, false)
 		if werr != nil {
 			err = os.NewSyscallError("wait4", werr)

@@ -138,6 +138,10 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("threads=3 calls=1500 checksum=%d argsum=%d", hotSum(0, 1500), argSum(1500)))
 	}},
+	{"c/traced", []string{"3", "500"}, func(t *testing.T, r run) {
+		r.exited(t)
+		r.wantLines(t, fmt.Sprintf("threads=3 calls=1500 argsum=%d", argSum(1500)), "notes=4 noted=421")
+	}},
 	{"c/threadchurn", []string{"20", "3"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, fmt.Sprintf("started=60 joined=60 checksum=%d", hotSum(0, 60)))
