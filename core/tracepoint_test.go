@@ -1,8 +1,13 @@
 package core
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,4 +95,341 @@ func uprobeEvents(t *testing.T) string {
 		return ""
 	}
 	return string(b)
+}
+
+// TestTracepointWithBreakpoint has a tracepoint on hot and a breakpoint on
+// note, two functions of one page of one process, at once, set in either
+// order: every call of hot is counted and delivered while the breakpoint's
+// hits stop the process as usual.
+func TestTracepointWithBreakpoint(t *testing.T) {
+	needTracepoints(t)
+	for _, traceFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("traceFirst=%v", traceFirst), func(t *testing.T) {
+			bin := testtarget.Build(t, "c/traced", testtarget.Default)
+			p := launch(t, newEngine(t), bin, "2", "3000")
+			var records int
+			setTrace := func() *Breakpoint {
+				tp, err := p.TraceAt("hot", TracepointConfig{OnHit: func(h *Hit) bool { records++; return false }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tp
+			}
+			var tp *Breakpoint
+			if traceFirst {
+				tp = setTrace()
+			}
+			notes := 0
+			bp, err := p.BreakAt("note", func(th *Thread, bp *Breakpoint) bool { notes++; return notes == 2 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !traceFirst {
+				tp = setTrace()
+			}
+			if a, b := tp.Addrs()[0], bp.Addrs()[0]; a>>12 != b>>12 {
+				t.Fatalf("hot at %#x and note at %#x are not in one page, which this test needs", a, b)
+			}
+			if err := p.Continue(); err != nil {
+				t.Fatal(err)
+			}
+			ev := waitKind(t, p.Process, EventBreakpoint)
+			if ev.Breakpoint != bp || notes != 2 {
+				t.Fatalf("stopped at %v after %d notes, want the second note", ev, notes)
+			}
+			if got := tp.Hits(); got != 6000 || records != 6000 {
+				t.Errorf("at the second note: %d hits and %d records of hot, want 6000", got, records)
+			}
+			runToSuccess(t, p.Process)
+			if bp.Hits() != 4 {
+				t.Errorf("note hit %d times, want 4", bp.Hits())
+			}
+		})
+	}
+}
+
+// TestTracepointSameAddress refuses a tracepoint and a breakpoint at one
+// address, whichever comes first.
+func TestTracepointSameAddress(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	p := launch(t, newEngine(t), bin, "1", "10")
+	bp, err := p.BreakAt("hot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.TraceAt("hot", TracepointConfig{}); !errors.Is(err, ErrTraceCollision) {
+		t.Errorf("tracepoint where a breakpoint is: %v, want ErrTraceCollision", err)
+	}
+	// Where the breakpoint was, the page is the process's own copy now: the
+	// uprobe fires there all the same.
+	bp.Clear()
+	tp, err := p.TraceAt("hot", TracepointConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.BreakAt("hot", nil); !errors.Is(err, ErrTraceCollision) {
+		t.Errorf("breakpoint where a tracepoint is: %v, want ErrTraceCollision", err)
+	}
+	runToSuccess(t, p.Process)
+	if tp.Hits() != 10 {
+		t.Errorf("hits %d, want 10", tp.Hits())
+	}
+}
+
+// TestTracepointCaptures compares what the kernel copied at each call of
+// note(s, buf, n) with what the program passed: the string (also one longer
+// than the capture, cut), the buffer's first n bytes, and a NULL pointer,
+// which cannot be read.
+func TestTracepointCaptures(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	p := launch(t, newEngine(t), bin, "1", "10")
+	type call struct {
+		s, buf   []byte
+		n        uint64
+		sOK, bOK bool
+	}
+	var calls []call
+	_, err := p.TraceAt("note", TracepointConfig{
+		Captures: []uprobe.Capture{
+			{Kind: uprobe.CaptureString, Reg: uprobe.RDI, Size: 256},
+			{Kind: uprobe.CaptureMem, Reg: uprobe.RSI, Size: 64},
+		},
+		OnHit: func(h *Hit) bool {
+			calls = append(calls, call{h.Mem[0], h.Mem[1], h.Regs.Rdx, h.Mem[0] != nil, h.Mem[1] != nil})
+			return false
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	seq := func(n int, f func(i int) byte) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = f(i)
+		}
+		return b
+	}
+	want := []call{
+		{[]byte("hello, tracepoint"), seq(32, func(i int) byte { return byte(i) }), 32, true, true},
+		{[]byte{}, seq(8, func(int) byte { return 0xff }), 8, true, true},
+		{bytes.Repeat([]byte("x"), 256), seq(64, func(i int) byte { return byte(7 * i) }), 64, true, true},
+		{nil, nil, 0, false, false},
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("%d records of note, want %d", len(calls), len(want))
+	}
+	for i, w := range want {
+		c := calls[i]
+		if c.sOK != w.sOK || c.bOK != w.bOK || c.n != w.n || !bytes.Equal(c.s, w.s) || (w.bOK && !bytes.Equal(c.buf[:c.n], w.buf)) {
+			t.Errorf("note %d: string %q (%v), buffer % x (%v), n %d; want %q, % x, %d", i, c.s, c.sOK, c.buf, c.bOK, c.n, w.s, w.buf, w.n)
+		}
+	}
+}
+
+// startTraced starts c/traced in its wait mode, untraced, and returns it
+// with its stdin: a line there starts its calls.
+func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteCloser, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "wait")...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(stdout)
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "pid=") {
+		t.Fatalf("target said %q, %v", line, err)
+	}
+	var rest bytes.Buffer
+	go io.Copy(&rest, r)
+	return cmd, stdin, &rest
+}
+
+// loaded counts the probe programs of process pid.
+func loaded(t *testing.T, pid int) int {
+	t.Helper()
+	n, err := uprobe.Loaded(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestTracepointAttached traces an attached process while another instance
+// of the same program calls the same function: the uprobe is in the file, so
+// it fires in both, and only the traced process's calls count.
+func TestTracepointAttached(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	cmd, stdin, _ := startTraced(t, bin, "2", "20000")
+	other, otherIn, otherOut := startTraced(t, bin, "1", "30000")
+	p, err := newEngine(t).Attach(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records, sum uint64
+	tp, err := p.TraceAt("hot", TracepointConfig{OnHit: func(h *Hit) bool { records++; sum += h.Regs.Rdi; return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	otherIn.Write([]byte("go\n"))
+	stdin.Write([]byte("go\n"))
+	if err := other.Wait(); err != nil || !strings.Contains(otherOut.String(), "calls=30000") {
+		t.Fatalf("the other instance: %v, %q", err, otherOut)
+	}
+	ev := waitKind(t, p, EventExited)
+	if ev.Status != 0 {
+		t.Fatalf("exit status %d", ev.Status)
+	}
+	if tp.Hits() != 40000 || records != 40000 || sum != argSum(40000) {
+		t.Errorf("%d hits, %d records summing %d; want 40000 calls summing %d", tp.Hits(), records, sum, argSum(40000))
+	}
+	if n := loaded(t, p.Pid()); n != 0 {
+		t.Errorf("%d programs left after the process exited", n)
+	}
+}
+
+// TestTracepointDetach checks that a detach removes every uprobe: the
+// programs are unloaded, tracefs lists what it listed before, and the
+// program goes on to the end untraced with its own output.
+func TestTracepointDetach(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	before := uprobeEvents(t)
+	cmd, stdin, out := startTraced(t, bin, "1", "1000")
+	p, err := newEngine(t).Attach(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.TraceAt("hot", TracepointConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.TraceAt("note", TracepointConfig{OnHit: func(*Hit) bool { return false }}); err != nil {
+		t.Fatal(err)
+	}
+	if n := loaded(t, p.Pid()); n != 2 {
+		t.Fatalf("%d programs loaded for 2 tracepoints", n)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	if n := loaded(t, p.Pid()); n != 0 {
+		t.Errorf("%d programs left after detach", n)
+	}
+	if after := uprobeEvents(t); after != before {
+		t.Errorf("uprobe_events was %q, is %q after detach", before, after)
+	}
+	stdin.Write([]byte("go\n"))
+	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "notes=4 noted=421") {
+		t.Fatalf("after detach: %v, %q", err, out)
+	}
+}
+
+// TestTracepointCond filters hits in the kernel: an argument comparison
+// counts exactly the calls whose argument passes, and a thread filter only
+// that thread's.
+func TestTracepointCond(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	for _, c := range []struct {
+		cond uprobe.Cond
+		want uint64
+	}{
+		{uprobe.Cond{Op: uprobe.OpLt, Reg: uprobe.RDI, Value: 100}, 100},
+		{uprobe.Cond{Op: uprobe.OpGe, Reg: uprobe.RDI, Value: 7900}, 100},
+		{uprobe.Cond{Op: uprobe.OpEq, Reg: uprobe.RDI, Value: 4242}, 1},
+		{uprobe.Cond{Op: uprobe.OpNe, Reg: uprobe.RDI, Value: 4242}, 7999},
+		{uprobe.Cond{Op: uprobe.OpLe, Reg: uprobe.RDI, Value: -1}, 0},
+		{uprobe.Cond{Op: uprobe.OpGt, Reg: uprobe.RDI, Value: 0}, 7999},
+	} {
+		p := launch(t, newEngine(t), bin, "4", "2000")
+		var records uint64
+		tp, err := p.TraceAt("hot", TracepointConfig{Cond: c.cond, OnHit: func(*Hit) bool { records++; return false }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runToSuccess(t, p.Process)
+		if tp.Hits() != c.want || records != c.want {
+			t.Errorf("%+v: %d hits, %d records, want %d", c.cond, tp.Hits(), records, c.want)
+		}
+	}
+	// A thread filter: the calls of the first worker thread, stopped at its
+	// entry to learn its tid, while another tracepoint at the same place
+	// counts every call.
+	p := launch(t, newEngine(t), bin, "4", "2000")
+	if _, err := p.BreakAt("worker", func(*Thread, *Breakpoint) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	tid := waitKind(t, p.Process, EventBreakpoint).Thread.Tid()
+	others := 0
+	mine, err := p.TraceAt("hot", TracepointConfig{Cond: uprobe.Cond{Tid: tid}, OnHit: func(h *Hit) bool {
+		if h.Tid != tid {
+			others++
+		}
+		return false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := p.TraceAt("hot", TracepointConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bp := range p.Breakpoints() {
+		if !bp.IsTracepoint() {
+			bp.Clear()
+		}
+	}
+	runToSuccess(t, p.Process)
+	if mine.Hits() != 2000 || others != 0 || all.Hits() != 8000 {
+		t.Errorf("thread %d: %d hits (%d records of other threads), all threads %d; want 2000, 0, 8000", tid, mine.Hits(), others, all.Hits())
+	}
+}
+
+// TestTracepointOrder has 8 threads call hot at once: the count is exact,
+// and each thread's records come in the order of their timestamps, with its
+// arguments in the order it passed them.
+func TestTracepointOrder(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	p := launch(t, newEngine(t), bin, "8", "20000")
+	type last struct{ time, arg uint64 }
+	seen := map[int]*last{}
+	var records, bad int
+	tp, err := p.TraceAt("hot", TracepointConfig{OnHit: func(h *Hit) bool {
+		records++
+		l := seen[h.Tid]
+		if l == nil {
+			seen[h.Tid] = &last{h.Time, h.Regs.Rdi}
+			return false
+		}
+		if h.Time < l.time || h.Regs.Rdi != l.arg+1 {
+			bad++
+		}
+		l.time, l.arg = h.Time, h.Regs.Rdi
+		return false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToSuccess(t, p.Process)
+	if tp.Hits() != 160000 || records != 160000 || len(seen) != 8 || bad != 0 || tp.Lost() != 0 {
+		t.Errorf("%d hits, %d records from %d threads, %d out of order, %d lost; want 160000 from 8 threads, in order", tp.Hits(), records, len(seen), bad, tp.Lost())
+	}
 }

@@ -3,6 +3,7 @@ package uprobe
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -23,9 +24,34 @@ type Place struct {
 	Offset uint64
 }
 
-// ProgName is the name of every probe's program, as the kernel lists it
-// (bpftool prog): what a test looks for to see that none is left.
-const ProgName = "stardbg_tp"
+// ProgName is the name of the programs of the probes of process tgid, as
+// the kernel lists them (bpftool prog show).
+func ProgName(tgid int) string { return fmt.Sprintf("stardbg_%x", tgid) }
+
+// Loaded counts the programs the kernel has loaded for the probes of process
+// tgid, made by any process: what shows that none is left.
+func Loaded(tgid int) (int, error) {
+	n := 0
+	for id := ebpf.ProgramID(0); ; {
+		next, err := ebpf.ProgramGetNextID(id)
+		if errors.Is(err, os.ErrNotExist) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		id = next
+		prog, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue // unloaded meanwhile
+		}
+		info, err := prog.Info()
+		prog.Close()
+		if err == nil && info.Name == ProgName(tgid) {
+			n++
+		}
+	}
+}
 
 // Load makes spec's program. It is attached nowhere yet.
 func Load(spec Spec) (*Probe, error) {
@@ -42,7 +68,7 @@ func Load(spec Spec) (*Probe, error) {
 		return nil, fmt.Errorf("uprobe: the counts map cannot be made: %w", err)
 	}
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         ProgName,
+		Name:         ProgName(spec.Tgid),
 		Type:         ebpf.Kprobe,
 		License:      "GPL", // bpf_probe_read_user is a GPL-only helper
 		Instructions: program(&spec, counts),

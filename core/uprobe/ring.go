@@ -125,7 +125,9 @@ func (p *Probe) Capture(r Record, i int) ([]byte, bool) {
 	if n > len(data) {
 		n = len(data)
 	}
-	return append([]byte(nil), data[:n]...), true
+	b := make([]byte, n) // not nil when empty: nil says it could not be read
+	copy(b, data)
+	return b, true
 }
 
 // Available returns the number of bytes of records waiting.
