@@ -35,13 +35,17 @@ func (bp *Breakpoint) id() int { return bp.bp.ID }
 // "<breakpoint 1 at 0x55d1c0c011c9: hot at hotloop.c:12>", or
 // "<breakpoint 2 at libc:opendir (pending)>" before it has an address.
 func (bp *Breakpoint) String() string {
+	what := "breakpoint"
+	if bp.bp.IsTracepoint() {
+		what = "tracepoint"
+	}
 	if bp.bp.Cleared() {
-		return fmt.Sprintf("<breakpoint %d, cleared>", bp.bp.ID)
+		return fmt.Sprintf("<%s %d, cleared>", what, bp.bp.ID)
 	}
 	loc := bp.bp.Location()
 	addrs := bp.bp.Addrs()
 	if len(addrs) == 0 {
-		return fmt.Sprintf("<breakpoint %d at %s>", bp.bp.ID, loc)
+		return fmt.Sprintf("<%s %d at %s>", what, bp.bp.ID, loc)
 	}
 	hexes := make([]string, len(addrs))
 	for i, a := range addrs {
@@ -49,9 +53,9 @@ func (bp *Breakpoint) String() string {
 	}
 	at := strings.Join(hexes, ", ")
 	if loc == at { // no symbol at any address
-		return fmt.Sprintf("<breakpoint %d at %s>", bp.bp.ID, at)
+		return fmt.Sprintf("<%s %d at %s>", what, bp.bp.ID, at)
 	}
-	return fmt.Sprintf("<breakpoint %d at %s: %s>", bp.bp.ID, at, loc)
+	return fmt.Sprintf("<%s %d at %s: %s>", what, bp.bp.ID, at, loc)
 }
 func (bp *Breakpoint) Type() string          { return "breakpoint" }
 func (bp *Breakpoint) Freeze()               {}
@@ -340,8 +344,14 @@ var breakpointFields = fields[*Breakpoint]{
 		"addrs: every address the breakpoint is planted at."},
 	"location": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.String(bp.bp.Location()), nil },
 		`location: where it is, for people: "hot at hotloop.c:12".`},
-	"hits": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeInt(bp.hits), nil },
-		"hits: the hits that counted (cond held); for a catchpoint, the calls entered."},
+	"hits": {func(bp *Breakpoint) (starlark.Value, error) {
+		if bp.bp.IsTracepoint() {
+			return starlark.MakeUint64(bp.bp.Hits()), nil
+		}
+		return starlark.MakeInt(bp.hits), nil
+	}, "hits: the hits that counted (cond held); for a catchpoint, the calls entered; a tracepoint's, counted in the kernel."},
+	"lost": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeUint64(bp.bp.Lost()), nil },
+		"lost: a tracepoint's records dropped because on_hit fell behind (0 for other kinds)."},
 	"enabled": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Enabled()), nil },
 		"enabled: whether the breakpoint is active."},
 	"pending": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.bp.Pending()), nil },
@@ -351,13 +361,15 @@ var breakpointFields = fields[*Breakpoint]{
 		switch {
 		case bp.sys:
 			return starlark.String("syscall"), nil
+		case bp.bp.IsTracepoint():
+			return starlark.String("tracepoint"), nil
 		case !hw:
 			return starlark.String("software"), nil
 		case k == core.WatchExec:
 			return starlark.String("hardware"), nil
 		}
 		return starlark.String("watchpoint"), nil
-	}, `kind: "software" (int3), "hardware" (a debug register), "watchpoint" or "syscall" (catch_syscall).`},
+	}, `kind: "software" (int3), "hardware" (a debug register), "watchpoint", "syscall" (catch_syscall) or "tracepoint" (a kernel uprobe).`},
 	"once": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.Bool(bp.once), nil },
 		"once: whether the breakpoint clears itself after its first counted hit (with on_return, after that call returns)."},
 	"pending_returns": {func(bp *Breakpoint) (starlark.Value, error) { return starlark.MakeInt(bp.bp.PendingReturns()), nil },

@@ -12,7 +12,7 @@ import (
 // call to fn at the REPL (script.Options.CompleteString): for catch_syscall,
 // system call names (in its list of names); for a syscall's fail, errno
 // names; for a process's
-// break_at, lookup and disasm and a thread's until, the names of the functions of the process that start
+// break_at, tracepoint, lookup and disasm and a thread's until, the names of the functions of the process that start
 // with prefix; for help, the documented names. It returns nil for any other
 // call, and when the process has no symbols (it exited). It must run on the
 // tracer thread.
@@ -39,7 +39,7 @@ func CompleteString(fn starlark.Value, prefix string) []string {
 	p, ok := b.Receiver().(*Process)
 	if t, isThread := b.Receiver().(*Thread); isThread && b.Name() == "until" {
 		p, ok = t.proc, true
-	} else if !ok || b.Name() != "break_at" && b.Name() != "lookup" && b.Name() != "disasm" {
+	} else if !ok || b.Name() != "break_at" && b.Name() != "tracepoint" && b.Name() != "lookup" && b.Name() != "disasm" {
 		return nil
 	}
 	t, err := p.p.Symbols()

@@ -28,6 +28,7 @@ func TestCompleteString(t *testing.T) {
 	src := `
 p = launch([target("c/hotloop"), "1"], stdout="null")
 assert.eq(complete(p.break_at, "ho"), ["hot"])
+assert.eq(complete(p.tracepoint, "ho"), ["hot"])
 assert.eq(complete(p.lookup, "ho"), ["hot"])
 assert.eq(complete(p.disasm, "ho"), ["hot"])
 assert.eq(complete(p.expect, "ho"), [])

@@ -124,12 +124,15 @@ var types = []docGroup{
 		fields: fieldDocs(mappingFields)},
 	{name: "instruction", summary: "A decoded instruction, from p.disasm(). str(i) is \"0x401136 <hot+4>: mov rbp,rsp\".",
 		fields: fieldDocs(instructionFields)},
-	{name: "breakpoint", summary: "A breakpoint, from p.break_at(), p.watch() or p.catch_syscall().",
+	{name: "breakpoint", summary: "A breakpoint, from p.break_at(), p.watch(), p.catch_syscall() or p.tracepoint().",
 		fields: fieldDocs(breakpointFields), methods: methodDocs(breakpointMethods)},
 	{name: "syscall", summary: syscallTypeDoc,
 		fields: fieldDocs(syscallFields), methods: methodDocs(syscallMethods)},
 	{name: "call", summary: "A call of a function, given to a breakpoint's on_return(thread, bp, call) at its return.",
 		fields: fieldDocs(callFields)},
+	{name: "hit", summary: "What a tracepoint recorded at one hit, given to its on_hit: the thread, the time, the " +
+		"registers and the memory its capture copied, all as they were at the hit (the program ran on).",
+		fields: fieldDocs(hitFields), methods: methodDocs(hitMethods)},
 	{name: "event", summary: "Why a process stopped or what happened to it, from wait_stop(), run(), a thread's step(), next(), step_in(), finish() and until(), or a handler.",
 		fields: fieldDocs(eventFields)},
 }

@@ -87,6 +87,9 @@ func (p *Process) pendingWarnings() []string {
 		if _, ok := cbp.Data.(*Breakpoint); ok && cbp.Pending() && cbp.Hits() == 0 {
 			msgs = append(msgs, fmt.Sprintf("warning: breakpoint %d at %s never fired: it was still pending %s", cbp.ID, cbp.Location(), when))
 		}
+		if n := cbp.Lost(); n > 0 {
+			msgs = append(msgs, fmt.Sprintf("warning: tracepoint %d at %s lost %d records: its on_hit fell behind the program and the ring buffer was full", cbp.ID, cbp.Location(), n))
+		}
 	}
 	return msgs
 }
@@ -160,6 +163,7 @@ var processMethods = methods{
 	"peek_str": {processPeekStr, "peek_str(addr, max=4096) -> string\n\nReads a NUL-terminated string of at most max " +
 		"bytes; invalid UTF-8 is replaced with U+FFFD."},
 	"break_at":      {processBreakAt, breakAtDoc},
+	"tracepoint":    {processTracepoint, tracepointDoc},
 	"watch":         {processWatch, watchDoc},
 	"catch_syscall": {processCatchSyscall, catchSyscallDoc},
 	"breakpoints":   {processBreakpoints, "breakpoints() -> list of breakpoint\n\nThe breakpoints of the process, by id."},

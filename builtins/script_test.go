@@ -15,6 +15,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"stardbg/core/uprobe"
 	"stardbg/internal/testtarget"
 	"stardbg/script"
 )
@@ -35,7 +36,11 @@ func TestScripts(t *testing.T) {
 		t.Fatal("no testdata/*.star")
 	}
 	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".star"), func(t *testing.T) {
+		name := strings.TrimSuffix(filepath.Base(file), ".star")
+		t.Run(name, func(t *testing.T) {
+			if err := uprobe.Supported(); strings.HasPrefix(name, "tracepoint") && err != nil {
+				t.Skipf("tracepoints are not available here: %v", err)
+			}
 			runScript(t, file)
 		})
 	}

@@ -79,10 +79,11 @@ type Process struct {
 	fam        family                                        // followed children: see family_linux.go
 
 	// Tracepoints (tracepoint_linux.go, tracewait_linux.go).
-	ring       *uprobe.Ring           // the records of every tracepoint with a callback, or nil
-	traces     map[uint32]*Breakpoint // the tracepoints with a callback, by id
-	traceAddrs map[uint64]int         // how many tracepoints are set at each address
-	tracePoll  int                    // an epoll instance for the ring and the engine's child waker, or 0
+	ring        *uprobe.Ring           // the records of every tracepoint with a callback, or nil
+	traces      map[uint32]*Breakpoint // the tracepoints with a callback, by id
+	traceAddrs  map[uint64]int         // how many tracepoints are set at each address
+	tracePoll   int                    // an epoll instance for the ring and the engine's child waker, or 0
+	traceStopBp *Breakpoint            // a tracepoint whose callback asked to stop: see traceStop
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

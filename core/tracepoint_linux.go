@@ -34,6 +34,14 @@ type Hit struct {
 	Mem        [][]byte        // each capture's bytes, in the order of Captures; nil where it could not be read
 }
 
+// Reg returns a register at the hit (0 for those the kernel does not record).
+func (h *Hit) Reg(i Reg) uint64 {
+	if i < 0 || int(i) >= numRegs {
+		return 0
+	}
+	return *regPtr(&h.Regs, i)
+}
+
 // tracepoint is what makes a Breakpoint a tracepoint: its probe and the
 // places it is set at.
 type tracepoint struct {

@@ -247,7 +247,7 @@ func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteC
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	r := bufio.NewReader(stdout)
-	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "pid=") {
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready pid=") {
 		t.Fatalf("target said %q, %v", line, err)
 	}
 	var rest bytes.Buffer

@@ -97,12 +97,29 @@ func (p *Process) waitTraced() error {
 	if wpid > 0 {
 		p.deliver(p.ring.Available())
 		p.e.dispatch(wpid, ws)
+		p.traceStop()
 		return nil
 	}
 	if p.deliver(256 * 192) {
+		p.traceStop()
 		return nil
 	}
 	return p.sleepTraced()
+}
+
+// traceStop stops the process for a callback that asked to (see deliver),
+// once the status in hand is handled: stopping waits for every thread's
+// next stop, which a thread whose status was taken and not handled would
+// never report.
+func (p *Process) traceStop() {
+	bp := p.traceStopBp
+	if bp == nil {
+		return
+	}
+	p.traceStopBp = nil
+	if p.state == Running && len(p.events) == 0 {
+		p.report(&Event{Kind: EventStopped, Process: p, Breakpoint: bp})
+	}
 }
 
 // sleepTraced waits in epoll_wait until records come or a child changes state.
@@ -148,10 +165,11 @@ func (p *Process) sleepTraced() error {
 
 // deliver gives the records in the first max bytes of the ring to their
 // tracepoints' callbacks, and reports whether there was any. A callback that
-// asks to stop stops the process (EventStopped).
+// asks to stop ends the delivery, and traceStop stops the process then
+// (EventStopped).
 func (p *Process) deliver(max int) bool {
 	some := false
-	for used := 0; used < max; {
+	for used := 0; used < max && p.traceStopBp == nil; {
 		rec, ok, err := p.ring.Next()
 		if err != nil || !ok {
 			break
@@ -173,11 +191,8 @@ func (p *Process) deliver(max int) bool {
 		p.inCallback = true
 		stop := tr.cfg.OnHit(&h)
 		p.endCallback()
-		if stop && p.state == Running && len(p.events) == 0 {
-			p.report(&Event{Kind: EventStopped, Process: p, Breakpoint: bp})
-		}
-		if len(p.events) > 0 {
-			break
+		if stop {
+			p.traceStopBp = bp
 		}
 	}
 	return some

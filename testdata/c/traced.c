@@ -7,12 +7,12 @@
 //   note(300 'x', b, 64)               b[i] = (7*i) & 0xff
 //   note(NULL, NULL, 0)
 //
-// With "wait" it prints its pid and reads a line from stdin first, so that a
-// test can attach before the calls begin.
+// With "wait" it says it is ready and reads a line from stdin (or its end)
+// first, so that a test can attach before the calls begin.
 //
 // usage:  traced [K [M]] [wait]     K defaults to 1, M to 100000
 // output:
-//   pid=P                          only with wait, before it reads stdin
+//   ready pid=P                    only with wait, before it reads stdin
 //   threads=K calls=N argsum=S     N = K*M, S = N*(N-1)/2
 //   notes=4 noted=421              17+32 + 0+8 + 300+64 + 0: string lengths and n
 #include <pthread.h>
@@ -68,9 +68,9 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "wait") == 0) {
 		char line[16];
 
-		printf("pid=%d\n", (int)getpid());
+		printf("ready pid=%d\n", (int)getpid());
 		if (fgets(line, sizeof line, stdin) == NULL)
-			return 2;
+			line[0] = 0; // its end starts the calls too
 	}
 	if (k < 1 || m < 0) {
 		fprintf(stderr, "traced: need K >= 1 and M >= 0\n");
