@@ -43,7 +43,7 @@ func (h *Hit) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: hi
 func (h *Hit) Attr(name string) (starlark.Value, error) {
 	return getAttr(h, hitFields, hitMethods, name)
 }
-func (h *Hit) AttrNames() []string                       { return attrNames(hitFields, hitMethods) }
+func (h *Hit) AttrNames() []string                         { return attrNames(hitFields, hitMethods) }
 func (h *Hit) boundMethods() *map[string]*starlark.Builtin { return &h.bound }
 
 var hitFields = fields[*Hit]{
@@ -111,7 +111,9 @@ func (r *hitRegs) Type() string          { return "regs" }
 func (r *hitRegs) Freeze()               {}
 func (r *hitRegs) Truth() starlark.Bool  { return true }
 func (r *hitRegs) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: regs") }
-func (r *hitRegs) AttrNames() []string   { return append([]string(nil), core.RegNames[:uprobe.NumRegs]...) }
+func (r *hitRegs) AttrNames() []string {
+	return append([]string(nil), core.RegNames[:uprobe.NumRegs]...)
+}
 func (r *hitRegs) Attr(name string) (starlark.Value, error) {
 	i, ok := uprobe.RegByName(name)
 	if !ok {
