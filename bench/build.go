@@ -41,6 +41,8 @@ type tools struct {
 
 	taskset string // set when config.cpus is
 
+	bpftrace string // "" when bpftrace is missing (family h)
+
 	gdb        string // "" when gdb is missing or has no Python
 	gdbMissing string // why gdb is ""
 	gdbVersion string
@@ -77,6 +79,7 @@ func setup(ctx context.Context, cfg config) (*bench, error) {
 		}
 	}
 	b.findGDB(ctx)
+	b.findBpftrace()
 	return b, nil
 }
 

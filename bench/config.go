@@ -26,6 +26,8 @@ type config struct {
 	goroutines, goCalls, goGDBCalls int
 	// g: hotorder N, calls of hot per row
 	typedCalls int
+	// h: hotloop N and hotthreads 8 N/8 with tracepoints (break_at runs loopCalls)
+	traceCalls int
 	// d: MiB read from the target
 	memMiB int
 	// e: threads of the target attached to
@@ -55,6 +57,8 @@ func defaultConfig() config {
 
 		typedCalls: 60000,
 
+		traceCalls: 1000000,
+
 		memMiB:        64,
 		attachThreads: 1000,
 
@@ -73,5 +77,6 @@ func quickConfig() config {
 	c.typedCalls = 10000
 	c.parkedGoroutines = 1000
 	c.ddBytes = 100000
+	c.traceCalls = 200000
 	return c
 }

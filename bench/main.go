@@ -124,6 +124,7 @@ var families = []family{
 	{"e", "attach + detach, many threads", (*bench).attach},
 	{"f", "start-up", (*bench).startup},
 	{"g", "typed reads: a field by name vs peek_int, hotorder (1 thread)", (*bench).hitsTyped},
+	{"h", "tracepoints vs bpftrace and break_at, hotloop (1 thread) and hotthreads (8)", (*bench).tracepoints},
 	{"i", "goroutines: p.goroutines() on goparked (10,000 parked)", (*bench).goroutines},
 	{"s", "system call catchpoints, dd bs=1 (a read and a write per byte)", (*bench).syscalls},
 }

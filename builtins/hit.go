@@ -20,7 +20,6 @@ type Hit struct {
 	names []string // capture names, sorted
 	mem   [][]byte // by name; nil where the memory could not be read
 	dict  *starlark.Dict
-	bound map[string]*starlark.Builtin
 }
 
 var _ starlark.HasAttrs = (*Hit)(nil)
@@ -43,8 +42,7 @@ func (h *Hit) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: hi
 func (h *Hit) Attr(name string) (starlark.Value, error) {
 	return getAttr(h, hitFields, hitMethods, name)
 }
-func (h *Hit) AttrNames() []string                         { return attrNames(hitFields, hitMethods) }
-func (h *Hit) boundMethods() *map[string]*starlark.Builtin { return &h.bound }
+func (h *Hit) AttrNames() []string { return attrNames(hitFields, hitMethods) }
 
 var hitFields = fields[*Hit]{
 	"tid": {func(h *Hit) (starlark.Value, error) { return starlark.MakeInt(h.tid), nil }, "tid: the thread that hit."},

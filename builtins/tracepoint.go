@@ -26,7 +26,7 @@ enabled, enable(), disable(), clear() and location are as for others.
 on_hit(rec) gets each hit record (type "hit") in the order the hits
 happened, on the debugger's thread, while the program runs: during
 wait_stop (and run), as fast as the script consumes them. Records wait in a
-64 MiB ring buffer (about 350,000 records without captures): those that do
+256 MiB ring buffer (about 1,400,000 records without captures): those that do
 not fit are dropped and counted in bp.lost, and stardbg run warns about
 them. Without on_hit, nothing is recorded and nothing is lost. An error in
 on_hit stops the process and is raised by wait_stop; on_hit's result is

@@ -84,6 +84,7 @@ type Process struct {
 	traceAddrs  map[uint64]int         // how many tracepoints are set at each address
 	tracePoll   int                    // an epoll instance for the ring and the engine's child waker, or 0
 	traceStopBp *Breakpoint            // a tracepoint whose callback asked to stop: see traceStop
+	hitRec      Hit                    // the record deliver gives to a callback
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

@@ -56,10 +56,11 @@ type tracepoint struct {
 // be in one instruction.
 var ErrTraceCollision = errors.New("a tracepoint and a breakpoint cannot share an address")
 
-// ringSize is the size of a process's ring buffer of records. A record of a
-// tracepoint without captures takes 192 bytes: the ring holds about 350,000
-// of them before the script's callbacks, falling behind, lose any.
-const ringSize = 64 << 20
+// ringSize is the size of a process's ring buffer of records, allocated in
+// the kernel when its first tracepoint with a callback is set. A record of a
+// tracepoint without captures takes 192 bytes: the ring holds about
+// 1,400,000 of them before the script's callbacks, falling behind, lose any.
+const ringSize = 256 << 20
 
 // TraceAt sets a tracepoint at every place a location spec names, resolved as
 // BreakAt resolves it (pending locations included): a kernel uprobe whose

@@ -230,8 +230,9 @@ func TestTracepointCaptures(t *testing.T) {
 }
 
 // startTraced starts c/traced in its wait mode, untraced, and returns it
-// with its stdin: a line there starts its calls.
-func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteCloser, *bytes.Buffer) {
+// with its stdin (a line there starts its calls) and a function that waits
+// for its end and returns its output.
+func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteCloser, func() (string, error)) {
 	t.Helper()
 	cmd := exec.Command(bin, append(args, "wait")...)
 	stdin, err := cmd.StdinPipe()
@@ -251,8 +252,13 @@ func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteC
 		t.Fatalf("target said %q, %v", line, err)
 	}
 	var rest bytes.Buffer
-	go io.Copy(&rest, r)
-	return cmd, stdin, &rest
+	copied := make(chan struct{})
+	go func() { io.Copy(&rest, r); close(copied) }()
+	return cmd, stdin, func() (string, error) {
+		<-copied // Wait closes the pipe: read it to its end first
+		err := cmd.Wait()
+		return rest.String(), err
+	}
 }
 
 // loaded counts the probe programs of process pid.
@@ -272,7 +278,7 @@ func TestTracepointAttached(t *testing.T) {
 	needTracepoints(t)
 	bin := testtarget.Build(t, "c/traced", testtarget.Default)
 	cmd, stdin, _ := startTraced(t, bin, "2", "20000")
-	other, otherIn, otherOut := startTraced(t, bin, "1", "30000")
+	_, otherIn, otherOut := startTraced(t, bin, "1", "30000")
 	p, err := newEngine(t).Attach(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -287,8 +293,8 @@ func TestTracepointAttached(t *testing.T) {
 	}
 	otherIn.Write([]byte("go\n"))
 	stdin.Write([]byte("go\n"))
-	if err := other.Wait(); err != nil || !strings.Contains(otherOut.String(), "calls=30000") {
-		t.Fatalf("the other instance: %v, %q", err, otherOut)
+	if out, err := otherOut(); err != nil || !strings.Contains(out, "calls=30000") {
+		t.Fatalf("the other instance: %v, %q", err, out)
 	}
 	ev := waitKind(t, p, EventExited)
 	if ev.Status != 0 {
@@ -333,7 +339,7 @@ func TestTracepointDetach(t *testing.T) {
 		t.Errorf("uprobe_events was %q, is %q after detach", before, after)
 	}
 	stdin.Write([]byte("go\n"))
-	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "notes=4 noted=421") {
+	if out, err := out(); err != nil || !strings.Contains(out, "notes=4 noted=421") {
 		t.Fatalf("after detach: %v, %q", err, out)
 	}
 }
@@ -370,7 +376,8 @@ func TestTracepointCond(t *testing.T) {
 	// entry to learn its tid, while another tracepoint at the same place
 	// counts every call.
 	p := launch(t, newEngine(t), bin, "4", "2000")
-	if _, err := p.BreakAt("worker", func(*Thread, *Breakpoint) bool { return true }); err != nil {
+	workers := 0
+	if _, err := p.BreakAt("worker", func(*Thread, *Breakpoint) bool { workers++; return workers == 1 }); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Continue(); err != nil {

@@ -4,9 +4,12 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"stardbg/core/uprobe"
 )
 
 // Delivering tracepoint records while waiting for ptrace stops.
@@ -142,9 +145,12 @@ func (p *Process) sleepTraced() error {
 		}
 		p.tracePoll = fd
 	}
-	timeout := -1
+	// The ring wakes us only when it fills (see uprobe.WakeBytes): look at
+	// it every ReadTimeout, and for children every millisecond if there is
+	// no eventfd.
+	timeout := int(uprobe.ReadTimeout / time.Millisecond)
 	if efd < 0 {
-		timeout = 1 // no eventfd: poll for children every millisecond
+		timeout = 1
 	}
 	var evs [2]unix.EpollEvent
 	n, err := unix.EpollWait(p.tracePoll, evs[:], timeout)
@@ -181,7 +187,8 @@ func (p *Process) deliver(max int) bool {
 			continue // cleared since the hit
 		}
 		tr := bp.trace
-		h := Hit{Breakpoint: bp, Tid: rec.Tid(), Time: rec.Time(), Regs: rec.Regs()}
+		h := &p.hitRec // one for every record: the hit path allocates nothing here
+		*h = Hit{Breakpoint: bp, Tid: rec.Tid(), Time: rec.Time(), Regs: rec.Regs()}
 		if n := len(tr.cfg.Captures); n > 0 {
 			h.Mem = make([][]byte, n)
 			for i := range n {
@@ -189,7 +196,7 @@ func (p *Process) deliver(max int) bool {
 			}
 		}
 		p.inCallback = true
-		stop := tr.cfg.OnHit(&h)
+		stop := tr.cfg.OnHit(h)
 		p.endCallback()
 		if stop {
 			p.traceStopBp = bp

@@ -2,6 +2,7 @@ package uprobe
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -102,8 +103,30 @@ func record(s *Spec, counts *ebpf.Map) asm.Instructions {
 			read.Call(),
 			asm.StoreMem(asm.R8, int16(offs[i]), asm.R0, asm.Word))
 	}
+	// Wake the reader only once WakeBytes wait: it polls (ReadTimeout)
+	// meanwhile, so a record never waits long, and a reader that keeps up
+	// with the program is not woken at every record.
+	const (
+		rbAvailData   = 0 // BPF_RB_AVAIL_DATA
+		rbNoWakeup    = 1 // BPF_RB_NO_WAKEUP
+		rbForceWakeup = 2 // BPF_RB_FORCE_WAKEUP
+	)
 	return append(insns,
-		asm.Mov.Reg(asm.R1, asm.R8),
-		asm.Mov.Imm(asm.R2, 0),
+		asm.LoadMapPtr(asm.R1, s.Ring.m.FD()),
+		asm.Mov.Imm(asm.R2, rbAvailData),
+		asm.FnRingbufQuery.Call(),
+		asm.Mov.Imm(asm.R2, rbNoWakeup),
+		asm.JLT.Imm(asm.R0, WakeBytes, "submit"),
+		asm.Mov.Imm(asm.R2, rbForceWakeup),
+		asm.Mov.Reg(asm.R1, asm.R8).WithSymbol("submit"),
 		asm.FnRingbufSubmit.Call())
 }
+
+// WakeBytes is how much of the ring buffer fills before the reader is woken
+// (about 340 records without captures); until then it finds the records
+// when it next looks, at most ReadTimeout later.
+const WakeBytes = 64 << 10
+
+// ReadTimeout is the longest a reader waiting on Ring.FD may sleep while
+// fewer than WakeBytes of records wait.
+const ReadTimeout = 5 * time.Millisecond
