@@ -106,6 +106,27 @@
 // wait ends; Ctrl-C's SIGINT then stops the program undelivered and goes to
 // the host's interrupt handler (terminal_linux.go, SetInterruptHandler).
 //
+// # Tracepoints
+//
+// A tracepoint (TraceAt) is a Breakpoint whose places are kernel uprobes
+// instead of int3s (package core/uprobe): the program never stops, an eBPF
+// program counts each hit in the kernel and, for a tracepoint with a
+// callback, writes a record into the process's ring buffer. Wait, while the
+// process has such tracepoints, cannot block in wait4, which only a child
+// wakes: the tracer thread sleeps in epoll_wait on the ring and on an
+// eventfd that SIGCHLD wakes (tracewait_linux.go; SIGCHLD, quiet otherwise,
+// is turned on only then). Each turn reaps a status with WNOHANG and
+// delivers the records already in the ring before handling it, so that a
+// callback sees the hits that came before a stop first. Records reach the
+// callbacks in the order the kernel reserved them (per thread, the order of
+// the hits), from the tracer thread, as Wait runs. A callback that fails
+// asks for a stop, made once the status in hand is handled. A tracepoint
+// and an int3 never share an address (ErrTraceCollision); on two functions
+// of one page they coexist, whichever was set first (tested on Linux 6.18:
+// the uprobe fires in a page the debugger wrote into). Detach, Kill, the end
+// of the process and Engine.Close remove every uprobe and free the programs
+// and the ring; the counts stay.
+//
 // core knows nothing about Starlark, and prints nothing; symbols live in
 // core/sym.
 package core

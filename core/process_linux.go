@@ -85,6 +85,7 @@ type Process struct {
 	tracePoll   int                    // an epoll instance for the ring and the engine's child waker, or 0
 	traceStopBp *Breakpoint            // a tracepoint whose callback asked to stop: see traceStop
 	hitRec      Hit                    // the record deliver gives to a callback
+	traceRing   int                    // the ring's size (SetTraceRingSize), or 0 for DefaultRingSize
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

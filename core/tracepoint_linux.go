@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/unix"
 
@@ -56,11 +57,30 @@ type tracepoint struct {
 // be in one instruction.
 var ErrTraceCollision = errors.New("a tracepoint and a breakpoint cannot share an address")
 
-// ringSize is the size of a process's ring buffer of records, allocated in
-// the kernel when its first tracepoint with a callback is set. A record of a
-// tracepoint without captures takes 192 bytes: the ring holds about
-// 1,400,000 of them before the script's callbacks, falling behind, lose any.
-const ringSize = 256 << 20
+// DefaultRingSize is the size of a process's ring buffer of records,
+// allocated in the kernel when its first tracepoint with a callback is set.
+// A record of a tracepoint without captures takes 192 bytes: the ring holds
+// about 1,400,000 of them before the script's callbacks, falling behind,
+// lose any.
+const DefaultRingSize = 256 << 20
+
+// SetTraceRingSize sets the size of the process's ring buffer of records,
+// a power of two of at least a page: before its first tracepoint with a
+// callback, which allocates it.
+func (p *Process) SetTraceRingSize(n int) error {
+	var err error
+	p.e.Do(func() {
+		switch {
+		case p.ring != nil:
+			err = errors.New("the ring buffer of records is made already")
+		case n < os.Getpagesize() || n&(n-1) != 0:
+			err = fmt.Errorf("a ring buffer of %d bytes: the size must be a power of two of at least a page", n)
+		default:
+			p.traceRing = n
+		}
+	})
+	return err
+}
 
 // TraceAt sets a tracepoint at every place a location spec names, resolved as
 // BreakAt resolves it (pending locations included): a kernel uprobe whose
@@ -81,7 +101,11 @@ func (p *Process) TraceAt(spec string, cfg TracepointConfig) (*Breakpoint, error
 // newTrace makes bp a tracepoint: it loads its program (attached nowhere yet).
 func (p *Process) newTrace(bp *Breakpoint, cfg TracepointConfig) error {
 	if cfg.OnHit != nil && p.ring == nil {
-		r, err := uprobe.NewRing(ringSize)
+		size := p.traceRing
+		if size == 0 {
+			size = DefaultRingSize
+		}
+		r, err := uprobe.NewRing(size)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"stardbg/core/uprobe"
 	"stardbg/internal/testtarget"
@@ -438,5 +439,56 @@ func TestTracepointOrder(t *testing.T) {
 	runToSuccess(t, p.Process)
 	if tp.Hits() != 160000 || records != 160000 || len(seen) != 8 || bad != 0 || tp.Lost() != 0 {
 		t.Errorf("%d hits, %d records from %d threads, %d out of order, %d lost; want 160000 from 8 threads, in order", tp.Hits(), records, len(seen), bad, tp.Lost())
+	}
+}
+
+// waitTracingStop waits until process pid is in a ptrace stop ("t" in
+// /proc/PID/stat): hotloop's only one is at its exit.
+func waitTracingStop(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if _, rest, ok := strings.Cut(string(b), ") "); ok && strings.HasPrefix(rest, "t") {
+			return
+		}
+	}
+	t.Fatalf("process %d never stopped", pid)
+}
+
+// TestTracepointLost lets hotloop make 100,000 records into a ring of one
+// page while nothing reads it (no Wait runs until it stops at its exit):
+// what did not fit is lost and counted, and hits still counts every call.
+func TestTracepointLost(t *testing.T) {
+	needTracepoints(t)
+	bin := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	p := launch(t, newEngine(t), bin, "100000")
+	// Run to main first: the dynamic linker's stops are behind.
+	m, err := p.BreakAt("main", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p.Process, EventBreakpoint)
+	m.Clear()
+	if err := p.SetTraceRingSize(4096); err != nil {
+		t.Fatal(err)
+	}
+	var records uint64
+	tp, err := p.TraceAt("hot", TracepointConfig{OnHit: func(*Hit) bool { records++; return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetTraceRingSize(8192); err == nil {
+		t.Error("the ring's size changed once it was made")
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitTracingStop(t, p.Pid())
+	waitKind(t, p.Process, EventExited)
+	if tp.Hits() != 100000 || records == 0 || records > 4096/192 || records+tp.Lost() != 100000 {
+		t.Errorf("%d hits, %d records, %d lost: want 100000 hits, at most a page of records, and the rest lost", tp.Hits(), records, tp.Lost())
 	}
 }

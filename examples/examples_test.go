@@ -374,3 +374,36 @@ func TestReaddirFields(t *testing.T) {
 		t.Fatalf("buffer sizes %s then %s, want 0 then the bytes getdents read:\n%s", lines[0][2], lines[1][2], out)
 	}
 }
+
+// TestMallocSizes checks malloc_sizes.star's histogram of c/mallocs, whose
+// sizes are known (one of each power of two up to 1 MiB), and its count and
+// byte total of ls -R against bpftrace's on the same run of ls.
+func TestMallocSizes(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("tracepoints need root (or CAP_BPF and CAP_PERFMON)")
+	}
+	bin := testtarget.Build(t, "c/mallocs", testtarget.Default)
+	out := mustRun(t, "run", "malloc_sizes.star", bin, "21")
+	find(t, out, `malloc calls: 21 \(the kernel counted 21, 0 records lost\), 2097151 bytes`)
+	for b := 1; b <= 1<<20; b *= 2 {
+		find(t, out, fmt.Sprintf(`(?m)^<= +%d bytes: +1 #+$`, b))
+	}
+	argv := []string{"/bin/ls", "-R", "/usr/share/doc"}
+	out = mustRun(t, append([]string{"run", "malloc_sizes.star", "--"}, argv...)...)
+	m := find(t, out, `malloc calls: (\d+) \(the kernel counted (\d+), 0 records lost\), (\d+) bytes`)
+	if m[1] != m[2] || atoi(t, m[1]) < 100 {
+		t.Fatalf("implausible figures:\n%s", out)
+	}
+	bpftrace, err := exec.LookPath("bpftrace")
+	if err != nil {
+		t.Skip("bpftrace is not installed: the figures are not compared with it")
+	}
+	prog := "uprobe:libc:malloc /pid == cpid/ { @c = count(); @b = sum(arg0); }"
+	bt, err := exec.Command(bpftrace, "-e", prog, "-c", strings.Join(argv, " ")).Output()
+	if err != nil {
+		t.Fatalf("bpftrace: %v\n%s", err, bt)
+	}
+	if c, b := find(t, string(bt), `@c: (\d+)`)[1], find(t, string(bt), `@b: (\d+)`)[1]; c != m[1] || b != m[3] {
+		t.Errorf("bpftrace counted %s calls of %s bytes; malloc_sizes.star %s of %s", c, b, m[1], m[3])
+	}
+}
