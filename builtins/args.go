@@ -112,3 +112,20 @@ func (s stdioArg) open(name string, write bool, def *os.File, pipes *pipeEnds) (
 	}
 	return f, err == nil, err
 }
+
+// locationArg is the location spec of a where argument: a location string
+// as it is, or an int address in hex (break_at's forms, for tracepoint and
+// disasm).
+func locationArg(b *starlark.Builtin, where starlark.Value) (string, error) {
+	switch w := where.(type) {
+	case starlark.String:
+		return string(w), nil
+	case starlark.Int:
+		addr, err := uint64Arg(b, "address", w)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%#x", addr), nil
+	}
+	return "", errorf(b, "where must be an address (int) or a location (string), got %s", where.Type())
+}

@@ -47,18 +47,9 @@ func processDisasm(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	default:
 		return nil, errorf(b, "count must be None or an int, got %s", countV.Type())
 	}
-	var spec string
-	switch w := where.(type) {
-	case starlark.String:
-		spec = string(w)
-	case starlark.Int:
-		addr, err := uint64Arg(b, "address", w)
-		if err != nil {
-			return nil, err
-		}
-		spec = fmt.Sprintf("%#x", addr)
-	default:
-		return nil, errorf(b, "where must be an address (int) or a location (string), got %s", where.Type())
+	spec, err := locationArg(b, where)
+	if err != nil {
+		return nil, err
 	}
 	p := recv[*Process](b)
 	insns, err := p.p.Disasm(spec, count, syn)

@@ -104,7 +104,7 @@ var (
 	_ starlark.Mapping  = (*hitRegs)(nil)
 )
 
-func (r *hitRegs) String() string        { return fmt.Sprintf("<regs at rip %#x>", r[uprobe.RIP]) }
+func (r *hitRegs) String() string        { return fmt.Sprintf("<regs at rip %#x>", r[core.RIP]) }
 func (r *hitRegs) Type() string          { return "regs" }
 func (r *hitRegs) Freeze()               {}
 func (r *hitRegs) Truth() starlark.Bool  { return true }
@@ -113,7 +113,7 @@ func (r *hitRegs) AttrNames() []string {
 	return append([]string(nil), core.RegNames[:uprobe.NumRegs]...)
 }
 func (r *hitRegs) Attr(name string) (starlark.Value, error) {
-	i, ok := uprobe.RegByName(name)
+	i, ok := hitReg(name)
 	if !ok {
 		return nil, nil // "regs has no .name field or method", with a hint
 	}
@@ -125,9 +125,15 @@ func (r *hitRegs) Get(k starlark.Value) (starlark.Value, bool, error) {
 	if !ok {
 		return nil, false, fmt.Errorf("regs: register names are strings, got %s", k.Type())
 	}
-	i, ok := uprobe.RegByName(string(name))
+	i, ok := hitReg(string(name))
 	if !ok {
 		return nil, false, fmt.Errorf("regs: no register %q in a hit's registers%s", string(name), hint(string(name), r.AttrNames()))
 	}
 	return starlark.MakeUint64(r[i]), true, nil
+}
+
+// hitReg is the register of a name, if a hit records it.
+func hitReg(name string) (uprobe.Reg, bool) {
+	r := core.RegIndex(name)
+	return uprobe.Reg(r), r >= 0 && uprobe.Reg(r) < uprobe.NumRegs
 }

@@ -73,18 +73,9 @@ func processTracepoint(thread *starlark.Thread, b *starlark.Builtin, args starla
 	if err != nil {
 		return nil, err
 	}
-	var spec string
-	switch w := where.(type) {
-	case starlark.String:
-		spec = string(w)
-	case starlark.Int:
-		addr, err := uint64Arg(b, "address", w)
-		if err != nil {
-			return nil, err
-		}
-		spec = fmt.Sprintf("%#x", addr)
-	default:
-		return nil, errorf(b, "where must be an address (int) or a location (string), got %s", where.Type())
+	spec, err := locationArg(b, where)
+	if err != nil {
+		return nil, err
 	}
 	var cfg core.TracepointConfig
 	var names []string
@@ -181,7 +172,7 @@ func captureSpec(b *starlark.Builtin, name string, v starlark.Value) (uprobe.Cap
 		c.Reg = r
 	case "reg":
 		rn, _ := starlark.AsString(t[1])
-		r, ok := uprobe.RegByName(rn)
+		r, ok := hitReg(rn)
 		if !ok || len(t) != 3 {
 			return bad(fmt.Sprintf("no register %q in a hit's registers", rn))
 		}
@@ -276,7 +267,7 @@ func condArg(b *starlark.Builtin, d *starlark.Dict) (uprobe.Cond, error) {
 			return c, errorf(b, "cond: %v", err)
 		}
 	case hasReg:
-		r, ok := uprobe.RegByName(regName)
+		r, ok := hitReg(regName)
 		if !ok {
 			return c, errorf(b, "cond: no register %q in a hit's registers", regName)
 		}

@@ -19,7 +19,15 @@ import (
 // runs as long as the test needs it on any machine.
 func startSleeper(t *testing.T, bin string, k int) (*exec.Cmd, *bufio.Reader, io.WriteCloser) {
 	t.Helper()
-	cmd := exec.Command(bin, "stdin", strconv.Itoa(k))
+	return startReady(t, bin, "stdin", strconv.Itoa(k))
+}
+
+// startReady starts a program untraced, waits for its line that begins
+// with "ready", and returns it with its stdout after that line and its
+// stdin. The test's end kills it.
+func startReady(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Reader, io.WriteCloser) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

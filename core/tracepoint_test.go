@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -28,15 +27,6 @@ func needTracepoints(t testing.TB) {
 
 // argSum is 0 + 1 + ... + n-1.
 func argSum(n int) uint64 { return uint64(n) * uint64(n-1) / 2 }
-
-func atoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // TestTracepointCounts counts the calls of hot in C (threads) and Go
 // (goroutines) targets, without and with a callback, against the program's
@@ -70,7 +60,10 @@ func TestTracepointCounts(t *testing.T) {
 				}
 				runToSuccess(t, p.Process)
 				out := p.output(t)
-				calls := uint64(atoi(t, kv(t, out, "calls")))
+				calls, err := strconv.ParseUint(kv(t, out, "calls"), 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if got := bp.Hits(); got != calls {
 					t.Errorf("hits %d, the program made %d calls", got, calls)
 				}
@@ -194,8 +187,8 @@ func TestTracepointCaptures(t *testing.T) {
 	var calls []call
 	_, err := p.TraceAt("note", TracepointConfig{
 		Captures: []uprobe.Capture{
-			{Kind: uprobe.CaptureString, Reg: uprobe.RDI, Size: 256},
-			{Kind: uprobe.CaptureMem, Reg: uprobe.RSI, Size: 64},
+			{Kind: uprobe.CaptureString, Reg: uprobe.Reg(RDI), Size: 256},
+			{Kind: uprobe.CaptureMem, Reg: uprobe.Reg(RSI), Size: 64},
 		},
 		OnHit: func(h *Hit) bool {
 			calls = append(calls, call{h.Mem[0], h.Mem[1], h.Regs.Rdx, h.Mem[0] != nil, h.Mem[1] != nil})
@@ -235,23 +228,7 @@ func TestTracepointCaptures(t *testing.T) {
 // for its end and returns its output.
 func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteCloser, func() (string, error)) {
 	t.Helper()
-	cmd := exec.Command(bin, append(args, "wait")...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	r := bufio.NewReader(stdout)
-	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready pid=") {
-		t.Fatalf("target said %q, %v", line, err)
-	}
+	cmd, r, stdin := startReady(t, bin, append(args, "wait")...)
 	var rest bytes.Buffer
 	copied := make(chan struct{})
 	go func() { io.Copy(&rest, r); close(copied) }()
@@ -355,12 +332,12 @@ func TestTracepointCond(t *testing.T) {
 		cond uprobe.Cond
 		want uint64
 	}{
-		{uprobe.Cond{Op: uprobe.OpLt, Reg: uprobe.RDI, Value: 100}, 100},
-		{uprobe.Cond{Op: uprobe.OpGe, Reg: uprobe.RDI, Value: 7900}, 100},
-		{uprobe.Cond{Op: uprobe.OpEq, Reg: uprobe.RDI, Value: 4242}, 1},
-		{uprobe.Cond{Op: uprobe.OpNe, Reg: uprobe.RDI, Value: 4242}, 7999},
-		{uprobe.Cond{Op: uprobe.OpLe, Reg: uprobe.RDI, Value: -1}, 0},
-		{uprobe.Cond{Op: uprobe.OpGt, Reg: uprobe.RDI, Value: 0}, 7999},
+		{uprobe.Cond{Op: uprobe.OpLt, Reg: uprobe.Reg(RDI), Value: 100}, 100},
+		{uprobe.Cond{Op: uprobe.OpGe, Reg: uprobe.Reg(RDI), Value: 7900}, 100},
+		{uprobe.Cond{Op: uprobe.OpEq, Reg: uprobe.Reg(RDI), Value: 4242}, 1},
+		{uprobe.Cond{Op: uprobe.OpNe, Reg: uprobe.Reg(RDI), Value: 4242}, 7999},
+		{uprobe.Cond{Op: uprobe.OpLe, Reg: uprobe.Reg(RDI), Value: -1}, 0},
+		{uprobe.Cond{Op: uprobe.OpGt, Reg: uprobe.Reg(RDI), Value: 0}, 7999},
 	} {
 		p := launch(t, newEngine(t), bin, "4", "2000")
 		var records uint64

@@ -188,7 +188,10 @@ func (p *Process) deliver(max int) bool {
 		}
 		tr := bp.trace
 		h := &p.hitRec // one for every record: the hit path allocates nothing here
-		*h = Hit{Breakpoint: bp, Tid: rec.Tid(), Time: rec.Time(), Regs: rec.Regs()}
+		*h = Hit{Breakpoint: bp, Tid: rec.Tid(), Time: rec.Time()}
+		for i := range uprobe.NumRegs {
+			*regPtr(&h.Regs, Reg(i)) = rec.Reg(i)
+		}
 		if n := len(tr.cfg.Captures); n > 0 {
 			h.Mem = make([][]byte, n)
 			for i := range n {

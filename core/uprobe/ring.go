@@ -9,7 +9,6 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/ringbuf"
-	"golang.org/x/sys/unix"
 )
 
 // Ring is a BPF ring buffer that any number of probes write their records
@@ -88,18 +87,6 @@ func (r Record) Time() uint64 { return binary.LittleEndian.Uint64(r.raw[offTime:
 
 // Reg returns a register at the hit.
 func (r Record) Reg(g Reg) uint64 { return binary.LittleEndian.Uint64(r.raw[offRegs+8*int(g):]) }
-
-// Regs returns the registers at the hit. The fields past ss (fs_base and
-// the segment selectors) are zero: the kernel's pt_regs does not hold them.
-func (r Record) Regs() unix.PtraceRegs {
-	var v [NumRegs]uint64
-	for i := range v {
-		v[i] = r.Reg(Reg(i))
-	}
-	return unix.PtraceRegs{R15: v[R15], R14: v[R14], R13: v[R13], R12: v[R12], Rbp: v[RBP], Rbx: v[RBX],
-		R11: v[R11], R10: v[R10], R9: v[R9], R8: v[R8], Rax: v[RAX], Rcx: v[RCX], Rdx: v[RDX], Rsi: v[RSI],
-		Rdi: v[RDI], Orig_rax: v[OrigRAX], Rip: v[RIP], Cs: v[CS], Eflags: v[EFLAGS], Rsp: v[RSP], Ss: v[SS]}
-}
 
 // Capture returns a copy of the memory the probe's capture i copied at the
 // hit, and false when it could not be read (the address was not mapped).

@@ -2,55 +2,14 @@ package uprobe
 
 import "fmt"
 
-// Reg is a general register, numbered as in the kernel's struct pt_regs,
-// which is also the order of the first fields of unix.PtraceRegs.
+// Reg is a general register: its index in the kernel's struct pt_regs,
+// whose order is also that of the first fields of unix.PtraceRegs and of
+// core.Reg (r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx,
+// rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss).
 type Reg int
 
-// The registers of struct pt_regs on amd64.
-const (
-	R15 Reg = iota
-	R14
-	R13
-	R12
-	RBP
-	RBX
-	R11
-	R10
-	R9
-	R8
-	RAX
-	RCX
-	RDX
-	RSI
-	RDI
-	OrigRAX
-	RIP
-	CS
-	EFLAGS
-	RSP
-	SS
-	NumRegs // the registers a record holds
-)
-
-var regNames = [NumRegs]string{"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
-	"rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss"}
-
-func (r Reg) String() string {
-	if r >= 0 && r < NumRegs {
-		return regNames[r]
-	}
-	return fmt.Sprintf("Reg(%d)", int(r))
-}
-
-// RegByName returns the register named name ("rdi", "rsp", ...).
-func RegByName(name string) (Reg, bool) {
-	for i, n := range regNames {
-		if n == name {
-			return Reg(i), true
-		}
-	}
-	return 0, false
-}
+// NumRegs is the number of registers in struct pt_regs: what a record holds.
+const NumRegs Reg = 21
 
 // Op compares a register with a Cond's value, as signed 64-bit integers.
 type Op int
