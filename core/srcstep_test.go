@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/arch/x86/x86asm"
 
@@ -607,5 +609,52 @@ func TestStepInLibraryMatchesGDB(t *testing.T) {
 	}
 	if entered < 3 {
 		t.Errorf("step_in stopped %d times in the library, want its three calls' lines: %v", entered, got)
+	}
+}
+
+// TestNextStop: a Next that never ends (a line that loops for ever) ends
+// with EventStopped when Process.Stop is called, as Ctrl-C at the REPL
+// does, the thread still on its line.
+func TestNextStop(t *testing.T) {
+	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
+	e := newEngine(t)
+	p := launch(t, e, bin, "spin")
+	spin := testtarget.Line(t, "c/stepper.c", "spin")
+	bp, err := p.BreakAt("stepper.c:"+strconv.Itoa(spin), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := contWait(t, p.Process)
+	if ev.Kind != EventBreakpoint {
+		t.Fatalf("run to the loop: %v", ev)
+	}
+	bp.Clear()
+	th := ev.Thread
+	type result struct {
+		ev  *Event
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ev, err := th.Next()
+		done <- result{ev, err}
+	}()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case r := <-done:
+			if r.err != nil || r.ev.Kind != EventStopped {
+				t.Fatalf("next stopped: %v, %v; want a stopped event", r.ev, r.err)
+			}
+			if s := stopOf(t, th); s.line != spin {
+				t.Errorf("stopped at %s, not on the loop's line %d", s, spin)
+			}
+			return
+		case <-deadline:
+			t.Fatal("next did not end within 30s of Stop")
+		default:
+			p.Stop() // until the step has begun and sees it
+			runtime.Gosched()
+		}
 	}
 }

@@ -1,7 +1,7 @@
 // stepper: source-level stepping (next, step_in, finish, until), compared
 // with gdb's next, step, finish and break on the same binary.
 //
-// usage:  stepper
+// usage:  stepper [spin]      with spin, main loops for ever on one line
 // output: total=5 f=120 h=2.5 p=7,8 b=7 s=11
 //         done
 #include <stdio.h>
@@ -54,8 +54,12 @@ NOINLINE void nothing(void)
 
 static int sum3(int a, int b, int c) { return a + b + c; }
 
-int main(void)
+static volatile int spinning = 1;
+
+int main(int argc, char **argv)
 {
+	if (argc > 1) // @main-first: with spin, loop for ever on one line
+		while (spinning); // @spin
 	int total = 0; // @main-total
 	for (int i = 0; i < 3; i++) // @main-for
 		total += square(i); // @main-square
