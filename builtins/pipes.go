@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -237,7 +238,10 @@ process stays as it was; if the program ended meanwhile, it has ended:
 p.state says which). expect fails, with the output it has seen, when the
 timeout in seconds passes (the process is then stopped), when the process
 stops for another reason (a callback returning True, a signal: that stop is
-where the process stays), or when it ends without writing a match.`
+where the process stays), or when it ends without writing a match. The
+pattern is searched for in all the unconsumed output each time more comes
+(what came meanwhile at once): on megabytes of output that never match, the
+searches take time, though the program never waits for them.`
 
 func processExpect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var pattern string
@@ -284,7 +288,7 @@ type expectation struct {
 // consumes it and returns [whole, groups...].
 func (e *expectation) match() starlark.Value {
 	from := e.p.stdio.consumed[e.stream]
-	buf := e.o.Since(from)
+	buf := e.o.Snapshot()[from:]
 	loc := e.re.FindSubmatchIndex(buf)
 	if loc == nil {
 		return nil
@@ -303,23 +307,15 @@ func (e *expectation) match() starlark.Value {
 
 // run lets the program run until its output matches, as the doc says.
 func (e *expectation) run(thread *starlark.Thread, b *starlark.Builtin, env *Env, d time.Duration) (starlark.Value, error) {
-	p, from := e.p, e.p.stdio.consumed[e.stream]
+	p := e.p
 	if p.p.State() == core.Stopped {
 		if err := p.p.Continue(); err != nil {
 			return nil, wrapErr(b, err)
 		}
 	}
-	// The drain goroutine stops the process when the output matches: that
-	// wakes the Wait below. Notify checks what came already at once.
-	fired := false
-	e.o.Notify(func(buf []byte) {
-		if !fired && e.re.Match(buf[min(from, len(buf)):]) {
-			fired = true
-			p.p.Stop()
-		}
-	})
-	defer e.o.Notify(nil)
+	stop := e.watch()
 	ev, err := p.waitCore(thread, b, d)
+	stop()
 	if err != nil {
 		return nil, err
 	}
@@ -346,12 +342,53 @@ func (e *expectation) run(thread *starlark.Thread, b *starlark.Builtin, env *Env
 	return nil, e.fail(b, why)
 }
 
+// watch starts a goroutine that stops the process when the unconsumed
+// output matches, which wakes the engine's Wait. It searches again each
+// time more output has come, all that came meanwhile at once, and never
+// holds up the goroutine that drains the pipe: the program never waits
+// for a search. Once the returned function has returned, the watch stops
+// nothing more (a search under way finishes in the background).
+func (e *expectation) watch() (stop func()) {
+	from := e.p.stdio.consumed[e.stream]
+	var mu sync.Mutex
+	active, quit := true, make(chan struct{})
+	matched := func() bool {
+		if !e.re.Match(e.o.Snapshot()[from:]) {
+			return false
+		}
+		mu.Lock()
+		if active {
+			e.p.p.Stop()
+		}
+		mu.Unlock()
+		return true
+	}
+	go func() {
+		for !matched() {
+			select {
+			case <-e.o.More():
+			case <-e.o.Done():
+				matched() // what came last
+				return
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		mu.Lock()
+		active = false
+		mu.Unlock()
+		close(quit)
+	}
+}
+
 // maxSeen is how much of the unconsumed output an error of expect shows:
 // its end.
 const maxSeen = 2048
 
 func (e *expectation) fail(b *starlark.Builtin, why string) error {
-	seen := e.o.Since(e.p.stdio.consumed[e.stream])
+	seen := e.o.Snapshot()[e.p.stdio.consumed[e.stream]:]
 	more := ""
 	if len(seen) > maxSeen {
 		more = fmt.Sprintf(" (its last %d of %d bytes)", maxSeen, len(seen))

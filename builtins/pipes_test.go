@@ -70,7 +70,8 @@ assert.eq(p.exit_code, 3)
 // TestPipedOutput100MiB: a script launches bigwrite with stdout="pipe"
 // while a breakpoint fires after every 64 KiB; the program never blocks on
 // the pipe and p.output_bytes() holds all 100 MiB, hashing (FNV-1a) to what
-// the program says on its stderr.
+// the program says on its stderr; and likewise while expect searches the
+// output for a pattern that never matches.
 func TestPipedOutput100MiB(t *testing.T) {
 	fnv64 := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var data starlark.Bytes
@@ -93,6 +94,17 @@ assert.eq(chunks["n"], 1600)
 out = p.output_bytes()
 assert.eq(len(out), 100 << 20)
 assert.eq(p.output(stream="stderr"), "bytes=%d fnv=%s\n" % (100 << 20, fnv64(out)))
+
+# The same while an expect waits for what never comes: searching the output
+# never holds up its draining, and the program ends unblocked.
+# (32 MiB: a search of all of it takes seconds.)
+p = launch([target("c/bigwrite"), "32"], stdout="pipe", stderr="pipe")
+p.break_at("chunk_written", on_hit=on_chunk)
+assert.fails(lambda: p.expect("[a-z]{40}", timeout=120), "expect: process %d exited with status 0 before stdout matched" % p.pid)
+assert.eq(chunks["n"], 1600 + 32 * 16)
+out = p.output_bytes()
+assert.eq(len(out), 32 << 20)
+assert.eq(p.output(stream="stderr"), "bytes=%d fnv=%s\n" % (32 << 20, fnv64(out)))
 `
 	if err := execScript(t, "bigwrite.star", src, sessionOptions{extra: map[string]builtinFn{"fnv64": fnv64}}); err != nil {
 		t.Fatal(script.FormatError(err))

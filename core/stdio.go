@@ -14,12 +14,12 @@ import (
 // pipe, not even while it is stopped for long. Everything is kept (the
 // limit is memory). The methods may be called from any goroutine.
 type Output struct {
-	r      *os.File
-	mu     sync.Mutex
-	buf    []byte
-	err    error         // the read error that ended the capture, other than EOF
-	done   chan struct{} // closed when the pipe is drained to its end
-	notify func([]byte)  // called with the whole capture after each read, under mu
+	r    *os.File
+	mu   sync.Mutex
+	buf  []byte        // only ever appended to: a prefix of it never changes
+	err  error         // the read error that ended the capture, other than EOF
+	done chan struct{} // closed when the pipe is drained to its end
+	more chan struct{} // signalled (without blocking) after each read
 }
 
 // outputChunk is the most one read takes: a pipe holds 64 KiB by default.
@@ -27,7 +27,7 @@ const outputChunk = 256 << 10
 
 // NewOutput starts draining r, the read end of a pipe; the Output owns it.
 func NewOutput(r *os.File) *Output {
-	o := &Output{r: r, done: make(chan struct{})}
+	o := &Output{r: r, done: make(chan struct{}), more: make(chan struct{}, 1)}
 	go o.drain()
 	return o
 }
@@ -39,13 +39,16 @@ func (o *Output) drain() {
 		n, err := o.r.Read(chunk)
 		o.mu.Lock()
 		o.buf = append(o.buf, chunk[:n]...)
-		if n > 0 && o.notify != nil {
-			o.notify(o.buf)
-		}
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
 			o.err = err
 		}
 		o.mu.Unlock()
+		if n > 0 {
+			select {
+			case o.more <- struct{}{}:
+			default: // signalled already
+			}
+		}
 		if err != nil {
 			return
 		}
@@ -59,25 +62,22 @@ func (o *Output) Bytes() []byte {
 	return append([]byte(nil), o.buf...)
 }
 
-// Since returns a copy of what was captured from offset off on.
-func (o *Output) Since(off int) []byte {
+// Snapshot returns what was captured so far, without copying it: the
+// caller must not modify it. It stays valid, and unchanged, while more
+// output arrives.
+func (o *Output) Snapshot() []byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]byte(nil), o.buf[min(off, len(o.buf)):]...)
+	return o.buf[:len(o.buf):len(o.buf)]
 }
 
-// Notify sets fn to be called with the whole capture (not a copy: fn must
-// not keep it) each time more arrives, and at once if there is some; nil
-// removes it. fn runs on the draining goroutine, which waits for it: it
-// must be quick and must not call the Output.
-func (o *Output) Notify(fn func(buf []byte)) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.notify = fn
-	if fn != nil && len(o.buf) > 0 {
-		fn(o.buf)
-	}
-}
+// More is signalled each time more output has arrived since it was last
+// received (several arrivals may make one signal); it is for one receiver.
+func (o *Output) More() <-chan struct{} { return o.more }
+
+// Done is closed once every writer has closed the pipe and all it held is
+// captured (or Close was called).
+func (o *Output) Done() <-chan struct{} { return o.done }
 
 // WaitEOF waits until every writer has closed the pipe and all it held is
 // captured, or timeout passes; it reports which.
