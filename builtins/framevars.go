@@ -9,6 +9,7 @@ import (
 
 	"stardbg/core"
 	"stardbg/core/dwarfvars"
+	"stardbg/core/sym"
 )
 
 var frameMethods = methods{
@@ -204,7 +205,7 @@ func (p *Process) expandFrames(vfs []*core.VarFrame, max int) []*Frame {
 			vf.Ctx = vf.Ctx.GoCaller() // a caller of Go code keeps no register but rsp and rbp
 		}
 		if len(scopes) == 0 {
-			out = append(out, &Frame{n: len(out), f: vf.Frame, vf: vf, proc: p})
+			out = p.appendGoInlined(out, vf)
 		}
 		for j, sc := range scopes {
 			f := vf.Frame
@@ -224,6 +225,32 @@ func (p *Process) expandFrames(vfs []*core.VarFrame, max int) []*Frame {
 		}
 	}
 	return out
+}
+
+// appendGoInlined appends the frames of vf, a frame without DWARF: the calls
+// the Go compiler inlined there (from .gopclntab's inline trees), then vf's
+// function, as for DWARF's inlined subroutines.
+func (p *Process) appendGoInlined(out []*Frame, vf *core.VarFrame) []*Frame {
+	var calls []sym.InlinedCall
+	if vf.Module != nil && vf.Module.Go {
+		if tab, err := p.p.Symbols(); err == nil {
+			calls = tab.GoInlined(vf.LinkPC() + vf.Module.Bias)
+			for i, c := range calls {
+				f := vf.Frame
+				f.Function = c.Function
+				if i > 0 {
+					f.File, f.Line, _, _ = tab.PCToLine(calls[i-1].CallPC)
+				}
+				out = append(out, &Frame{n: len(out), f: f, vf: vf, inlined: true, proc: p})
+			}
+			if len(calls) > 0 {
+				f := vf.Frame
+				f.File, f.Line, _, _ = tab.PCToLine(calls[len(calls)-1].CallPC)
+				return append(out, &Frame{n: len(out), f: f, vf: vf, proc: p})
+			}
+		}
+	}
+	return append(out, &Frame{n: len(out), f: vf.Frame, vf: vf, proc: p})
 }
 
 func threadFrame(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

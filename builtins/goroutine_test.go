@@ -97,8 +97,18 @@ func shownInDump(fn string) bool {
 // goroutines (ours add the runtime's own, which the dump leaves out), the
 // same status or wait reason, the same frames (inlined calls included) as
 // the dump shows them, the same creator.
+//
+// It runs on the default build and on one without DWARF (-ldflags=-w),
+// whose goroutines are read with the layouts of its Go release and whose
+// inlined calls come from .gopclntab's inline trees.
 func TestGoroutinesMatchDump(t *testing.T) {
-	bin := testtarget.Build(t, "go/goparked", testtarget.Default)
+	for _, v := range testtarget.Variants("go/goparked") {
+		t.Run(v.String(), func(t *testing.T) { goroutinesMatchDump(t, v) })
+	}
+}
+
+func goroutinesMatchDump(t *testing.T, v testtarget.Variant) {
+	bin := testtarget.Build(t, "go/goparked", v)
 	out := filepath.Join(t.TempDir(), "out")
 	var got []dumpG
 	record := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

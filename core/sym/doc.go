@@ -1,7 +1,8 @@
 // Package sym turns names into addresses and addresses into names for a
 // Linux/amd64 process: ELF symbols (.symtab and .dynsym) of the executable
 // and of every shared object mapped into it, DWARF line tables, Go's
-// .gopclntab (which survives -ldflags=-w), GNU indirect functions, the
+// .gopclntab (which survives -ldflags=-w: functions, lines and the calls
+// the compiler inlined, GoInlined), GNU indirect functions, the
 // dynamic linker's rendezvous, and call-stack unwinding by DWARF CFI
 // (.eh_frame, .debug_frame) or frame pointers.
 //

@@ -12,6 +12,7 @@ import (
 // names functions even with -s).
 type goTable struct {
 	tab    *gosym.Table
+	inline *goInline // nil when the inline trees cannot be read
 	byName map[string][]*gosym.Func
 	byBase map[string][]string // base name -> full file names
 }
@@ -54,6 +55,7 @@ func parseGo(f *elf.File) (*goTable, error) {
 		return nil, errors.New("no function in .gopclntab (an unknown format, or damaged)")
 	}
 	g := &goTable{tab: tab, byName: map[string][]*gosym.Func{}, byBase: map[string][]string{}}
+	g.inline, _ = newGoInline(f, pcln, text) // without them, inlined calls are not frames
 	for i := range tab.Funcs {
 		fn := &tab.Funcs[i]
 		g.byName[fn.Name] = append(g.byName[fn.Name], fn)
@@ -109,4 +111,26 @@ func (g *goTable) lineToPC(file string, line int) (uint64, int, bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// GoInlined returns the calls the compiler inlined at runtime address pc of
+// a Go module, innermost first, from the inline trees of .gopclntab (what a
+// backtrace of a binary without DWARF shows of them), with CallPC as a
+// runtime address. It is nil where nothing is inlined, outside Go modules,
+// and for a format of .gopclntab it does not read (before Go 1.18), or a
+// binary without its symbol table (-s).
+func (t *Table) GoInlined(pc uint64) []InlinedCall {
+	m := t.ModuleAt(pc)
+	if m == nil || !m.Go {
+		return nil
+	}
+	g, _ := m.obj.goTable()
+	if g == nil || g.inline == nil {
+		return nil
+	}
+	calls := g.inline.at(pc - m.Bias)
+	for i := range calls {
+		calls[i].CallPC += m.Bias
+	}
+	return calls
 }

@@ -46,7 +46,7 @@ var (
 // recvOne is small enough to be inlined into parkChan: its frame in a
 // backtrace is an inlined one.
 func recvOne(ch chan int) int {
-	return <-ch
+	return <-ch // @recv-one
 }
 
 //go:noinline
