@@ -36,6 +36,8 @@ type config struct {
 	parkedGoroutines int
 	// s: bytes dd copies one at a time (a read and a write each)
 	ddBytes int
+	// k: children bash makes in the fork storm
+	stormForks int
 }
 
 func defaultConfig() config {
@@ -64,6 +66,7 @@ func defaultConfig() config {
 
 		parkedGoroutines: 10000,
 		ddBytes:          1000000,
+		stormForks:       200,
 	}
 }
 

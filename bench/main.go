@@ -127,6 +127,7 @@ var families = []family{
 	{"h", "tracepoints vs bpftrace and break_at, hotloop (1 thread) and hotthreads (8)", (*bench).tracepoints},
 	{"i", "goroutines: p.goroutines() on goparked (10,000 parked)", (*bench).goroutines},
 	{"s", "system call catchpoints, dd bs=1 (a read and a write per byte)", (*bench).syscalls},
+	{"k", "process families: a fork storm, bash running /bin/true 200 times", (*bench).forks},
 }
 
 func familyHelp() string {
