@@ -19,33 +19,7 @@ import (
 // runs as long as the test needs it on any machine.
 func startSleeper(t *testing.T, bin string, k int) (*exec.Cmd, *bufio.Reader, io.WriteCloser) {
 	t.Helper()
-	return startReady(t, bin, "stdin", strconv.Itoa(k))
-}
-
-// startReady starts a program untraced, waits for its line that begins
-// with "ready", and returns it with its stdout after that line and its
-// stdin. The test's end kills it.
-func startReady(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Reader, io.WriteCloser) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "ready") {
-		t.Fatalf("target said %q, %v", line, err)
-	}
-	return cmd, r, stdin
+	return testtarget.StartReady(t, bin, "stdin", strconv.Itoa(k))
 }
 
 func TestAttachReadDetach(t *testing.T) {

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -533,23 +532,7 @@ func TestForkStopsFamily(t *testing.T) {
 // session detaches the whole family, which goes on unharmed.
 func TestCloseDetachesAttachedFamily(t *testing.T) {
 	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
-	cmd := exec.Command(bin, "waitfork")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	r := bufio.NewReader(stdout)
-	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready") {
-		t.Fatalf("target said %q, %v", line, err)
-	}
+	cmd, r, stdin := testtarget.StartReady(t, bin, "waitfork")
 	e := NewEngine()
 	defer e.Close()
 	p, err := e.Attach(cmd.Process.Pid)

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -315,23 +314,7 @@ func TestTimerSignalsKeepSiginfo(t *testing.T) {
 // stop, the program's handler sees the fault the kernel reported.
 func TestDetachDeliversSiginfo(t *testing.T) {
 	bin := testtarget.Build(t, "c/segvcatch", testtarget.Default)
-	cmd := exec.Command(bin)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var ready [64]byte
-	if n, err := stdout.Read(ready[:]); err != nil || !strings.HasPrefix(string(ready[:n]), "ready") {
-		t.Fatalf("target said %q, %v", ready[:n], err)
-	}
+	cmd, stdout, stdin := testtarget.StartReady(t, bin)
 	p, err := newEngine(t).Attach(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)

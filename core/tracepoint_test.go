@@ -228,7 +228,7 @@ func TestTracepointCaptures(t *testing.T) {
 // for its end and returns its output.
 func startTraced(t *testing.T, bin string, args ...string) (*exec.Cmd, io.WriteCloser, func() (string, error)) {
 	t.Helper()
-	cmd, r, stdin := startReady(t, bin, append(args, "wait")...)
+	cmd, r, stdin := testtarget.StartReady(t, bin, append(args, "wait")...)
 	var rest bytes.Buffer
 	copied := make(chan struct{})
 	go func() { io.Copy(&rest, r); close(copied) }()

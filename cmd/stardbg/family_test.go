@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,23 +48,7 @@ func TestRunKillsLaunchedFamily(t *testing.T) {
 // its parent says so.
 func TestRunDetachesAttachedFamily(t *testing.T) {
 	bin := testtarget.Build(t, "c/prefork", testtarget.CO0)
-	cmd := exec.Command(bin, "waitfork")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	out := bufio.NewReader(stdout)
-	if line, err := out.ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready") {
-		t.Fatalf("target said %q, %v", line, err)
-	}
+	cmd, out, stdin := testtarget.StartReady(t, bin, "waitfork")
 	script := filepath.Join(t.TempDir(), "attach.star")
 	src := `
 p = attach(int(argv[1]), follow_forks=True)
