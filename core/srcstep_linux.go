@@ -189,11 +189,8 @@ func (t *Thread) lineInsn(tab *sym.Table, st *lineState, into bool) (nt *Thread,
 	over := derr == nil && syscallOp(in.Op) // run over, to the next instruction
 	if derr == nil && in.Op == x86asm.CALL {
 		if into {
-			if ev, err := t.stepInsn(true); err != nil || finished(ev) {
+			if ev, err := t.stepLanding(); err != nil || finished(ev) {
 				return t, ev, true, err
-			}
-			if err := t.loadRegs(); err != nil {
-				return t, nil, true, err
 			}
 			if ev, err := t.enter(tab, t.regs.Rip); err != nil || ev != nil {
 				return t, ev, true, err
@@ -209,20 +206,8 @@ func (t *Thread) lineInsn(tab *sym.Table, st *lineState, into bool) (nt *Thread,
 		}
 		return ev.Thread, ev, false, nil
 	}
-	if ev, err = t.stepInsn(true); err != nil || finished(ev) {
+	if ev, err = t.stepLanding(); err != nil || finished(ev) {
 		return t, ev, true, err
-	}
-	if err := t.loadRegs(); err != nil {
-		return t, nil, true, err
-	}
-	if s := p.bps.sites[t.regs.Rip]; s != nil && t.stop.over == nil {
-		if hit := p.runHit(t, s); hit != nil {
-			return t, hit, true, nil
-		}
-		if len(p.events) > 0 {
-			ev, err := p.next() // a callback failed
-			return t, ev, true, err
-		}
 	}
 	if derr == nil && in.Op == x86asm.RET {
 		st.returned = true
@@ -244,6 +229,30 @@ func (t *Thread) lineInsn(tab *sym.Table, st *lineState, into bool) (nt *Thread,
 		return ev.Thread, ev, false, nil
 	}
 	return t, ev, false, nil
+}
+
+// stepLanding single-steps t, quietly, and runs the callbacks of the
+// breakpoints at the address the instruction lands on, as a hit there: the
+// event is that hit's when one stops, else EventStep, with t's registers
+// loaded.
+func (t *Thread) stepLanding() (*Event, error) {
+	p := t.p
+	ev, err := t.stepInsn(true)
+	if err != nil || finished(ev) {
+		return ev, err
+	}
+	if err := t.loadRegs(); err != nil {
+		return nil, err
+	}
+	if s := p.bps.sites[t.regs.Rip]; s != nil && t.stop.over == nil {
+		if hit := p.runHit(t, s); hit != nil {
+			return hit, nil
+		}
+		if len(p.events) > 0 {
+			return p.next() // a callback failed
+		}
+	}
+	return ev, nil
 }
 
 // enter is a step into the function t just entered at entry: when it has

@@ -427,7 +427,8 @@ func TestNextOtherThreads(t *testing.T) {
 // TestNextBreakpointInCall: a breakpoint in a call that Next steps over
 // fires; when its callback stops, the step ends with its event, and one
 // whose callback resumes lets the step complete. A step that lands on a
-// breakpoint's address counts as its hit.
+// breakpoint's address counts as its hit: step_in onto one at a called
+// function's entry, next onto one at a line's first address.
 func TestNextBreakpointInCall(t *testing.T) {
 	bin := testtarget.Build(t, "c/stepper", testtarget.CO0)
 	e := newEngine(t)
@@ -458,25 +459,50 @@ func TestNextBreakpointInCall(t *testing.T) {
 	if calls != 1 || stops.Hits() != 1 {
 		t.Errorf("square's breakpoints counted %d and %d hits, want 1 and 1", calls, stops.Hits())
 	}
+	// step_in lands on the breakpoint at square's entry: it counts, and
+	// one that stops ends the step there.
+	if ev, err = th.Finish(); err != nil || ev.Kind != EventStep {
+		t.Fatalf("finish: %v, %v", ev, err)
+	}
+	if ev, err = th.Next(); err != nil || ev.Kind != EventStep { // out of the call's line
+		t.Fatalf("next: %v, %v", ev, err)
+	}
+	for stopOf(t, th).line != testtarget.Line(t, "c/stepper.c", "main-square") {
+		if ev, err := th.Next(); err != nil || ev.Kind != EventStep {
+			t.Fatalf("next: %v, %v", ev, err)
+		}
+	}
+	quiet.OnHit = nil
+	if ev, err = th.StepIn(); err != nil || ev.Kind != EventBreakpoint || ev.Breakpoint != quiet || quiet.Hits() != 2 {
+		t.Fatalf("step_in onto square's entry breakpoint %d: %v, %v (hits %d)", quiet.ID, ev, err, quiet.Hits())
+	}
+	quiet.OnHit = func(*Thread, *Breakpoint) bool { calls++; return false }
+	calls = 2
 	// From the breakpoint, finish back to main; then next over the
 	// next call with only the quiet breakpoint: the step completes.
 	stops.Disable()
 	if ev, err = th.Finish(); err != nil || ev.Kind != EventStep {
 		t.Fatalf("finish: %v, %v", ev, err)
 	}
-	for i := 0; i < 3 && calls < 2; i++ {
+	for i := 0; i < 3 && calls < 3; i++ {
 		if ev, err = th.Next(); err != nil || ev.Kind != EventStep {
 			t.Fatalf("next: %v, %v", ev, err)
 		}
 	}
-	if calls != 2 {
-		t.Errorf("the quiet breakpoint's callback ran %d times, want 2", calls)
+	if calls != 3 {
+		t.Errorf("the quiet breakpoint's callback ran %d times, want 3", calls)
 	}
 	quiet.Clear()
 	// A breakpoint at the next line's first address: the step lands on
 	// it, and reports it.
-	next := stepSeq(t, th, "stepper.c", 2, (*Thread).Next)[1]
-	locs, err := tab.LineToPC("stepper.c", next.line+1)
+	fact, err := tab.LineToPC("stepper.c", testtarget.Line(t, "c/stepper.c", "main-fact"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err = th.Until([]uint64{fact[0].Addr}); err != nil || ev.Kind != EventStep {
+		t.Fatalf("until main-fact: %v, %v", ev, err)
+	}
+	locs, err := tab.LineToPC("stepper.c", testtarget.Line(t, "c/stepper.c", "main-half"))
 	if err != nil {
 		t.Fatal(err)
 	}
