@@ -9,8 +9,13 @@ import (
 	"stardbg/core/dwarfvars"
 )
 
-// plainMaxString bounds the bytes of a Go string that .value reads.
-const plainMaxString = 1 << 20
+// plainMaxString bounds the bytes of a Go string that .value reads, and
+// plainMaxRead the bytes of a slice's elements it reads (a slice of large
+// elements converts to fewer than plainMaxElems).
+const (
+	plainMaxString = 1 << 20
+	plainMaxRead   = 64 << 20
+)
 
 // conv carries what converting Go values to plain Starlark needs beside
 // their bytes: the memory they refer to, and the names of functions.
@@ -77,6 +82,9 @@ func (c *conv) plainGo(t dwarfvars.Type, b []byte, depth int) (starlark.Value, b
 		ptr, n, _ := dwarfvars.SliceHeader(u, b)
 		es := u.Elem.Size()
 		n = min(n, plainMaxElems)
+		if es > 0 {
+			n = min(n, max(1, plainMaxRead/es)) // one read, of at most plainMaxRead bytes
+		}
 		out := []starlark.Value{}
 		if n > 0 && es > 0 {
 			data := c.readAt(ptr, n*es)

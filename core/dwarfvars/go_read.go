@@ -186,6 +186,9 @@ func directIface(t Type) bool {
 // addr (an *abi.Type, as interfaces hold them): the type whose
 // DW_AT_go_runtime_type is addr's offset from the module's types section.
 func (g *GoReader) RuntimeType(addr uint64) (Type, error) {
+	if g.Data == nil {
+		return nil, fmt.Errorf("no DWARF to name the runtime type at %#x", addr)
+	}
 	base, err := g.moduleTypes()
 	if err != nil {
 		return nil, err

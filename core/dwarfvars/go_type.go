@@ -115,8 +115,19 @@ func IsGo(t Type) bool {
 		return u.Go
 	case *TypedefType:
 		return IsGo(u.Type)
+	case *BaseType:
+		return goBaseNames[u.Name]
 	}
 	return false
+}
+
+// goBaseNames are the names of Go's basic types that no C type has (C's
+// fixed-width types are typedefs: int32_t); int and bool print alike in
+// both languages.
+var goBaseNames = map[string]bool{
+	"int8": true, "int16": true, "int32": true, "int64": true, "uint": true, "uint8": true, "uint16": true,
+	"uint32": true, "uint64": true, "uintptr": true, "float32": true, "float64": true, "complex64": true,
+	"complex128": true,
 }
 
 // readGoType decodes a type entry of the Go toolchain, which has a

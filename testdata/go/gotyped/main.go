@@ -141,6 +141,7 @@ func typed() {
 		big[k] = fmt.Sprintf("v%d", k)
 	}
 	grid := map[[2]int]string{{1, 2}: "a"} // keys no lookup takes, not printed: for the .star tests
+	tenth := float32(0.1)                  // printed as Go prints it, not as C would (0.100000001)
 	cust := &Customer{Name: "Zoë", Tags: []string{"vip", "east"}}
 	o := Order{Base: Base{ID: 7, Created: "today"}, Items: items, Note: "rush", Customer: cust,
 		Ship: Addr{City: "Köln", Zip: [2]uint16{50667, 1}}, Attrs: map[string]int{"gift": 1}, rush: true}
@@ -183,7 +184,7 @@ func typed() {
 	srv := &Server{Name: "front"}
 	srv.handle(&Request{Path: "/index.html", Body: bs}, 3)
 	keep(s, empty, long, i, u8, f, ok, r, nilSlice, emptySlice, items, bs, arr, m0, m1, nilMap, big, cust, o, po,
-		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc, grid)
+		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc, grid, tenth)
 }
 
 func main() {
