@@ -127,6 +127,15 @@
 // of the process and Engine.Close remove every uprobe and free the programs
 // and the ring; the counts stay.
 //
+// # Source stepping
+//
+// Thread.Next, StepIn, Finish and Until step by source lines as gdb's next,
+// step, finish and until do (srcstep_linux.go): a line's instructions are
+// single-stepped with the other threads stopped, and a call is run over by
+// resuming every thread to an internal breakpoint at its return address
+// that stops only the frame that made the call (its thread and stack
+// pointer, or on Go its goroutine's id and distance from the stack top).
+//
 // core knows nothing about Starlark, and prints nothing; symbols live in
 // core/sym.
 package core
