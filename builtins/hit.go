@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"go.starlark.net/starlark"
+	"golang.org/x/sys/unix"
 
 	"stardbg/core"
 	"stardbg/core/uprobe"
@@ -17,6 +18,7 @@ type Hit struct {
 	tid   int
 	time  uint64 // ns, CLOCK_MONOTONIC
 	regs  hitRegs
+	frame *Frame   // for var, made on first use
 	names []string // capture names, sorted
 	mem   [][]byte // by name; nil where the memory could not be read
 	dict  *starlark.Dict
@@ -25,11 +27,7 @@ type Hit struct {
 var _ starlark.HasAttrs = (*Hit)(nil)
 
 func newHit(p *Process, h *core.Hit, names []string) *Hit {
-	r := &Hit{p: p, bp: h.Breakpoint, tid: h.Tid, time: h.Time, names: names, mem: h.Mem}
-	for i := range r.regs {
-		r.regs[i] = h.Reg(core.Reg(i))
-	}
-	return r
+	return &Hit{p: p, bp: h.Breakpoint, tid: h.Tid, time: h.Time, regs: hitRegs{h.Regs}, names: names, mem: h.Mem}
 }
 
 func (h *Hit) String() string {
@@ -59,6 +57,34 @@ var hitMethods = methods{
 	"arg": {hitArg, "arg(i, abi=\"c\", signed=False) -> int\n\nInteger argument i (from 0) at the hit, from the registers " +
 		"of an ABI: \"c\" (rdi, rsi, rdx, rcx, r8, r9) or \"go\" (rax, rbx, rcx, rdi, rsi, r8-r11). Arguments on the stack " +
 		"are not recorded: capture them with (\"reg\", \"rsp\", n)."},
+	"var": {hitVar, `var(name) -> value
+
+An argument of the traced function by name, from its DWARF at its entry, as
+frame.var reads it there: ints, pointers, enums, bools, and Go strings and
+slices, from the registers the kernel recorded at the hit. The program ran
+on: memory the value reaches (a string's bytes, a pointer's target) is read
+when it is used, as it is then; capture what must be seen as it was at the
+hit. Vector registers are not recorded: a float argument is unavailable.`},
+}
+
+func hitVar(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	h := recv[*Hit](b)
+	if h.frame == nil {
+		vf, err := h.p.p.HitFrame(&h.regs.r)
+		if err != nil {
+			return nil, wrapErr(b, err)
+		}
+		fs := h.p.expandFrames([]*core.VarFrame{vf}, 1)
+		if len(fs) == 0 {
+			return nil, errorf(b, "no function at %#x", h.regs.r.Rip)
+		}
+		h.frame = fs[0]
+	}
+	return starlark.Call(thread, frameMethods.attr(h.frame, "var"), starlark.Tuple{starlark.String(name)}, nil)
 }
 
 func (h *Hit) memDict() *starlark.Dict {
@@ -89,7 +115,7 @@ func hitArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err != nil {
 		return nil, errorf(b, "%v", err)
 	}
-	v := recv[*Hit](b).regs[r]
+	v := recv[*Hit](b).regs.reg(r)
 	if signed {
 		return starlark.MakeInt64(int64(v)), nil
 	}
@@ -97,14 +123,16 @@ func hitArg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 }
 
 // hitRegs are the registers of a hit (Starlark type "regs", read-only).
-type hitRegs [uprobe.NumRegs]uint64
+type hitRegs struct{ r unix.PtraceRegs }
+
+func (r *hitRegs) reg(i uprobe.Reg) uint64 { return core.RegOf(&r.r, core.Reg(i)) }
 
 var (
 	_ starlark.HasAttrs = (*hitRegs)(nil)
 	_ starlark.Mapping  = (*hitRegs)(nil)
 )
 
-func (r *hitRegs) String() string        { return fmt.Sprintf("<regs at rip %#x>", r[core.RIP]) }
+func (r *hitRegs) String() string        { return fmt.Sprintf("<regs at rip %#x>", r.r.Rip) }
 func (r *hitRegs) Type() string          { return "regs" }
 func (r *hitRegs) Freeze()               {}
 func (r *hitRegs) Truth() starlark.Bool  { return true }
@@ -117,7 +145,7 @@ func (r *hitRegs) Attr(name string) (starlark.Value, error) {
 	if !ok {
 		return nil, nil // "regs has no .name field or method", with a hint
 	}
-	return starlark.MakeUint64(r[i]), nil
+	return starlark.MakeUint64(r.reg(i)), nil
 }
 
 func (r *hitRegs) Get(k starlark.Value) (starlark.Value, bool, error) {
@@ -129,7 +157,7 @@ func (r *hitRegs) Get(k starlark.Value) (starlark.Value, bool, error) {
 	if !ok {
 		return nil, false, fmt.Errorf("regs: no register %q in a hit's registers%s", string(name), hint(string(name), r.AttrNames()))
 	}
-	return starlark.MakeUint64(r[i]), true, nil
+	return starlark.MakeUint64(r.reg(i)), true, nil
 }
 
 // hitReg is the register of a name, if a hit records it.

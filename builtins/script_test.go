@@ -28,6 +28,7 @@ import (
 // kv(text) its key=value pairs, spawn(argv) starts a program outside the
 // debugger and returns its pid once it says "ready", wait_pid(pid) waits for
 // it and returns {"status", "out"}, source_line(file, tag) finds a tagged line,
+// own_copy(path) copies a file (a target) into the test's temp dir,
 // own_pid() is the pid of the test, zombie() the pid of a child of the test
 // that has exited and is not reaped.
 func TestScripts(t *testing.T) {
@@ -80,6 +81,25 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 				}
 			}
 			return starlark.String(testtarget.Build(t, name, v)), nil
+		},
+		// own_copy copies a file into the test's temp dir: a tracepoint's
+		// uprobe, set in a file, fires in every process that maps it, and
+		// would put an int3 under other tests' breakpoints on a shared build.
+		"own_copy": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var path string
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path); err != nil {
+				return nil, err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			dst, err := os.MkdirTemp(dir, "copy")
+			if err != nil {
+				return nil, err
+			}
+			dst = filepath.Join(dst, filepath.Base(path))
+			return starlark.String(dst), os.WriteFile(dst, data, 0o755)
 		},
 		"tmp": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var name string

@@ -45,7 +45,7 @@ func TestTracepointLostWarning(t *testing.T) {
 		},
 	}
 	src := `
-p = launch([target("c/hotloop"), "100000"], stdout="null")
+p = launch([own_copy(target("c/hotloop")), "100000"], stdout="null")
 p.break_at("main", once=True)
 assert.eq(p.run().kind, "breakpoint")
 small_ring(p)

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"stardbg/core/sym"
 	"stardbg/core/uprobe"
 )
 
@@ -36,11 +37,36 @@ type Hit struct {
 }
 
 // Reg returns a register at the hit (0 for those the kernel does not record).
-func (h *Hit) Reg(i Reg) uint64 {
+func (h *Hit) Reg(i Reg) uint64 { return RegOf(&h.Regs, i) }
+
+// RegOf returns register i of r, or 0 for a number that names none.
+func RegOf(r *unix.PtraceRegs, i Reg) uint64 {
 	if i < 0 || int(i) >= numRegs {
 		return 0
 	}
-	return *regPtr(&h.Regs, i)
+	return *regPtr(r, i)
+}
+
+// HitFrame makes the frame of a tracepoint's hit from the registers it
+// recorded (regs), at the traced function's entry, for reading its
+// arguments by name as Thread.VarFrames's frame 0 does. The thread has run
+// on: memory is read as it is when the value is used, there is no vector
+// register, and nothing can be written into its registers.
+func (p *Process) HitFrame(regs *unix.PtraceRegs) (*VarFrame, error) {
+	var vf *VarFrame
+	var err error
+	p.e.Do(func() {
+		var tab *sym.Table
+		if tab, err = p.symbols(); err != nil {
+			return
+		}
+		vf = &VarFrame{Frame: tab.InnerFrame(regs, symMemory{p})}
+		if vf.Module = tab.ModuleAt(vf.LinkPC()); vf.Module != nil {
+			vf.Vars, vf.VarsErr = p.e.varsOf(vf.Module)
+		}
+		vf.Ctx = &DataContext{p: p, frame: &vf.Frame, mod: vf.Module}
+	})
+	return vf, err
 }
 
 // tracepoint is what makes a Breakpoint a tracepoint: its probe and the

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +25,23 @@ func needTracepoints(t testing.TB) {
 	if err := uprobe.Supported(); err != nil {
 		t.Skipf("tracepoints are not available here: %v", err)
 	}
+}
+
+// ownCopy builds a target and copies it into the test's directory: a
+// uprobe is set in a file, and fires in every process that maps it, so a
+// tracepoint on the shared build would put an int3 under the breakpoints of
+// other tests running the same target at the same time.
+func ownCopy(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(testtarget.Build(t, name, testtarget.Default))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), path.Base(name))
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
 
 // argSum is 0 + 1 + ... + n-1.
@@ -47,7 +66,7 @@ func TestTracepointCounts(t *testing.T) {
 		for _, withCallback := range []bool{false, true} {
 			name := fmt.Sprintf("%s/%s/callback=%v", c.target, strings.Join(c.args, "x"), withCallback)
 			t.Run(name, func(t *testing.T) {
-				bin := testtarget.Build(t, c.target, testtarget.Default)
+				bin := ownCopy(t, c.target)
 				p := launch(t, newEngine(t), bin, c.args...)
 				var cfg TracepointConfig
 				var records, sum uint64
@@ -99,7 +118,7 @@ func TestTracepointWithBreakpoint(t *testing.T) {
 	needTracepoints(t)
 	for _, traceFirst := range []bool{true, false} {
 		t.Run(fmt.Sprintf("traceFirst=%v", traceFirst), func(t *testing.T) {
-			bin := testtarget.Build(t, "c/traced", testtarget.Default)
+			bin := ownCopy(t, "c/traced")
 			p := launch(t, newEngine(t), bin, "2", "3000")
 			var records int
 			setTrace := func() *Breakpoint {
@@ -146,7 +165,7 @@ func TestTracepointWithBreakpoint(t *testing.T) {
 // address, whichever comes first.
 func TestTracepointSameAddress(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	bin := ownCopy(t, "c/traced")
 	p := launch(t, newEngine(t), bin, "1", "10")
 	bp, err := p.BreakAt("hot", nil)
 	if err != nil {
@@ -177,7 +196,7 @@ func TestTracepointSameAddress(t *testing.T) {
 // which cannot be read.
 func TestTracepointCaptures(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	bin := ownCopy(t, "c/traced")
 	p := launch(t, newEngine(t), bin, "1", "10")
 	type call struct {
 		s, buf   []byte
@@ -254,7 +273,7 @@ func loaded(t *testing.T, pid int) int {
 // it fires in both, and only the traced process's calls count.
 func TestTracepointAttached(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	bin := ownCopy(t, "c/traced")
 	cmd, stdin, _ := startTraced(t, bin, "2", "20000")
 	_, otherIn, otherOut := startTraced(t, bin, "1", "30000")
 	p, err := newEngine(t).Attach(cmd.Process.Pid)
@@ -291,7 +310,7 @@ func TestTracepointAttached(t *testing.T) {
 // program goes on to the end untraced with its own output.
 func TestTracepointDetach(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	bin := ownCopy(t, "c/traced")
 	before := uprobeEvents(t)
 	cmd, stdin, out := startTraced(t, bin, "1", "1000")
 	p, err := newEngine(t).Attach(cmd.Process.Pid)
@@ -327,7 +346,7 @@ func TestTracepointDetach(t *testing.T) {
 // that thread's.
 func TestTracepointCond(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	bin := ownCopy(t, "c/traced")
 	for _, c := range []struct {
 		cond uprobe.Cond
 		want uint64
@@ -392,7 +411,7 @@ func TestTracepointCond(t *testing.T) {
 // arguments in the order it passed them.
 func TestTracepointOrder(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/traced", testtarget.Default)
+	bin := ownCopy(t, "c/traced")
 	p := launch(t, newEngine(t), bin, "8", "20000")
 	type last struct{ time, arg uint64 }
 	seen := map[int]*last{}
@@ -437,7 +456,7 @@ func waitTracingStop(t *testing.T, pid int) {
 // what did not fit is lost and counted, and hits still counts every call.
 func TestTracepointLost(t *testing.T) {
 	needTracepoints(t)
-	bin := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	bin := ownCopy(t, "c/hotloop")
 	p := launch(t, newEngine(t), bin, "100000")
 	// Run to main first: the dynamic linker's stops are behind.
 	m, err := p.BreakAt("main", nil)

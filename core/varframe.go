@@ -110,7 +110,7 @@ func (c *DataContext) Reg(n int) (uint64, error) {
 		return 0, dwarfvars.ErrUnavailable
 	}
 	if n >= dwarfXMM0 && n < dwarfXMM0+16 {
-		if c.index != 0 {
+		if c.index != 0 || c.t == nil { // a tracepoint's hit records no vector register
 			return 0, dwarfvars.ErrUnavailable
 		}
 		if c.fp == nil {
@@ -173,6 +173,10 @@ func (c *DataContext) WriteMem(addr uint64, b []byte) error {
 // than the innermost: where the callee saved it is not tracked.
 var ErrOuterRegister = errors.New("cannot write a register of an outer frame")
 
+// ErrHitRegister is the error of writing a register of a tracepoint's hit:
+// the thread ran on.
+var ErrHitRegister = errors.New("cannot write a register of a tracepoint's hit: the thread ran on")
+
 // dwarfRegs maps DWARF register numbers 0-16 to the thread's registers.
 var dwarfRegs = [...]Reg{RAX, RDX, RCX, RBX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15, RIP}
 
@@ -183,6 +187,9 @@ func (c *DataContext) SetReg(n int, v uint64) error {
 	}
 	if n < 0 || n >= len(dwarfRegs) {
 		return fmt.Errorf("cannot write DWARF register %d", n)
+	}
+	if c.t == nil {
+		return ErrHitRegister
 	}
 	if err := c.t.SetReg(dwarfRegs[n], v); err != nil {
 		return err

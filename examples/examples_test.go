@@ -377,19 +377,45 @@ func TestReaddirFields(t *testing.T) {
 
 // TestMallocSizes checks malloc_sizes.star's histogram of c/mallocs, whose
 // sizes are known (one of each power of two up to 1 MiB), and its count and
-// byte total of ls -R against bpftrace's on the same run of ls.
+// byte total of ls -R against bpftrace's on the same run of ls. The
+// programs run with a copy of libc (LD_LIBRARY_PATH): a uprobe is set in a
+// file and fires in every process that maps it, and one on the system's
+// libc would put an int3 under other tests' breakpoints on malloc.
 func TestMallocSizes(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("tracepoints need root (or CAP_BPF and CAP_PERFMON)")
 	}
+	libdir := t.TempDir()
+	sysLibc, err := exec.Command("gcc", "-print-file-name=libc.so.6").Output()
+	if err != nil {
+		t.Skipf("gcc cannot say where libc is: %v", err)
+	}
+	libc := filepath.Join(libdir, "libc.so.6")
+	if b, err := os.ReadFile(strings.TrimSpace(string(sysLibc))); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(libc, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "LD_LIBRARY_PATH="+libdir)
+	runEnv := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(stardbg, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("stardbg %q: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+
 	bin := testtarget.Build(t, "c/mallocs", testtarget.Default)
-	out := mustRun(t, "run", "malloc_sizes.star", bin, "21")
+	out := runEnv("run", "malloc_sizes.star", bin, "21")
 	find(t, out, `malloc calls: 21 \(the kernel counted 21, 0 records lost\), 2097151 bytes`)
 	for b := 1; b <= 1<<20; b *= 2 {
 		find(t, out, fmt.Sprintf(`(?m)^<= +%d bytes: +1 #+$`, b))
 	}
 	argv := []string{"/bin/ls", "-R", "/usr/share/doc"}
-	out = mustRun(t, append([]string{"run", "malloc_sizes.star", "--"}, argv...)...)
+	out = runEnv(append([]string{"run", "malloc_sizes.star", "--"}, argv...)...)
 	m := find(t, out, `malloc calls: (\d+) \(the kernel counted (\d+), 0 records lost\), (\d+) bytes`)
 	if m[1] != m[2] || atoi(t, m[1]) < 100 {
 		t.Fatalf("implausible figures:\n%s", out)
@@ -398,8 +424,10 @@ func TestMallocSizes(t *testing.T) {
 	if err != nil {
 		t.Skip("bpftrace is not installed: the figures are not compared with it")
 	}
-	prog := "uprobe:libc:malloc /pid == cpid/ { @c = count(); @b = sum(arg0); }"
-	bt, err := exec.Command(bpftrace, "-e", prog, "-c", strings.Join(argv, " ")).Output()
+	prog := fmt.Sprintf("uprobe:%s:malloc /pid == cpid/ { @c = count(); @b = sum(arg0); }", libc)
+	cmd := exec.Command(bpftrace, "-e", prog, "-c", strings.Join(argv, " "))
+	cmd.Env = env
+	bt, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("bpftrace: %v\n%s", err, bt)
 	}
