@@ -68,8 +68,9 @@ func TestGoroutineOfHit(t *testing.T) {
 }
 
 // TestGoroutinesAtStop lists the goroutines at a stop in main.hot: the one
-// the thread runs is among them, running on that thread, and the ids are
-// distinct.
+// the thread runs is among them, running on that thread, with main's, and
+// the ids are distinct. (How many workers exist yet at the first hit
+// depends on the scheduler.)
 func TestGoroutinesAtStop(t *testing.T) {
 	bin := testtarget.Build(t, "go/hotgo", testtarget.Go)
 	e := newEngine(t)
@@ -117,9 +118,6 @@ func TestGoroutinesAtStop(t *testing.T) {
 	}
 	if !seen[1] {
 		t.Errorf("no goroutine 1 (main) among %d", len(gs))
-	}
-	if len(gs) < 9 {
-		t.Errorf("%d goroutines, want at least main and 8 workers", len(gs))
 	}
 }
 
