@@ -21,10 +21,12 @@
 //	// g.ID == 0: the thread is on a system stack (g0 or gsignal), g.CurG is the
 //	// goroutine it works for, or 0
 //	gs, err := rt.AllGs(mem, bias)                          // every g, dead ones too
+//	names, err := rt.WaitReasons(mem, bias)                 // names[g.WaitReason]
 //
 // Current costs one memory read when R14 holds the g (Go code compiled with
-// ABIInternal keeps it there), two otherwise (the TLS slot, then the g): the
-// g at R14 is taken when the thread's stack pointer lies in that g's stack,
+// ABIInternal keeps it there), and at most three otherwise (what R14
+// points at, the TLS slot, the g), plus one for m.curg on a system g: the g
+// at R14 is taken when the thread's stack pointer lies in that g's stack,
 // so that assembly or C code which reuses R14 falls back to TLS. A G's ID and
 // its distance from the top of its stack (StackHi - sp) together name a frame
 // of a goroutine for as long as it is live, even when the runtime moves the
