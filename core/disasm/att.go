@@ -116,6 +116,14 @@ func layoutOf(in x86asm.Inst, code []byte) layout {
 
 // fixOperand mends one operand of GNUSyntax's text.
 func fixOperand(a string, in x86asm.Inst, m layout) string {
+	// x86asm reads a VEX byte that looks like a segment prefix as one.
+	if m.vex > 0 {
+		for seg, b := range segBytes {
+			if strings.HasPrefix(a, seg) && !slices.Contains(m.legacy, b) {
+				a = a[len(seg):]
+			}
+		}
+	}
 	switch {
 	case strings.HasPrefix(a, "$"):
 		return fixImm(a, in)
@@ -145,6 +153,9 @@ func fixOperand(a string, in x86asm.Inst, m layout) string {
 // "(%r12)", a scale of 1 is written, and an encoded displacement of 0 is
 // "0x0".
 func fixMem(a string, m layout) string {
+	if star, ok := strings.CutPrefix(a, "*"); ok { // an indirect jump's or call's
+		return "*" + fixMem(star, m)
+	}
 	open := strings.LastIndexByte(a, '(')
 	pre, inner := a[:open], a[open+1:len(a)-1]
 	parts := strings.Split(inner, ",")
@@ -235,6 +246,13 @@ var suffixless = map[x86asm.Op]bool{
 	x86asm.SARX: true, x86asm.SHLX: true, x86asm.SHRX: true,
 }
 
+// pclmulNames are the names objdump gives (v)pclmulqdq by the halves its
+// immediate multiplies: pclmullqhqdq.
+var pclmulNames = map[string]string{"0x0": "lqlq", "0x1": "hqlq", "0x10": "lqhq", "0x11": "hqhq"}
+
+// cmpPredicates are the names objdump gives SSE compares: cmpnltsd.
+var cmpPredicates = []string{"eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord"}
+
 // vpcmpPredicates are the names objdump gives vpcmp's comparisons.
 var vpcmpPredicates = map[string]string{"$0x0": "eq", "$0x1": "lt", "$0x2": "le", "$0x4": "neq", "$0x5": "nlt", "$0x6": "nle"}
 
@@ -265,6 +283,11 @@ func fixMnemonic(words []string, in x86asm.Inst, l layout, code []byte, args []s
 		words[last] = "movabs" // B8+r with a 64-bit immediate
 	case suffixless[in.Op]:
 		words[last] = strings.ToLower(in.Op.String())
+	case (mn == "pclmulqdq" || mn == "vpclmulqdq") && len(args) >= 3:
+		if q, ok := pclmulNames[strings.TrimPrefix(args[0], "$")]; ok {
+			words[last] = strings.TrimSuffix(mn, "qdq") + q + "dq"
+			args = args[1:]
+		}
 	case strings.HasPrefix(mn, "vpcmp") && len(args) == 4:
 		if p, ok := vpcmpPredicates[args[0]]; ok {
 			words[last] = "vpcmp" + p + mn[len("vpcmp"):]
@@ -281,16 +304,6 @@ func fixMnemonic(words []string, in x86asm.Inst, l layout, code []byte, args []s
 	}
 	if len(args) == 2 && args[0] == "%st" && args[1] == "%st" {
 		args[0] = "%st(0)"
-	}
-	// x86asm reads a VEX byte that looks like a segment prefix as one.
-	if l.vex > 0 {
-		for i, a := range args {
-			for seg, b := range segBytes {
-				if strings.HasPrefix(a, seg) && !slices.Contains(l.legacy, b) {
-					args[i] = a[len(seg):]
-				}
-			}
-		}
 	}
 	// Segment overrides that mean nothing in 64-bit mode are words, but
 	// the ones string operations imply stay in their operands.

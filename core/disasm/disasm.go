@@ -68,9 +68,12 @@ func Decode(code []byte, addr uint64, syn Syntax, sym Symbolizer) Inst {
 	if text, n := unknown(code); n > 0 {
 		return Inst{Addr: addr, Len: n, Bytes: append([]byte(nil), code[:n]...), Text: text}
 	}
+	if sub, name, ok := adcx(code); ok {
+		return decodeAs(sub, code, addr, syn, name)
+	}
 	in, err := x86asm.Decode(code, 64)
 	if err != nil || in.Len == 0 || in.Op == 0 {
-		return Inst{Addr: addr, Len: 1, Bytes: append([]byte(nil), code[:1]...), Text: "(bad)", Bad: true}
+		return bad(code, addr)
 	}
 	l := layoutOf(in, code)
 	if in.Op == x86asm.VZEROUPPER || in.Op == x86asm.VZEROALL {
@@ -193,6 +196,58 @@ func splitMnemonic(text string) (words []string, ops string) {
 		}
 	}
 	return fields, ""
+}
+
+// bad is the "(bad)" objdump prints for bytes that do not decode: one
+// byte, or a VEX prefix and the opcode it could not make sense of.
+func bad(code []byte, addr uint64) Inst {
+	n := 1
+	switch {
+	case code[0] == 0xC5 && len(code) >= 3:
+		n = 3
+	case code[0] == 0xC4 && len(code) >= 4:
+		n = 4
+	}
+	return Inst{Addr: addr, Len: n, Bytes: append([]byte(nil), code[:n]...), Text: "(bad)", Bad: true}
+}
+
+// adcx recognizes adcx (66 0F 38 F6) and adox (F3 0F 38 F6), which x86asm
+// does not know, and returns the encoding of crc32 (F2 0F 38 F1) with the
+// same operands and length, which it knows.
+func adcx(code []byte) (sub []byte, name string, ok bool) {
+	i, pre := 0, byte(0)
+	for i < len(code) && (code[i] == 0x66 || code[i] == 0xF3) {
+		pre, i = code[i], i+1
+	}
+	if pre == 0 {
+		return nil, "", false
+	}
+	if i < len(code) && code[i]&0xF0 == 0x40 {
+		i++
+	}
+	if i+3 > len(code) || code[i] != 0x0F || code[i+1] != 0x38 || code[i+2] != 0xF6 {
+		return nil, "", false
+	}
+	sub = append([]byte{0xF2}, code[1:]...)
+	sub[i+2] = 0xF1
+	if pre == 0x66 {
+		return sub, "adcx", true
+	}
+	return sub, "adox", true
+}
+
+// decodeAs decodes sub, a stand-in for code of the same length and
+// operands, and names the instruction name.
+func decodeAs(sub, code []byte, addr uint64, syn Syntax, name string) Inst {
+	in := Decode(sub, addr, syn, nil)
+	if in.Bad || len(code) < in.Len {
+		return bad(code, addr)
+	}
+	in.Bytes = append([]byte(nil), code[:in.Len]...)
+	if _, ops, ok := strings.Cut(in.Text, " "); ok {
+		in.Text = name + " " + ops
+	}
+	return in
 }
 
 // unknowns are instructions x86asm does not decode, by their bytes.

@@ -29,6 +29,12 @@ var golden = []struct {
 	{"48b8f8bfffffffbff7ff", "movabs $0xfff7bfffffffbff8,%rax", "movabs rax,0xfff7bfffffffbff8"},
 	{"0f01ee", "rdpkru", "rdpkru"},
 	{"4c8b642408", "mov 0x8(%rsp),%r12", "mov r12,QWORD PTR [rsp+0x8]"},
+	{"66490f38f6c8", "adcx %r8,%rcx", "adcx rcx,r8"},
+	{"f34c0f38f6c3", "adox %rbx,%r8", "adox r8,rbx"},
+	{"660f3a44c811", "pclmulhqhqdq %xmm0,%xmm1", "pclmulhqhqdq xmm1,xmm0"},
+	{"c4e265001dec8e1f00", "vpshufb 0x1f8eec(%rip),%ymm3,%ymm3  # 0x5f9ef5", "vpshufb ymm3,ymm3,YMMWORD PTR [rip+0x1f8eec]  # 0x5f9ef5"},
+	{"43ff64fd00", "jmp *0x0(%r13,%r15,8)", "jmp QWORD PTR [r13+r15*8+0x0]"},
+	{"f20fc2c205", "cmpnltsd %xmm2,%xmm0", "cmpnltsd xmm0,xmm2"},
 }
 
 func TestGolden(t *testing.T) {
@@ -95,6 +101,10 @@ func TestBadAndDecodeAll(t *testing.T) {
 	}
 	if !insts[1].Bad || insts[1].Len != 1 || insts[2].Addr != 0x1002 {
 		t.Errorf("bad byte: %+v, next at %#x", insts[1], insts[2].Addr)
+	}
+	// A VEX prefix whose opcode means nothing is one (bad), as objdump has it.
+	if in := Decode([]byte{0xc5, 0x9c, 0xf9, 0x11, 0xcb}, 0x1000, ATT, nil); !in.Bad || in.Len != 3 {
+		t.Errorf("c5 9c f9: %+v, want a (bad) of 3 bytes", in)
 	}
 	if n := len(DecodeAll(code, 0x1000, 2, Intel, nil)); n != 2 {
 		t.Errorf("count 2 decoded %d", n)

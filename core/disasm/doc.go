@@ -17,16 +17,21 @@
 // operands, string operations in Intel syntax. x86asm's own mistakes are
 // corrected too: endbr64 decoded only at times, vzeroupper's length, VEX
 // rip-relative operands without (%rip), a VEX byte taken for a segment
-// prefix; rdpkru and wrpkru are decoded here.
+// prefix, an indirect jump's explicit 0x0; rdpkru, wrpkru, adcx and adox
+// are decoded here, and (v)pclmulqdq and the SSE compares get objdump's
+// predicate names (pclmulhqhqdq, cmpnltsd).
 //
 // core's TestDisasmMatchesObjdump holds every function of the test targets
 // and of libc to objdump -d and -M intel: boundaries and AT&T mnemonics
-// equal, and the whole text equal in every instruction with binutils 2.40
-// and x86asm v0.33. Known differences elsewhere: AMD's FMA4 and XOP
+// equal, and the whole text equal in all but a handful of 2.17 million
+// instructions with binutils 2.40 and x86asm v0.33 (two rex.W in Intel
+// syntax, below); it asserts 99%. Known differences: AMD's FMA4 and XOP
 // instructions (vfmaddsd with four operands, in libm) are "(bad)" of
 // length 1, as x86asm does not know them, and so is rdseed; a REX prefix
-// that a legacy prefix follows is not shown as objdump's "rex.W"; some
-// x87 forms in Intel syntax; the symbol names (objdump names an address
+// the instruction does not use is not shown as objdump's "rex.W" (in the
+// bytes Go puts in crypto/internal/boring/sig's marker functions); the
+// length of objdump's "(bad)" for other undecodable bytes; some x87 forms
+// in Intel syntax; the symbol names (objdump names an address
 // after the nearest symbol before it, with its version:
 // <abort@@GLIBC_2.2.5+0x53>; a Symbolizer names what covers it).
 //

@@ -3,6 +3,7 @@ package disasm
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -64,6 +65,20 @@ func intelText(in x86asm.Inst, l layout, code []byte, pc uint64) string {
 		if l.vex == 0 && len(args) == 2 {
 			args[1] = "1"
 		}
+	}
+	switch mn, n := words[len(words)-1], len(args); {
+	case (mn == "pclmulqdq" || mn == "vpclmulqdq") && n >= 3:
+		if q, ok := pclmulNames[args[n-1]]; ok {
+			words[len(words)-1] = strings.TrimSuffix(mn, "qdq") + q + "dq"
+			args = args[:n-1]
+		}
+	case (mn == "cmpsd_xmm" || mn == "cmpss" || mn == "cmppd" || mn == "cmpps") && n == 3:
+		if v, err := strconv.ParseUint(args[2], 0, 8); err == nil && v < 8 {
+			words[len(words)-1] = "cmp" + cmpPredicates[v] + mn[3:5]
+			args = args[:2]
+		}
+	case mn == "far" && len(words) > 1 && words[len(words)-2] == "ret":
+		words = append(words[:len(words)-2], "retf")
 	}
 	if n := len(args); n == 4 && strings.HasPrefix(words[len(words)-1], "vpcmp") {
 		if p, ok := vpcmpPredicates["$"+args[3]]; ok {
