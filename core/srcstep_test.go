@@ -554,7 +554,16 @@ func TestStepFromUnhitBreakpoint(t *testing.T) {
 // over grow, whose deep recursion moves the goroutine's stack, still ends
 // in the same frame.
 func TestNextGoroutine(t *testing.T) {
-	bin := testtarget.Build(t, "go/stepgo", testtarget.Go)
+	for _, v := range []testtarget.Variant{testtarget.Go, testtarget.GoNoDWARF} {
+		t.Run(v.String(), func(t *testing.T) { nextGoroutine(t, v) })
+	}
+}
+
+// nextGoroutine is TestNextGoroutine on variant v of go/stepgo: without
+// DWARF, lines come from .gopclntab and the goroutine from the runtime's
+// known layouts.
+func nextGoroutine(t *testing.T, v testtarget.Variant) {
+	bin := testtarget.Build(t, "go/stepgo", v)
 	e := newEngine(t)
 	p := launch(t, e, bin, "8", "2000000")
 	call := testtarget.Line(t, "go/stepgo/main.go", "work-call")

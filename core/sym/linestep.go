@@ -68,9 +68,9 @@ func (e LineEntry) At(pc uint64) bool { return e.Line != 0 && pc == e.Start }
 
 // StepLine returns the line-table entry that covers runtime address pc,
 // for stepping by source lines. ok is false when the module at pc has no
-// DWARF line table (a library without debug information, a Go binary
-// built with -ldflags=-w); the entry's Line is 0 when the table has no
-// line for pc.
+// line table (a library without debug information); the entry's Line is
+// 0 when the table has no line for pc. A Go binary without DWARF
+// (-ldflags=-w) has only .gopclntab: each address is an entry of its own.
 func (t *Table) StepLine(pc uint64) (LineEntry, bool) {
 	m := t.ModuleAt(pc)
 	if m == nil {
@@ -78,9 +78,24 @@ func (t *Table) StepLine(pc uint64) (LineEntry, bool) {
 	}
 	lt, _ := m.obj.lineTable()
 	if lt == nil {
-		return LineEntry{}, false
+		return m.goStepLine(pc)
 	}
 	return lt.stepEntry(pc-m.Bias, m.Bias), true
+}
+
+// goStepLine is StepLine from .gopclntab, for a Go binary without DWARF:
+// the table has no statements nor entries, so every address is an entry
+// of its own, and a step ends at the first instruction of another line.
+func (m *Module) goStepLine(pc uint64) (LineEntry, bool) {
+	g, _ := m.obj.goTable()
+	if g == nil {
+		return LineEntry{}, false
+	}
+	file, line, fn := g.tab.PCToLine(pc - m.Bias)
+	if fn == nil {
+		return LineEntry{Start: pc, End: pc + 1}, true
+	}
+	return LineEntry{File: file, Line: line, Start: pc, End: pc + 1, Stmt: true}, true
 }
 
 // stepEntry is find_pc_line over the rows gdb keeps, for link-time address
@@ -140,7 +155,9 @@ func (t *Table) StepInto(entry uint64) (uint64, bool) {
 	}
 	lt, _ := m.obj.lineTable()
 	if lt == nil {
-		return 0, false
+		// Go without DWARF: a Go function needs no prologue skipped.
+		e, ok := m.goStepLine(entry)
+		return entry, ok && e.Line != 0
 	}
 	link := entry - m.Bias
 	if lt.stepEntry(link, 0).Line == 0 {
