@@ -199,12 +199,20 @@ func formatGoBase(t *BaseType, b []byte) string {
 			re, im = float64(math.Float32frombits(uint32(readUint(b[:h])))), float64(math.Float32frombits(uint32(readUint(b[h:]))))
 		}
 		return fmt.Sprintf("(%s + %si)", formatGoFloat(re, bits), formatGoFloat(im, bits))
-	case Int, Char:
-		if !t.Unsigned {
-			return strconv.FormatInt(readInt(b, true), 10)
-		}
 	}
-	return strconv.FormatUint(readUint(b), 10)
+	var n int64
+	var text string
+	if (t.K == Int || t.K == Char) && !t.Unsigned {
+		n = readInt(b, true)
+		text = strconv.FormatInt(n, 10)
+	} else {
+		n = int64(readUint(b))
+		text = strconv.FormatUint(readUint(b), 10)
+	}
+	if c := describeConst(t.GoConsts, n); c != "" {
+		return c + " (" + text + ")" // a named integer type's constant, as Delve shows it
+	}
+	return text
 }
 
 func formatGoFloat(f float64, bits int) string {

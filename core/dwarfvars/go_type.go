@@ -1,8 +1,12 @@
 package dwarfvars
 
 import (
+	"cmp"
 	"debug/dwarf"
 	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
 )
 
 // The Go toolchain's DWARF attributes (cmd/internal/dwarf): a Go type
@@ -116,7 +120,7 @@ func IsGo(t Type) bool {
 	case *TypedefType:
 		return IsGo(u.Type)
 	case *BaseType:
-		return goBaseNames[u.Name]
+		return goBaseNames[u.Name] || strings.Contains(u.Name, ".") // main.Weekday: no C base type has a dot
 	}
 	return false
 }
@@ -281,7 +285,59 @@ func (idx *nameIndex) addGo(e *dwarf.Entry, name string, decl bool) {
 		if !decl {
 			idx.goTypes[name] = append(idx.goTypes[name], e.Offset)
 		}
+	case dwarf.TagConstant:
+		typ, okType := e.Val(dwarf.AttrType).(dwarf.Offset)
+		val, okVal := e.Val(dwarf.AttrConstValue).(int64)
+		if okType && okVal {
+			idx.goConsts[typ] = append(idx.goConsts[typ], Enumerator{Name: name, Value: val})
+		}
 	}
+}
+
+// goConstants returns the constants of the Go integer type named name
+// whose entry is at off, sorted by value and named without the type's
+// package ("Monday" for main.Monday), as Delve describes values with
+// them; nil for a type without constants or without a package (int).
+func (d *Data) goConstants(off dwarf.Offset, name string) []Enumerator {
+	dot := strings.LastIndex(name, ".")
+	if dot < 0 || strings.HasPrefix(name, "C.") {
+		return nil
+	}
+	idx, err := d.names()
+	if err != nil || len(idx.goConsts[off]) == 0 {
+		return nil
+	}
+	cs := slices.Clone(idx.goConsts[off])
+	slices.SortStableFunc(cs, func(a, b Enumerator) int { return cmp.Compare(a.Value, b.Value) })
+	for i := range cs {
+		cs[i].Name = strings.TrimPrefix(cs[i].Name, name[:dot+1])
+	}
+	return cs
+}
+
+// describeConst names integer n by the constants of its type as Delve
+// does: the constant of that value, or the constants of one bit each
+// whose bits make it up (TFlagUncommon|TFlagNamed), or "".
+func describeConst(cs []Enumerator, n int64) string {
+	for _, c := range cs {
+		if c.Value == n {
+			return c.Name
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	var names []string
+	for _, c := range cs {
+		if bits.OnesCount64(uint64(c.Value)) == 1 && n&c.Value != 0 {
+			names = append(names, c.Name)
+			n &^= c.Value
+		}
+	}
+	if n != 0 {
+		return ""
+	}
+	return strings.Join(names, "|")
 }
 
 // lookupGoType finds a type of a Go unit by its Go name: "main.Order",

@@ -60,6 +60,8 @@ type nameIndex struct {
 	// goRuntime are the types of Go units by the offset of their runtime
 	// type descriptor in the module's types section.
 	goRuntime map[uint64]dwarf.Offset
+	// goConsts are the constants of Go units by the offset of their type.
+	goConsts map[dwarf.Offset][]Enumerator
 }
 
 // A varRef is a variable defined at the top level of a unit.
@@ -81,7 +83,7 @@ func (d *Data) names() (*nameIndex, error) {
 }
 
 func buildIndex(dw *dwarf.Data, versions map[dwarf.Offset]int) (*nameIndex, error) {
-	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}, cppTags: map[dwarf.Offset]string{}, goTypes: map[string][]dwarf.Offset{}, goRuntime: map[uint64]dwarf.Offset{}}
+	idx := &nameIndex{types: map[string][]dwarf.Offset{}, decls: map[string][]dwarf.Offset{}, vars: map[string][]varRef{}, cppTags: map[dwarf.Offset]string{}, goTypes: map[string][]dwarf.Offset{}, goRuntime: map[uint64]dwarf.Offset{}, goConsts: map[dwarf.Offset][]Enumerator{}}
 	r := dw.Reader()
 	var cu *unit
 	// scopes are the C++ namespaces and classes being read, innermost

@@ -91,6 +91,9 @@ type BaseType struct {
 	// BitSize and BitOffset are set for a base type that occupies part of
 	// its bytes (rare outside bitfields).
 	BitSize, BitOffset int64
+	// GoConsts are the constants of a Go integer type of a package
+	// (main.Weekday), by value, for printing values as Delve does.
+	GoConsts []Enumerator
 }
 
 // VoidType is C's void: the pointee of void * and the result of a

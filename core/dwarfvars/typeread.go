@@ -52,6 +52,9 @@ func (d *Data) readType(off dwarf.Offset) (Type, error) {
 			Unsigned: enc == ateUnsigned || enc == ateUnsignedChar || enc == ateUTF || enc == ateAddress || enc == ateBoolean}
 		t.BitSize, _ = e.Val(dwarf.AttrBitSize).(int64)
 		t.BitOffset, _ = e.Val(dwarf.AttrDataBitOffset).(int64)
+		if isGo && (t.K == Int || t.K == Uint) {
+			t.GoConsts = d.goConstants(off, name)
+		}
 		d.types[off] = t
 		return t, nil
 

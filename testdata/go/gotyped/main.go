@@ -98,6 +98,25 @@ func (s *Server) handle(req *Request, n int) int {
 	return len(req.Path) + s.hits // @handle-body
 }
 
+// Weekday and Perm are integer types with constants, which debuggers name
+// values by.
+type (
+	Weekday int
+	Perm    uint8
+)
+
+const (
+	Sunday Weekday = iota
+	Monday
+	Tuesday
+)
+
+const (
+	Read Perm = 1 << iota
+	Write
+	Exec
+)
+
 // config and counter are package globals.
 var (
 	config  = Order{Base: Base{ID: 1, Created: "boot"}, Note: "global", Attrs: map[string]int{"retries": 3}}
@@ -142,6 +161,7 @@ func typed() {
 	}
 	grid := map[[2]int]string{{1, 2}: "a"} // keys no lookup takes, not printed: for the .star tests
 	tenth := float32(0.1)                  // printed as Go prints it, not as C would (0.100000001)
+	day, perm, odd := Monday, Read|Exec, Perm(64)
 	cust := &Customer{Name: "Zoë", Tags: []string{"vip", "east"}}
 	o := Order{Base: Base{ID: 7, Created: "today"}, Items: items, Note: "rush", Customer: cust,
 		Ship: Addr{City: "Köln", Zip: [2]uint16{50667, 1}}, Attrs: map[string]int{"gift": 1}, rush: true}
@@ -184,7 +204,7 @@ func typed() {
 	srv := &Server{Name: "front"}
 	srv.handle(&Request{Path: "/index.html", Body: bs}, 3)
 	keep(s, empty, long, i, u8, f, ok, r, nilSlice, emptySlice, items, bs, arr, m0, m1, nilMap, big, cust, o, po,
-		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc, grid, tenth)
+		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc, grid, tenth, day, perm, odd)
 }
 
 func main() {
