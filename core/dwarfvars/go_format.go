@@ -14,11 +14,13 @@ import (
 // struct two levels down prints as (*T)(0xaddr), a map as [...]);
 // pointers are followed without counting a level, except to pointers and
 // interfaces. The single-line form is Delve's SinglelineString (what its
-// API gives clients); Newlines is the form its terminal prints. Integers
-// of named types with constants print as numbers (Delve adds the
-// constant's name), time.Time as a struct, and in the multi-line form a
-// channel as its length and capacity and a closure as its function's name
-// (Delve prints the runtime's hchan and the captured variables).
+// API gives clients); Newlines is the form its terminal prints. An
+// integer of a named type with constants prints with their names, as
+// Delve's does (Monday (1), Read|Exec (5)). Where it differs: time.Time
+// prints as a struct (Delve formats the time), and in the multi-line form a
+// channel prints as its length and capacity and a closure as its
+// function's name (Delve prints the runtime's hchan and the captured
+// variables).
 type GoPrinter struct {
 	R *GoReader
 	// Symbol names the function at an entry address ("main.main.func1").
