@@ -28,6 +28,8 @@ type config struct {
 	typedCalls int
 	// h: hotloop N and hotthreads 8 N/8 with tracepoints (break_at runs loopCalls)
 	traceCalls int
+	// r: hotloop N, calls of hot per return-probe row
+	returnCalls int
 	// d: MiB read from the target
 	memMiB int
 	// e: threads of the target attached to
@@ -59,7 +61,8 @@ func defaultConfig() config {
 
 		typedCalls: 60000,
 
-		traceCalls: 1000000,
+		traceCalls:  1000000,
+		returnCalls: 40000,
 
 		memMiB:        64,
 		attachThreads: 1000,
@@ -78,6 +81,7 @@ func quickConfig() config {
 	c.goCalls, c.goGDBCalls = 2000, 500
 	c.attachThreads = 200
 	c.typedCalls = 10000
+	c.returnCalls = 10000
 	c.parkedGoroutines = 1000
 	c.ddBytes = 100000
 	c.traceCalls = 200000

@@ -16,6 +16,10 @@ import (
 type result struct {
 	stdout, stderr string
 	wall           time.Duration // from start to exit
+	// cpu is the user and system time of the process and of the children
+	// it waited for (a tracer's target): what it cost, however loaded the
+	// machine was.
+	cpu time.Duration
 }
 
 // exec runs argv to completion with the configured timeout and returns its
@@ -38,6 +42,9 @@ func (b *bench) exec(ctx context.Context, argv ...string) (*result, error) {
 	start := time.Now()
 	err := cmd.Run()
 	res := &result{stdout: stdout.String(), stderr: stderr.String(), wall: time.Since(start)}
+	if ps := cmd.ProcessState; ps != nil {
+		res.cpu = ps.UserTime() + ps.SystemTime()
+	}
 	if b.cfg.log != nil {
 		fmt.Fprintf(b.cfg.log, "  %.3fs  %s (%v)\n", res.wall.Seconds(), shortCmd(argv), err)
 	}

@@ -151,6 +151,10 @@ func modeName(mode string) string {
 		return "callback reads o->qty with peek_int(arg(0) + 16, 4)"
 	case "var":
 		return `callback reads o->qty with frame().var("o").qty`
+	case "return":
+		return "on_return only, empty (two stops a call)"
+	case "retval":
+		return "on_return only, reads call.ret.value"
 	}
 	return "callback reads arg(0), peeks 16 B"
 }
@@ -188,8 +192,12 @@ func (b *bench) untraced(ctx context.Context, w workload) (float64, error) {
 }
 
 func (b *bench) stardbgHits(ctx context.Context, row *Row, t hitTarget, w workload, mode string) (float64, error) {
+	want := w.argsum()
+	if mode == "retval" {
+		want = w.checksum() // the sum of hot's results, 3*i+1
+	}
 	argv := []string{b.tools.stardbg, "run", b.script("hits.star"), t.fn, mode, t.abi,
-		strconv.FormatInt(w.calls, 10), strconv.FormatInt(w.argsum(), 10)}
+		strconv.FormatInt(w.calls, 10), strconv.FormatInt(want, 10)}
 	res, err := b.exec(ctx, append(argv, w.argv...)...)
 	if err != nil {
 		return 0, err
@@ -202,8 +210,8 @@ func (b *bench) stardbgHits(ctx context.Context, row *Row, t hitTarget, w worklo
 	if err != nil {
 		return 0, err
 	}
-	if v[0] != w.calls || mode != "empty" && v[1] != w.argsum() {
-		return 0, fmt.Errorf("stardbg counted %d hits with an argument sum of %d, want %d and %d", v[0], v[1], w.calls, w.argsum())
+	if v[0] != w.calls || mode != "empty" && mode != "return" && v[1] != want {
+		return 0, fmt.Errorf("stardbg counted %d hits with a sum of %d, want %d and %d", v[0], v[1], w.calls, want)
 	}
 	if err := w.check(res.stdout); err != nil {
 		return 0, err
@@ -211,6 +219,7 @@ func (b *bench) stardbgHits(ctx context.Context, row *Row, t hitTarget, w worklo
 	if s, err := float(kv, "seconds"); err == nil && s > 0 {
 		row.addExtra("in_script_hits_per_s", float64(v[0])/s)
 	}
+	row.addExtra("cpu_s_per_hit", res.cpu.Seconds()/float64(v[0]))
 	return float64(v[0]) / res.wall.Seconds(), nil
 }
 

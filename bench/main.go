@@ -126,6 +126,7 @@ var families = []family{
 	{"g", "typed reads: a field by name vs peek_int, hotorder (1 thread)", (*bench).hitsTyped},
 	{"h", "tracepoints vs bpftrace and break_at, hotloop (1 thread) and hotthreads (8)", (*bench).tracepoints},
 	{"i", "goroutines: p.goroutines() on goparked (10,000 parked)", (*bench).goroutines},
+	{"r", "return probes: on_return against on_hit, hotloop (1 thread)", (*bench).hitsReturn},
 	{"s", "system call catchpoints, dd bs=1 (a read and a write per byte)", (*bench).syscalls},
 	{"k", "process families: a fork storm, bash running /bin/true 200 times", (*bench).forks},
 }

@@ -18,28 +18,28 @@ func (b *bench) hitsTyped(ctx context.Context) []*Row {
 		{tool: toolStardbg, mode: "peek", w: w},
 		{tool: toolStardbg, mode: "var", w: w},
 	})
-	costNote(rows[2], rows[1])
+	costNote(rows[2], rows[1], "peek", "per-hit cost %.2fx the peek_int row's (%.2f..%.2f over %d reps; bound 1.5x)")
 	return rows
 }
 
-// costNote notes on the row by name its per-hit cost relative to the
-// peek_int row: for each repetition (the two rows run one after the other),
-// the peek row's in-script rate over the var row's, so p.run() alone and
-// not start-up. The note gives the median and the range.
-func costNote(byName, peek *Row) {
-	a, p := byName.extra["in_script_hits_per_s"], peek.extra["in_script_hits_per_s"]
+// costNote notes on row its per-hit cost relative to the row ref: for each
+// repetition (the rows run one after the other), ref's in-script rate over
+// row's, so p.run() alone and not start-up. The ratios go in the extra
+// "cost_vs_"+name; the note is format with their median, range and count.
+func costNote(row, ref *Row, name, format string) {
+	a, p := row.extra["in_script_hits_per_s"], ref.extra["in_script_hits_per_s"]
 	n := min(len(a), len(p))
-	if n == 0 || !byName.ok() || !peek.ok() {
+	if n == 0 || !row.ok() || !ref.ok() {
 		return
 	}
 	rs := make([]float64, n)
 	for i := range n {
 		rs[i] = p[i] / a[i]
-		byName.addExtra("cost_vs_peek", rs[i])
+		row.addExtra("cost_vs_"+name, rs[i])
 	}
 	lo, hi := rs[0], rs[0]
 	for _, r := range rs {
 		lo, hi = min(lo, r), max(hi, r)
 	}
-	byName.Note = fmt.Sprintf("per-hit cost %.2fx the peek_int row's (%.2f..%.2f over %d reps; bound 1.5x)", median(rs), lo, hi, n)
+	row.Note = fmt.Sprintf(format, median(rs), lo, hi, n)
 }

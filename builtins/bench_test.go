@@ -31,6 +31,31 @@ if ev.kind != "exited" or bp.hits != %d:
 	}
 }
 
+// BenchmarkReturnProbe measures a call of a function with a breakpoint
+// that only takes its return (on_return: two traps a call, the arguments
+// copied at the entry, the result read at the return), against the empty
+// on_hit of BenchmarkCallback/empty (one trap a call). Bench family r
+// bounds the ratio at 2.
+func BenchmarkReturnProbe(b *testing.B) {
+	for _, tc := range []struct{ name, args string }{
+		{"on_hit", "on_hit=lambda t, bp: None"},
+		{"on_return", "on_return=lambda t, bp, call: None"},
+		{"on_return_ret", "on_return=lambda t, bp, call: s.append(call.ret.value) and None"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			bin := testtarget.Build(b, "c/hotloop", testtarget.Default)
+			runBench(b, fmt.Sprintf(`
+p = launch([%q, "%d"], stdout="null")
+s = []
+bp = p.break_at("hot", %s)
+ev = p.run()
+if ev.kind != "exited" or bp.hits != %d:
+    fail("%%s after %%d hits" %% (ev, bp.hits))
+`, bin, b.N, tc.args, b.N))
+		})
+	}
+}
+
 // BenchmarkCallbackBody measures what a callback's calls cost without the trap:
 // the process stays stopped at a breakpoint while a Starlark loop makes them.
 // "bench_star" is the body of bench/scripts/hits.star's "arg" callback.

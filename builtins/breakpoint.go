@@ -15,9 +15,10 @@ import (
 type Breakpoint struct {
 	p        *Process
 	bp       *core.Breakpoint
-	onHit    starlark.Callable // nil: every counted hit stops, unless onReturn is set
-	cond     starlark.Callable // nil: every hit counts
-	onReturn starlark.Callable // nil: no return probe
+	onHit    starlark.Callable  // nil: every counted hit stops, unless onReturn is set
+	cond     starlark.Callable  // nil: every hit counts
+	onReturn starlark.Callable  // nil: no return probe
+	fns      map[uint64]*fnInfo // the functions of its calls, by entry address
 	once     bool
 	hits     int // hits for which cond held
 
@@ -319,7 +320,7 @@ func (bp *Breakpoint) returned(ct *core.Thread, _ *core.Breakpoint, cc *core.Cal
 	if !ok {
 		return false
 	}
-	c.ret, c.retErr = bp.p.returnValue(ct, c.scope)
+	c.endCall(ct)
 	if bp.once {
 		defer bp.bp.Clear()
 	}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"stardbg/core/emu"
@@ -281,8 +282,11 @@ func (bp *Breakpoint) Clear() error {
 		}
 		bp.cleared = true
 		p.bps.drop(bp)
-		if p.live() == nil {
+		if p.live() == nil && bp.OnReturn != nil {
 			p.dropCalls(func(c *Call) bool { return c.Breakpoint == bp })
+			if !slices.ContainsFunc(p.bps.list, func(o *Breakpoint) bool { return o.OnReturn != nil }) {
+				p.dropIdleSites(len(p.rets.idle))
+			}
 		}
 	})
 	return err

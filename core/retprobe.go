@@ -4,9 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"stardbg/core/goruntime"
+
+	"golang.org/x/sys/unix"
 )
 
 // Return probes: a breakpoint with OnReturn catches the return of each call
@@ -41,6 +44,9 @@ type Call struct {
 	// thread (or goroutine) when this one started.
 	Depth int
 	GoID  int64 // the goroutine that made the call, 0 outside Go code
+	// EntryRegs are the thread's registers at the entry hit, ReturnRegs
+	// at the return (see Process.HitFrame).
+	EntryRegs, ReturnRegs unix.PtraceRegs
 	// Data is the owner's, set at the entry (the arguments), for the
 	// return: the engine never looks at it.
 	Data any
@@ -64,6 +70,7 @@ type callKey struct {
 type retProbes struct {
 	stacks map[callKey][]*Call // outermost first
 	sites  map[uint64]*retSite // by return address
+	idle   []uint64            // the sites without a pending call, oldest first
 	// stop is the call whose OnReturn asked to stop at the current hit.
 	stop *Call
 	// entered is the call the current entry hit made.
@@ -137,7 +144,8 @@ func (p *Process) enterCall(t *Thread, bp *Breakpoint) {
 	// A frame at or below this one is gone (it returned, or was unwound),
 	// unless another breakpoint's call of this trap made it.
 	p.unwind(key, func(c *Call) bool { return c.pos <= pos && c.trap != p.rets.traps }, 0)
-	c := &Call{Breakpoint: bp, Thread: t, Start: time.Now(), SP: t.regs.Rsp, RetAddr: ret, key: key, pos: pos, trap: p.rets.traps}
+	c := &Call{Breakpoint: bp, Thread: t, Start: time.Now(), SP: t.regs.Rsp, RetAddr: ret, key: key, pos: pos, trap: p.rets.traps,
+		EntryRegs: t.regs}
 	if g != nil {
 		c.GoID, c.g = g.ID, g.Addr
 	}
@@ -147,6 +155,9 @@ func (p *Process) enterCall(t *Thread, bp *Breakpoint) {
 		}
 	}
 	s := p.rets.sites[ret]
+	if s != nil && s.n == 0 {
+		p.rets.idle = slices.DeleteFunc(p.rets.idle, func(a uint64) bool { return a == ret })
+	}
 	if s == nil {
 		ib := &Breakpoint{Internal: true, retProbe: true, p: p, enabled: true}
 		ib.OnHit = p.returned
@@ -202,11 +213,38 @@ func (p *Process) releaseCall(c *Call) {
 		return
 	}
 	if s.n--; s.n == 0 {
-		delete(p.rets.sites, c.RetAddr)
-		p.unplant(c.RetAddr, s.bp, true)
-		s.bp.cleared = true
-		p.bps.drop(s.bp)
+		// Kept planted for the next call that returns there (a loop
+		// calls from the same place): planting costs three system calls.
+		p.rets.idle = append(p.rets.idle, c.RetAddr)
+		if len(p.rets.idle) > maxIdleSites {
+			p.dropIdleSites(len(p.rets.idle) - maxIdleSites/2)
+		}
 	}
+}
+
+// maxIdleSites bounds the return sites kept planted without a pending
+// call. Each costs a trap when the program passes there without one.
+const maxIdleSites = 64
+
+// dropIdleSites takes out the first n return sites of the idle list that
+// still have no pending call (the oldest).
+func (p *Process) dropIdleSites(n int) {
+	keep := p.rets.idle[:0]
+	for _, a := range p.rets.idle {
+		s := p.rets.sites[a]
+		switch {
+		case s == nil || s.n > 0: // planted again since, or gone
+		case n > 0:
+			n--
+			delete(p.rets.sites, a)
+			p.unplant(a, s.bp, true)
+			s.bp.cleared = true
+			p.bps.drop(s.bp)
+		default:
+			keep = append(keep, a)
+		}
+	}
+	p.rets.idle = keep
 }
 
 // returned is the OnHit of the internal breakpoints at return addresses:
@@ -227,7 +265,7 @@ func (p *Process) returned(t *Thread, _ *Breakpoint) bool {
 		if c.RetAddr != t.regs.Rip || bp.cleared || bp.OnReturn == nil {
 			continue
 		}
-		c.End = now
+		c.End, c.ReturnRegs = now, t.regs
 		if bp.OnReturn(t, bp, c) && p.rets.stop == nil {
 			p.rets.stop, stop = c, true
 		}

@@ -49,7 +49,9 @@ func RegOf(r *unix.PtraceRegs, i Reg) uint64 {
 
 // HitFrame makes the frame of a tracepoint's hit from the registers it
 // recorded (regs), at the traced function's entry, for reading its
-// arguments by name as Thread.VarFrames's frame 0 does. The thread has run
+// arguments by name as Thread.VarFrames's frame 0 does; return probes make
+// a call's frames at its entry and return from Call.EntryRegs and
+// ReturnRegs the same way. The thread has run
 // on: memory is read as it is when the value is used, there is no vector
 // register, and nothing can be written into its registers.
 func (p *Process) HitFrame(regs *unix.PtraceRegs) (*VarFrame, error) {

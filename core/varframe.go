@@ -173,9 +173,10 @@ func (c *DataContext) WriteMem(addr uint64, b []byte) error {
 // than the innermost: where the callee saved it is not tracked.
 var ErrOuterRegister = errors.New("cannot write a register of an outer frame")
 
-// ErrHitRegister is the error of writing a register of a tracepoint's hit:
-// the thread ran on.
-var ErrHitRegister = errors.New("cannot write a register of a tracepoint's hit: the thread ran on")
+// ErrHitRegister is the error of writing a register of a frame made from
+// recorded registers (HitFrame: a tracepoint's hit, a return probe's call
+// at its entry or return): the thread ran on.
+var ErrHitRegister = errors.New("cannot write a register of a recorded stop: the thread ran on")
 
 // dwarfRegs maps DWARF register numbers 0-16 to the thread's registers.
 var dwarfRegs = [...]Reg{RAX, RDX, RCX, RBX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15, RIP}
