@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Family g: the per-hit cost of reading a struct field by name through the
@@ -18,24 +19,30 @@ func (b *bench) hitsTyped(ctx context.Context) []*Row {
 		{tool: toolStardbg, mode: "peek", w: w},
 		{tool: toolStardbg, mode: "var", w: w},
 	})
-	costNote(rows[2], rows[1], "peek", "per-hit cost %.2fx the peek_int row's (%.2f..%.2f over %d reps; bound 1.5x)")
+	// The in-script rates: p.run() alone, not start-up.
+	costNote(rows[2], rows[1], "in_script_hits_per_s", "cost_vs_peek",
+		"per-hit cost %.2fx the peek_int row's (%.2f..%.2f over %d reps; bound 1.5x)")
 	return rows
 }
 
-// costNote notes on row its per-hit cost relative to the row ref: for each
-// repetition (the rows run one after the other), ref's in-script rate over
-// row's, so p.run() alone and not start-up. The ratios go in the extra
-// "cost_vs_"+name; the note is format with their median, range and count.
-func costNote(row, ref *Row, name, format string) {
-	a, p := row.extra["in_script_hits_per_s"], ref.extra["in_script_hits_per_s"]
+// costNote notes on row its cost relative to the row ref, repetition by
+// repetition (the rows run one after the other): from the extra key, a
+// rate (..._per_s: ref's over row's) or a cost (row's over ref's). The
+// ratios go in the extra name; the note is format with their median,
+// range and count.
+func costNote(row, ref *Row, key, name, format string) {
+	a, p := row.extra[key], ref.extra[key]
 	n := min(len(a), len(p))
 	if n == 0 || !row.ok() || !ref.ok() {
 		return
 	}
 	rs := make([]float64, n)
 	for i := range n {
-		rs[i] = p[i] / a[i]
-		row.addExtra("cost_vs_"+name, rs[i])
+		rs[i] = a[i] / p[i]
+		if strings.HasSuffix(key, "_per_s") {
+			rs[i] = p[i] / a[i]
+		}
+		row.addExtra(name, rs[i])
 	}
 	lo, hi := rs[0], rs[0]
 	for _, r := range rs {

@@ -46,7 +46,9 @@ func EntryLocations(f *Frame, env Env) ([]Location, error) {
 	}
 	nextInt, nextSSE := 0, 0
 	if f.Return != nil && f.Return.Size() > 0 {
-		if cls, err := classify(f.Return); err == nil && cls[0] == classMemory {
+		b, x87 := Underlying(f.Return).(*BaseType)
+		x87 = x87 && b.K == Float && b.ByteSize > 8 // a long double comes back in st0
+		if cls, err := classify(f.Return); err == nil && cls[0] == classMemory && !x87 {
 			nextInt++ // the hidden pointer to the result
 		}
 	}

@@ -342,7 +342,7 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "answer=42", "negate=-12345", "narrow=24464", "grade=A", "scale=6", "half=2.5", "label=on",
 			"make_pair=4,40", "make_mixed=3,3.25", "make_dpair=2.5,-2.5", "make_fquad=1.5,2.5,3.5,4.5", "make_tiny=abc",
-			"make_big=5,6,7,99", "nothing=2")
+			"make_big=5,6,7,99", "nothing=2", "precise=0.75")
 	}},
 	{"c/retvals", []string{"fib", "20", "8"}, func(t *testing.T, r run) {
 		r.exited(t)

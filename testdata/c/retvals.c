@@ -59,6 +59,7 @@ NOINLINE struct fquad make_fquad(float x) { return (struct fquad){x, x + 1, x + 
 NOINLINE struct tiny make_tiny(char c) { return (struct tiny){{c, c + 1, c + 2}}; }
 NOINLINE struct big make_big(long a) { return (struct big){a, a + 1, a + 2, 99}; }
 NOINLINE void nothing(int x) { global_counter += x; }
+NOINLINE long double precise(int x) { return x / 4.0L; }
 
 static _Atomic long fib_calls, fib_retsum;
 
@@ -121,6 +122,7 @@ static int values(void)
 	printf("make_big=%ld,%ld,%ld,%d\n", b.a, b.b, b.c, b.tag);
 	nothing(2);
 	printf("nothing=%d\n", global_counter);
+	printf("precise=%Lg\n", precise(3));
 	return 0;
 }
 
