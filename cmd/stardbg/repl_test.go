@@ -192,6 +192,13 @@ func TestREPLTerminal(t *testing.T) {
 	tm.expect(">>> p.goroutine")
 	tm.send("\x03")
 	tm.expect(">>> ")
+	// And a breakpoint's pending_returns.
+	tm.send(`b = p.break_at("main", on_return=lambda t, bp, call: None)` + "\r")
+	tm.expect(">>> ")
+	tm.send("b.pending_r\t")
+	tm.expect("b.pending_returns")
+	tm.send("\x03")
+	tm.expect(">>> ")
 
 	// A block goes on over "... " lines until a blank line.
 	tm.send("def double(x):\r")
@@ -239,7 +246,7 @@ func TestREPLTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHistory := "help()\nhelp(p.peek)\nhelp(p.peek_str)\ndef double(x):\n    return x * 2\ndouble(21)\ndir()\np.run()\np.state\np.main_thread.backtrace()\nexit()\n"
+	wantHistory := "help()\nhelp(p.peek)\nhelp(p.peek_str)\n" + `b = p.break_at("main", on_return=lambda t, bp, call: None)` + "\ndef double(x):\n    return x * 2\ndouble(21)\ndir()\np.run()\np.state\np.main_thread.backtrace()\nexit()\n"
 	if string(history) != wantHistory {
 		t.Errorf("history file:\n%s\nwant:\n%s", history, wantHistory)
 	}
