@@ -33,8 +33,9 @@ func (s ProcState) String() string { return procStateNames[s] }
 // Hooks are optional functions the engine calls on the tracer thread. Each returns
 // whether the event should stop the process and be reported by Wait.
 type Hooks struct {
-	// OnEvent sees thread creation and exit, and signals whose policy is to stop.
-	// Without it thread events do not stop and signals do.
+	// OnEvent sees thread creation and exit, signals whose policy is to stop,
+	// and the fork events of a process that follows its children (EventFork).
+	// Without it thread and fork events do not stop and signals do.
 	OnEvent func(ev *Event) bool
 }
 
