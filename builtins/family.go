@@ -16,8 +16,8 @@ import (
 const followForksDoc = `With follow_forks=True, every child the process creates with fork, vfork
 or clone (without CLONE_THREAD) is traced too, and so are its children: each
 is a process of its own, with copies of the parent's breakpoints (same
-locations, same callbacks, its own hits; hardware breakpoints and watchpoints
-are not copied), the parent's signal policy and on() handlers. A child that
+locations, same callbacks, its own hits; system call catchpoints too, but not
+hardware breakpoints and watchpoints), the parent's signal policy and on() handlers. A child that
 execs drops or re-resolves them as a traced exec does. A vfork child (made by
 posix_spawn or system()) runs in its parent's memory until it execs: until
 then it is traced with its parent's threads. A child that execs stops there
@@ -130,10 +130,17 @@ func (p *Process) adopt(cp *core.Process) *Process {
 		if !ok {
 			continue
 		}
-		nb := &Breakpoint{p: c, bp: cbp, onHit: pb.onHit, cond: pb.cond, once: pb.once, onReturn: pb.onReturn}
+		nb := &Breakpoint{p: c, bp: cbp, onHit: pb.onHit, cond: pb.cond, once: pb.once, onReturn: pb.onReturn,
+			sys: pb.sys, onEntry: pb.onEntry, onExit: pb.onExit}
 		cbp.Data, cbp.OnHit = nb, nb.hit
 		if nb.cond != nil {
 			cbp.Cond = nb.condHolds
+		}
+		if nb.sys {
+			cbp.OnHit = nb.sysHit
+			if nb.cond != nil {
+				cbp.Cond = nb.sysCondHolds
+			}
 		}
 		if nb.onReturn != nil {
 			cbp.OnReturn = nb.returned

@@ -17,11 +17,11 @@ import (
 // own hit counts) on those very int3s, nothing written; the int3s of the
 // engine's IFUNC resolver catches are taken out of it and its copies of
 // those breakpoints are resolved again. Hardware breakpoints and watchpoints
-// are not copied (the kernel gives a child no debug registers), nor are
-// system call catchpoints: a seccomp filter, which the child inherits, has
-// the calls it traces go on. The child also
-// gets the parent's signal policy, hooks and scratch pages (their copies are
-// in its memory), and is launched (killed at the end) if the parent was.
+// are not copied (the kernel gives a child no debug registers). System call
+// catchpoints are, on the seccomp filter the child inherits, or with
+// PTRACE_SYSCALL in an attached family. The child also gets the parent's
+// signal policy, hooks and scratch pages (their copies are in its memory),
+// and is launched (killed at the end) if the parent was.
 //
 // A child that shares the memory (vfork, until it execs or exits; posix_spawn
 // and system() make one) is traced with its parent's threads as without
@@ -80,9 +80,10 @@ func (p *Process) newChild(pid int) *Process {
 	c.hooks = p.hooks
 	c.noEmulate, c.noDisplace = p.noEmulate, p.noDisplace
 	c.bps.nextID = p.bps.nextID
-	// A seccomp filter is inherited (seccomp_linux.go); the catchpoints
-	// are not copied, so the calls it traces just go on.
+	// A seccomp filter is inherited (seccomp_linux.go): a vfork child that
+	// execs keeps it, and a fork child its catchpoints' copies too.
 	c.sys.filter, c.sys.filtered, c.sys.filterAll = p.sys.filter, p.sys.filtered, p.sys.filterAll
+	c.sys.noFilter = p.sys.noFilter
 	return c
 }
 
@@ -128,9 +129,11 @@ func (p *Process) adoptFork(pid int, ws unix.WaitStatus) (*Process, error) {
 	var again []*Breakpoint // caught at an IFUNC resolver in p: resolved again
 	for _, bp := range p.bps.list {
 		switch {
-		case bp.hw != nil || bp.sys != nil || bp.cleared || bp.retProbe:
+		case bp.hw != nil || bp.cleared || bp.retProbe:
 			// Return probes' own breakpoints stay the parent's: the child
 			// has no pending calls (retprobe.go).
+		case bp.sys != nil:
+			c.copyCatchpoint(bp)
 		case bp == p.libs.watch:
 			w := &Breakpoint{Internal: true, p: c, enabled: true, addrs: slices.Clone(bp.addrs)}
 			w.OnHit = func(t *Thread, _ *Breakpoint) bool { c.librariesChanged(t); return false }
@@ -232,6 +235,27 @@ func (p *Process) stopFamily(except *Process) {
 			q.running.Store(false)
 		}
 	}
+}
+
+// copyCatchpoint gives fork child c a copy of system call catchpoint bp of
+// its parent's. The child stops where the parent does: at the calls its
+// inherited filter traces, or at every call (PTRACE_SYSCALL), and its
+// thread, fresh, is in no call.
+func (c *Process) copyCatchpoint(bp *Breakpoint) {
+	nb := &Breakpoint{ID: bp.ID, OnHit: bp.OnHit, Cond: bp.Cond, Data: bp.Data, p: c, sys: bp.sys, enabled: bp.enabled}
+	c.bps.list = append(c.bps.list, nb)
+	if !nb.enabled {
+		return
+	}
+	s := &c.sys
+	s.enabled++
+	if nb.sys.all {
+		s.all++
+	}
+	for _, nr := range nb.sys.nrs {
+		s.caught[nr]++
+	}
+	s.syscalls = s.enabled > 0 && (!c.launched || s.noFilter)
 }
 
 // sharerExecedFollowed makes a Process of child c, which shared p's memory
