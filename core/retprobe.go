@@ -132,8 +132,12 @@ func (p *Process) frameOf(t *Thread) (callKey, uint64, *goruntime.G) {
 }
 
 // enterCall records the call that t's counted hit of bp starts. It runs on
-// the tracer thread, in the hit, with t's registers loaded.
+// the tracer thread, in the hit.
 func (p *Process) enterCall(t *Thread, bp *Breakpoint) {
+	if err := t.loadRegs(); err != nil {
+		p.fail(t, fmt.Errorf("breakpoint %d: %w", bp.ID, err))
+		return
+	}
 	var b [8]byte
 	if _, err := p.readMem(t.regs.Rsp, b[:]); err != nil {
 		p.fail(t, fmt.Errorf("breakpoint %d: the return address at %#x cannot be read: %w", bp.ID, t.regs.Rsp, err))
