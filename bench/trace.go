@@ -68,18 +68,19 @@ func (b *bench) tracepoints(ctx context.Context) []*Row {
 	return rows
 }
 
-// ratioNote notes a row's median rate over each reference row's.
+// ratioNote notes a row's median rate over each reference row's, from
+// their samples (the rows' medians are computed later, by finish).
 func ratioNote(r *Row, refs map[string]*Row, bounds string) {
-	if !r.ok() || r.Median <= 0 {
+	if !r.ok() || len(r.Samples) == 0 {
 		return
 	}
 	var parts []string
 	for _, name := range []string{"bpftrace", "break_at"} {
 		ref := refs[name]
-		if ref == nil || !ref.ok() || ref.Median <= 0 {
+		if ref == nil || !ref.ok() || len(ref.Samples) == 0 {
 			continue
 		}
-		ratio := r.Median / ref.Median
+		ratio := median(r.Samples) / median(ref.Samples)
 		r.addExtra("ratio_vs_"+name, ratio)
 		parts = append(parts, fmt.Sprintf("%.1fx %s", ratio, name))
 	}
