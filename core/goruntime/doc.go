@@ -46,7 +46,8 @@
 // DWARF of a binary that the same release built, the toolchain the tests
 // run with), found by the release in the binary's build information; for
 // any other release, goroutine reads fail with an error wrapping
-// ErrNoDWARF (symbol-table facts, such as WaitReasons, still work). Reads
+// ErrNoDWARF (symbol-table facts, such as WaitReasons, still work). A
+// binary without its symbol table (-ldflags=-s) is ErrNoSymbols. Reads
 // race with nothing only while every thread of the program is stopped; a g
 // read while the program runs may be torn.
 package goruntime

@@ -16,6 +16,11 @@ var ErrNoDWARF = errors.New("the binary has no DWARF, so the layout of runtime.g
 // ErrNotGo is the error of Load for a file that is not a Go program.
 var ErrNotGo = errors.New("not a Go program (no runtime.allgs)")
 
+// ErrNoSymbols is the error of Load for a Go program without its symbol
+// table (stripped, or built with -ldflags=-s), where runtime.allgs cannot
+// be found.
+var ErrNoSymbols = errors.New("a Go program without its symbol table (built with -ldflags=-s or stripped?): runtime.allgs cannot be found")
+
 // A Runtime is what this package knows of one Go executable: the offsets of
 // the runtime's fields it reads, its status constants, and the link-time
 // addresses of its globals. It is read-only after Load and safe for
@@ -98,6 +103,9 @@ func Load(f *elf.File) (*Runtime, error) {
 		}
 	}
 	if rt.allgs == 0 || rt.allglen == 0 {
+		if f.Section(".gopclntab") != nil {
+			return nil, ErrNoSymbols
+		}
 		return nil, ErrNotGo
 	}
 	if tlsg != nil && elf.ST_TYPE(tlsg.Info) == elf.STT_TLS {

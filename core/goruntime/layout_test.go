@@ -3,6 +3,8 @@ package goruntime
 import (
 	"debug/elf"
 	"errors"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -91,5 +93,24 @@ func TestNotGo(t *testing.T) {
 	defer f.Close()
 	if _, err := Load(f); !errors.Is(err, ErrNotGo) {
 		t.Errorf("Load of a C program: %v, want ErrNotGo", err)
+	}
+}
+
+// TestNoSymbols: a Go program without its symbol table (-ldflags=-s) is
+// not taken for a C program: the error says what is missing.
+func TestNoSymbols(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hotgo-s")
+	cmd := exec.Command("go", "build", "-ldflags=-s", "-o", bin, ".")
+	cmd.Dir = filepath.Join("..", "..", "testdata", "go", "hotgo")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build -ldflags=-s: %v\n%s", err, out)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := Load(f); !errors.Is(err, ErrNoSymbols) {
+		t.Errorf("Load of a Go program built with -s: %v, want ErrNoSymbols", err)
 	}
 }
