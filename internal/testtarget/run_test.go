@@ -352,6 +352,17 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "jumps=3", "dived=18")
 	}},
+	{"c/retvals", []string{"exit", "4", "10"}, func(t *testing.T, r run) {
+		r.exited(t)
+		// odd threads: 5 rounds and the one that exits, even ones 10 rounds;
+		// leave(3) is 4 calls and returns 8+4+2+1
+		r.wantLines(t, "exited=2", "left=128 returned=120 retsum=450")
+	}},
+	{"cpp/throwing", []string{"4", "30"}, func(t *testing.T, r run) {
+		r.exited(t)
+		// a round is 6 entries; 6, 0 or 3 returns (sums 21, 0, 100+101+102)
+		r.wantLines(t, "threads=4 rounds=30 entered=720 returned=360 thrown=80 retsum=12960")
+	}},
 	{"go/retgo", []string{"values"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "divmod=3,<nil>", "divmod=0,division by zero", "mkPoint={3 4 0.75}", "named=gopher7,10.5",

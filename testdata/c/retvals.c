@@ -7,11 +7,16 @@
 // usage:  retvals values          calls each function once, in the order below
 //         retvals fib N T         T threads compute fib(N) each
 //         retvals longjmp K       K times: dive(5) longjmps out of 6 active calls
+//         retvals exit T K        T threads call leave(3) K times; the odd ones,
+//                                 halfway, call pthread_exit 4 calls deep while
+//                                 the even ones go on calling leave
 // output:
 //   values: one line per call, name=value as C prints it
 //   fib:    calls=C retsum=S result=R    C calls of fib in all, S the sum of the
 //                                        values they returned, R = T*fib(N)
 //   longjmp: jumps=K then dived=D        D = 6*K entries of dive
+//   exit:    exited=X then left=E returned=R retsum=S   X threads exited, E
+//            entries of leave, R normal returns whose values sum to S
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -99,6 +104,51 @@ NOINLINE int dive(int n)
 // after_jumps is where tests stop once the longjmps are done.
 NOINLINE void after_jumps(int k) { printf("jumps=%d\n", k); }
 
+static _Atomic long left, left_returned, left_retsum;
+static pthread_barrier_t halfway;
+
+// leave is the probed function of the exit mode: its innermost call exits
+// the thread when quit is set.
+NOINLINE long leave(int n, int quit)
+{
+	left++;
+	long r;
+	if (n == 0) {
+		if (quit) {
+			// The threads that keep calling leave wait for this one to
+			// be on its way out.
+			pthread_barrier_wait(&halfway);
+			pthread_exit(NULL);
+		}
+		r = 1;
+	} else {
+		r = leave(n - 1, quit) * 2;
+	}
+	left_returned++;
+	left_retsum += r;
+	return r;
+}
+
+static int leave_rounds;
+
+static void *leave_thread(void *arg)
+{
+	int odd = (int)(long)arg & 1;
+	for (int i = 0; i < leave_rounds; i++) {
+		if (i == leave_rounds / 2) {
+			if (odd)
+				leave(3, 1);
+			pthread_barrier_wait(&halfway);
+		}
+		leave(3, 0);
+	}
+	return NULL;
+}
+
+// after_exits is where tests stop: the odd threads have exited, the even
+// ones are done.
+NOINLINE void after_exits(int exited) { printf("exited=%d\n", exited); }
+
 static int values(void)
 {
 	printf("answer=%d\n", answer(7));
@@ -129,7 +179,7 @@ static int values(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: retvals values | fib N T | longjmp K\n");
+		fprintf(stderr, "usage: retvals values | fib N T | longjmp K | exit T K\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "values") == 0)
@@ -163,6 +213,21 @@ int main(int argc, char **argv)
 			}
 		after_jumps(k);
 		printf("dived=%ld\n", dived);
+		return 0;
+	}
+	if (strcmp(argv[1], "exit") == 0 && argc == 4) {
+		int t = atoi(argv[2]);
+		leave_rounds = atoi(argv[3]);
+		pthread_t th[64];
+		if (t < 2 || t > 64 || leave_rounds < 2)
+			return 2;
+		pthread_barrier_init(&halfway, NULL, t);
+		for (long i = 0; i < t; i++)
+			pthread_create(&th[i], NULL, leave_thread, (void *)i);
+		for (int i = 0; i < t; i++)
+			pthread_join(th[i], NULL);
+		after_exits(t / 2);
+		printf("left=%ld returned=%ld retsum=%ld\n", (long)left, (long)left_returned, (long)left_retsum);
 		return 0;
 	}
 	fprintf(stderr, "retvals: bad arguments\n");
