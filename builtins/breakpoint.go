@@ -111,7 +111,8 @@ nothing in the program's stack is changed. A call that never returns
 normally (longjmp, an exception, a Go panic, its thread or process ending)
 gets no on_return and is dropped (bp.pending_returns counts those still
 open); a longjmp that lands exactly at the call's return address, with the
-call's stack pointer, cannot be told from a return. In Go, a call whose
+call's stack pointer, and calls nothing on its way there cannot be told from a
+return (a catch block calls the C++ runtime first). In Go, a call whose
 entry runs again after runtime.morestack grew the stack (or the scheduler
 preempted it there) counts once. Several breakpoints on one function each do
 their part.

@@ -261,6 +261,11 @@ func (p *Process) returned(t *Thread, _ *Breakpoint) bool {
 	// The frames below the returning one are gone; the returning one is
 	// at pos-8.
 	at := p.unwind(key, func(c *Call) bool { return c.pos <= pos-8 }, pos-8)
+	if len(at) > 0 && !p.poppedRet(t) {
+		// Not a return: a catch block or a longjmp joined the caller's
+		// code at the return address. The calls are gone all the same.
+		return false
+	}
 	now := time.Now()
 	stop := false
 	for i := len(at) - 1; i >= 0; i-- {
@@ -275,6 +280,21 @@ func (p *Process) returned(t *Thread, _ *Breakpoint) bool {
 		}
 	}
 	return stop
+}
+
+// poppedRet says whether t, stopped at a return address with the height
+// of a call's caller, came there by a ret: the slot the ret popped still
+// holds the address. Code that reaches the address another way (the catch
+// block of a C++ exception, which joins the normal path there at -O2, or
+// a longjmp) has called something since the call, and that call's return
+// address took the slot. A signal handler's frame leaves the slot alone
+// (it skips the red zone).
+func (p *Process) poppedRet(t *Thread) bool {
+	var b [8]byte
+	if n, _ := p.readMem(t.regs.Rsp-8, b[:]); n != 8 {
+		return true // as before: pair by height alone
+	}
+	return binary.LittleEndian.Uint64(b[:]) == t.regs.Rip
 }
 
 // dropCalls forgets the pending calls for which drop says so.
