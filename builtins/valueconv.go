@@ -32,6 +32,7 @@ var valueFields = fields[*Value]{
 		"available: False when the compiler optimized the variable away at this pc."},
 	"value": {func(v *Value) (starlark.Value, error) { return v.plain("value") },
 		"value: the plain Starlark value: an int for integers, characters, enums and pointers, a float, a bool, " +
+			"a tuple (real, imag) of floats for a complex number (Go's complex64 and complex128, C's _Complex), " +
 			"a list for an array and a dict of member name to plain value for a struct or union (anonymous members " +
 			"and base classes flattened). A C++ reference is its referent's plain value; a reference member of a " +
 			"struct converts to the address it refers to. Aggregates nested deeper than 8 levels are None and arrays convert to " +
@@ -102,6 +103,9 @@ func plainOf(c *conv, t dwarfvars.Type, b []byte, depth int) starlark.Value {
 			return starlark.Bool(readU(b) != 0)
 		case dwarfvars.Float:
 			return starlark.Float(readFloat(b))
+		case dwarfvars.Complex: // the real part, then the imaginary part, each half of b
+			h := len(b) / 2
+			return starlark.Tuple{starlark.Float(readFloat(b[:h])), starlark.Float(readFloat(b[h:]))}
 		}
 		if u.Unsigned {
 			return starlark.MakeUint64(readU(b))

@@ -162,6 +162,7 @@ func typed() {
 	grid := map[[2]int]string{{1, 2}: "a"} // keys no lookup takes, not printed: for the .star tests
 	tenth := float32(0.1)                  // printed as Go prints it, not as C would (0.100000001)
 	day, perm, odd := Monday, Read|Exec, Perm(64)
+	z, z64 := complex(1.5, -2), complex64(complex(0.25, 3)) // JSON has no complex: printed as [real, imag]
 	cust := &Customer{Name: "Zoë", Tags: []string{"vip", "east"}}
 	o := Order{Base: Base{ID: 7, Created: "today"}, Items: items, Note: "rush", Customer: cust,
 		Ship: Addr{City: "Köln", Zip: [2]uint16{50667, 1}}, Attrs: map[string]int{"gift": 1}, rush: true}
@@ -193,6 +194,7 @@ func typed() {
 		{"anyNil", anyIface{anyNil}}, {"errNil", anyIface{errNil}}, {"errSet", anyIface{errSet}},
 		{"errVal", anyIface{errVal}}, {"shape", anyIface{shape}}, {"ch", ch}, {"nilChan", nilChan},
 		{"add", add}, {"upper", upper}, {"nilFunc", nilFunc},
+		{"z", [2]float64{real(z), imag(z)}}, {"z64", [2]float32{real(z64), imag(z64)}},
 	}
 	for _, x := range vars {
 		fmt.Printf("var %s %s\n", x.name, plainJSON(x.v))
@@ -204,7 +206,7 @@ func typed() {
 	srv := &Server{Name: "front"}
 	srv.handle(&Request{Path: "/index.html", Body: bs}, 3)
 	keep(s, empty, long, i, u8, f, ok, r, nilSlice, emptySlice, items, bs, arr, m0, m1, nilMap, big, cust, o, po,
-		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc, grid, tenth, day, perm, odd)
+		anyInt, anyPtr, anyVal, anyNil, errNil, errSet, errVal, shape, ch, nilChan, add, upper, nilFunc, grid, tenth, day, perm, odd, z, z64)
 }
 
 func main() {
