@@ -6,6 +6,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"stardbg/core"
 	"stardbg/core/dwarfvars"
 )
 
@@ -18,10 +19,36 @@ const (
 )
 
 // conv carries what converting Go values to plain Starlark needs beside
-// their bytes: the memory they refer to, and the names of functions.
+// their bytes: the memory they refer to, and the names of functions. gone
+// is set by a read that failed because of the process's state (exited,
+// running, detached) rather than a bad address: the value as a whole then
+// fails, as a C value read in that state does, instead of reading None.
 type conv struct {
-	g   *dwarfvars.GoReader
-	sym func(addr uint64) string
+	g    *dwarfvars.GoReader
+	sym  func(addr uint64) string
+	gone error
+}
+
+// goneCtx notes in its conv the reads that fail because of the process's
+// state.
+type goneCtx struct {
+	dwarfvars.Context
+	c *conv
+}
+
+func (g goneCtx) ReadMem(addr uint64, b []byte) error {
+	err := g.Context.ReadMem(addr, b)
+	if err != nil && g.c.gone == nil && processStateError(err) {
+		g.c.gone = err
+	}
+	return err
+}
+
+// processStateError reports whether err says the process cannot be read
+// at all now, whatever the address.
+func processStateError(err error) bool {
+	var ee *core.ExitedError
+	return errors.As(err, &ee) || errors.Is(err, core.ErrRunning) || errors.Is(err, core.ErrDetached)
 }
 
 // goReader returns a reader of what v's Go value refers to.
@@ -34,7 +61,9 @@ func (v *Value) conv() *conv {
 	if !dwarfvars.IsGo(v.typ) {
 		return nil
 	}
-	return &conv{g: v.goReader(), sym: v.proc.funcName}
+	c := &conv{g: v.goReader(), sym: v.proc.funcName}
+	c.g.Ctx = goneCtx{c.g.Ctx, c}
+	return c
 }
 
 // funcName names the function at entry address addr, or "".

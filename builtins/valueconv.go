@@ -40,7 +40,9 @@ var valueFields = fields[*Value]{
 			"that are not strings written as text: integers in decimal, as encoding/json does), an interface its " +
 			"dynamic value's plain value (None for nil), a func the name of its function (None for nil), a pointer " +
 			"or channel its address; a Go struct is a dict of its fields in order, embedded ones as nested dicts. " +
-			"Slices and maps convert to their first 1000 elements, strings to their first 1 MiB."},
+			"Slices and maps convert to their first 1000 elements, strings to their first 1 MiB. A part that cannot be read " +
+			"(a bad pointer) is None; a Go value whose bytes were kept (a result given to on_return) but whose string, " +
+			"slice or map data lives in a process that has exited, is running or is detached fails with that state."},
 	"cap": {func(v *Value) (starlark.Value, error) { return v.goCap() },
 		"cap: the capacity of a Go slice or channel (a buffered channel's buffer size); other values fail."},
 	"dynamic": {func(v *Value) (starlark.Value, error) { return v.dynamic() },
@@ -87,7 +89,12 @@ func (v *Value) plain(op string) (starlark.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return plainOf(v.conv(), v.typ, b, 0), nil
+	c := v.conv()
+	x := plainOf(c, v.typ, b, 0)
+	if c != nil && c.gone != nil {
+		return nil, fmt.Errorf("%s: reading %q: %w", op, v.name, c.gone)
+	}
+	return x, nil
 }
 
 // plainOf converts the object of type t held in b to plain Starlark; c
