@@ -437,10 +437,10 @@ var runCases = []runCase{
 				vars++
 			}
 		}
-		if vars != 33 || lines[len(lines)-1] != "probe" {
-			t.Errorf("gotyped printed %d var lines and ended with %q, want 33 and \"probe\"", vars, lines[len(lines)-1])
+		if vars != 35 || lines[len(lines)-1] != "probe" {
+			t.Errorf("gotyped printed %d var lines and ended with %q, want 35 and \"probe\"", vars, lines[len(lines)-1])
 		}
-		for _, want := range []string{`var s "héllo, 世界"`, "var i -7", `var items [{"Name":"apple","Qty":3},{"Name":"pear","Qty":10}]`,
+		for _, want := range []string{`var s "héllo, 世界"`, "var i -7", `var items [{"Name":"apple","Qty":3},{"Name":"pear","Qty":10}]`, "var z [1.5,-2]",
 			"var errNil null", `var add "main.typed.func1"`, "global main.counter 42"} {
 			if !slices.Contains(lines, want) {
 				t.Errorf("gotyped did not print %q:\n%s", want, r.stdout)
