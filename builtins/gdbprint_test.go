@@ -196,7 +196,7 @@ func TestFrameVarMatchesGDB(t *testing.T) {
 		t.Skip("gdb not found: the comparison with gdb is skipped")
 	}
 	globals := []string{"global_counter", "global_name", "file_static", "tls_counter", "global_grid",
-		"global_origin", "global_color", "global_mask", "step"}
+		"global_origin", "global_color", "global_mask", "step", "global_z"}
 	for _, v := range []testtarget.Variant{testtarget.CO0, testtarget.CO2NoFP, testtarget.CO2DWARF4} {
 		for _, tag := range []string{"process-inner", "recurse-base", "scaled-body", "opaque-new"} {
 			if v != testtarget.CO0 && tag == "recurse-base" {

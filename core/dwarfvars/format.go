@@ -328,6 +328,9 @@ func formatBase(t *BaseType, b []byte) string {
 			return formatWide(b, false)
 		}
 		return strconv.FormatUint(readUint(b), 10)
+	case Complex: // as gdb: 1.5 + -2i
+		h := len(b) / 2
+		return formatFloat(b[:h]) + " + " + formatFloat(b[h:]) + "i"
 	}
 	return fmt.Sprintf("<%s of %d bytes>", t.Name, len(b))
 }

@@ -107,7 +107,7 @@ func TestPrintMatchesGDB(t *testing.T) {
 			}
 			names = append(names, "global_counter", "global_name", "file_static", "tls_counter", "global_grid",
 				"global_origin", "global_order", "global_message", "global_color", "global_op", "global_secret",
-				"global_mask", "step")
+				"global_mask", "step", "global_z")
 			derefs := map[string]string{"*o": "o", "*global_message": "global_message", "*global_secret": "global_secret",
 				"*global_order": "global_order"}
 			var exprs []string

@@ -75,6 +75,7 @@ enum color global_color = BLUE;
 binop_t global_op;
 struct opaque *global_secret;
 uint_t global_mask = 0xff;
+double _Complex global_z = __builtin_complex(1.5, -2.0); // gdb prints 1.5 + -2i
 int step = 100; // shadowed by a block-local step in process()
 
 struct triple {
