@@ -72,7 +72,8 @@ var valueMethods = methods{
 		"integers, floats, enums and pointers convert between each other, truncating or extending; an object in " +
 		"memory cast to another aggregate type is that memory seen with the new type."},
 	"set": {valueSet, "set(x)\n\nStores x in the program: into memory, or into a register of frame 0 for a variable " +
-		"held in one. x is an int, float, bool, a one-character string for a char, an enumerator's name, or a value " +
+		"held in one. x is an int, float, bool, a one-character string for a char, an enumerator's name, a tuple " +
+		"(real, imag) or a number for a complex, or a value " +
 		"of the same type; an int out of the type's range fails."},
 }
 
@@ -219,6 +220,33 @@ func isSigned(t dwarfvars.Type) bool {
 }
 
 // encode returns the bytes of x as an object of type t.
+// encodeComplex encodes a complex number given as (real, imag), or as a
+// real number, each part as a float of half its size.
+func encodeComplex(t *dwarfvars.BaseType, x starlark.Value, size int64, op string) ([]byte, error) {
+	parts := []starlark.Value{x, starlark.Float(0)}
+	if tu, ok := x.(starlark.Tuple); ok {
+		if len(tu) != 2 {
+			return nil, fmt.Errorf("%s: want (real, imag) for a %s, got a tuple of %d", op, t, len(tu))
+		}
+		parts = tu
+	}
+	half := &dwarfvars.BaseType{Name: "float", K: dwarfvars.Float, ByteSize: size / 2}
+	var out []byte
+	for _, p := range parts {
+		switch p.(type) {
+		case starlark.Float, starlark.Int:
+		default:
+			return nil, fmt.Errorf("%s: want (real, imag) or a number for a %s, got %s", op, t, x.Type())
+		}
+		b, err := encode(half, p, size/2, op)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
 func encode(t dwarfvars.Type, x starlark.Value, size int64, op string) ([]byte, error) {
 	u := dwarfvars.Underlying(t)
 	if w := valueOf(x); w != nil {
@@ -236,6 +264,9 @@ func encode(t dwarfvars.Type, x starlark.Value, size int64, op string) ([]byte, 
 	}
 	switch u := u.(type) {
 	case *dwarfvars.BaseType:
+		if u.K == dwarfvars.Complex {
+			return encodeComplex(u, x, size, op)
+		}
 		if u.K == dwarfvars.Float {
 			var f float64
 			switch x := x.(type) {
