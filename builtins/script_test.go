@@ -82,9 +82,8 @@ func testHelpers(t *testing.T) map[string]builtinFn {
 			}
 			return starlark.String(testtarget.Build(t, name, v)), nil
 		},
-		// own_copy copies a file into the test's temp dir: a tracepoint's
-		// uprobe, set in a file, fires in every process that maps it, and
-		// would put an int3 under other tests' breakpoints on a shared build.
+		// own_copy copies a file into the test's temp dir, so that a
+		// tracepoint's script and other tests never share a file's uprobes.
 		"own_copy": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var path string
 			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path); err != nil {

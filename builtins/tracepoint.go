@@ -56,10 +56,11 @@ they are missing, tracepoint fails and says what is missing; break_at does
 the same work with stops. A tracepoint and a breakpoint cannot share an
 address (one of them is refused), but may be set on two functions of one
 process at once. Detaching, killing or the end of the script removes every
-uprobe. A uprobe is set in the file, so while it is set every process that
-runs the file traps into the kernel at that instruction (only the traced
-process's hits count), and a breakpoint another debugger has there in
-another process is skipped (break_at refuses such an address).`
+uprobe. A uprobe is set for the traced process alone: other processes
+running the same file (a library: every process using it) are untouched.
+The kernel follows the process by its main thread: if that thread exits
+while others run on (pthread_exit in main), the kernel takes the uprobes out
+and hits stop counting.`
 
 func processTracepoint(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var where, onHit starlark.Value

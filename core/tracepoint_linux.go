@@ -228,9 +228,8 @@ func (p *Process) unplantTrace(addr uint64, bp *Breakpoint) error {
 	return nil
 }
 
-// filePlace finds the file and offset mapped at addr: a uprobe is set in a
-// file, and fires in every process that maps it (the program keeps the
-// hits of this one).
+// filePlace finds the file and offset mapped at addr: a uprobe is set at
+// an offset in a file (for this process alone, see uprobe.Probe.Attach).
 func (p *Process) filePlace(addr uint64) (uprobe.Place, error) {
 	tab, err := p.symbols()
 	if err != nil {

@@ -275,7 +275,7 @@ func TestTracepointAttached(t *testing.T) {
 	needTracepoints(t)
 	bin := ownCopy(t, "c/traced")
 	cmd, stdin, _ := startTraced(t, bin, "2", "20000")
-	_, otherIn, otherOut := startTraced(t, bin, "1", "30000")
+	otherCmd, otherIn, otherOut := startTraced(t, bin, "1", "30000")
 	p, err := newEngine(t).Attach(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -284,6 +284,15 @@ func TestTracepointAttached(t *testing.T) {
 	tp, err := p.TraceAt("hot", TracepointConfig{OnHit: func(h *Hit) bool { records++; sum += h.Regs.Rdi; return false }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The uprobe is the traced process's alone: the kernel wrote its int3
+	// into that process's text, not into the other instance's.
+	other := otherCmd.Process.Pid
+	if b := textByte(t, p.Pid(), tp.Addrs()[0]); b != 0xcc {
+		t.Errorf("traced process: byte %#x at hot, want the uprobe's int3", b)
+	}
+	if b := textByte(t, other, tp.Addrs()[0]-loadBase(t, p.Pid(), bin)+loadBase(t, other, bin)); b == 0xcc {
+		t.Errorf("the other instance of %s has an int3 at hot", bin)
 	}
 	if err := p.Continue(); err != nil {
 		t.Fatal(err)
@@ -487,4 +496,42 @@ func TestTracepointLost(t *testing.T) {
 	if tp.Hits() != 100000 || records == 0 || records > 4096/192 || records+tp.Lost() != 100000 {
 		t.Errorf("%d hits, %d records, %d lost: want 100000 hits, at most a page of records, and the rest lost", tp.Hits(), records, tp.Lost())
 	}
+}
+
+// textByte reads the byte at addr in process pid's memory as the process
+// sees it (not as a tracer's reads, which hide breakpoints).
+func textByte(t *testing.T, pid int, addr uint64) byte {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, int64(addr)); err != nil {
+		t.Fatal(err)
+	}
+	return b[0]
+}
+
+// loadBase returns the address at which process pid maps the start of file
+// bin.
+func loadBase(t *testing.T, pid int, bin string) uint64 {
+	t.Helper()
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[5] == bin && f[2] == "00000000" {
+			base, err := strconv.ParseUint(strings.Split(f[0], "-")[0], 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return base
+		}
+	}
+	t.Fatalf("%s is not mapped in process %d", bin, pid)
+	return 0
 }

@@ -22,7 +22,11 @@
 // with a constant. A capture copies at most MaxCapture bytes. Records that do
 // not fit in the ring buffer (the reader fell behind) are dropped and counted
 // (Probe.Lost); hits are counted whether or not their record fits. A uprobe is
-// set on a file, so it fires in every process that maps it: the program keeps
-// only the hits of the traced process (Spec.Tgid), which costs the others a
-// trap into the kernel at each call.
+// set on a file, but for one process: the kernel writes its int3 only into
+// the memory of the traced process (Spec.Tgid, the perf event's target, whose
+// address space is the kernel's filter), so other processes running the file
+// pay nothing; the program also checks the tgid. The kernel's filter follows
+// the traced process's main thread: after that thread exits (pthread_exit in
+// main), the kernel takes the uprobes out of the process and hits are no
+// longer counted.
 package uprobe

@@ -94,7 +94,11 @@ func (p *Probe) Attach(pl Place) error {
 	if err != nil {
 		return fmt.Errorf("uprobe: %w", err)
 	}
-	l, err := ex.Uprobe("", p.prog, &link.UprobeOptions{Address: pl.Offset})
+	// PID makes the kernel write its int3 into the traced process alone
+	// (its filter is the process's address space, so every thread of it,
+	// new ones too): other processes running the file neither trap nor find
+	// a foreign int3 under their own debugger's breakpoints.
+	l, err := ex.Uprobe("", p.prog, &link.UprobeOptions{Address: pl.Offset, PID: p.spec.Tgid})
 	if err != nil {
 		return fmt.Errorf("uprobe at %s+%#x: %w", pl.Path, pl.Offset, err)
 	}
