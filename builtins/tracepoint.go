@@ -58,9 +58,11 @@ address (one of them is refused), but may be set on two functions of one
 process at once. Detaching, killing or the end of the script removes every
 uprobe. A uprobe is set for the traced process alone: other processes
 running the same file (a library: every process using it) are untouched.
-The kernel follows the process by its main thread: if that thread exits
-while others run on (pthread_exit in main), the kernel takes the uprobes out
-and hits stop counting.`
+The kernel follows the process by its main thread: when that thread exits
+while others run on (pthread_exit in main), stardbg stops the other threads
+and sets the uprobes again for every process, so no hit is missed or counted
+twice; from then on other processes running the file trap too, and their
+hits are not counted.`
 
 func processTracepoint(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var where, onHit starlark.Value

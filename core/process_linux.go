@@ -87,6 +87,7 @@ type Process struct {
 	traceStopBp *Breakpoint            // a tracepoint whose callback asked to stop: see traceStop
 	hitRec      Hit                    // the record deliver gives to a callback
 	traceRing   int                    // the ring's size (SetTraceRingSize), or 0 for DefaultRingSize
+	traceWide   bool                   // the main thread exited before the others: see widenTraces
 
 	// mu guards what Stop, called from any goroutine, reads and writes: each thread's
 	// sigstopSent and the stop request. The tracer writes threads under mu too (and

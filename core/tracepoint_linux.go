@@ -147,6 +147,12 @@ func (p *Process) newTrace(bp *Breakpoint, cfg TracepointConfig) error {
 	if err != nil {
 		return err
 	}
+	if p.traceWide {
+		if err := probe.Widen(); err != nil {
+			probe.Close()
+			return err
+		}
+	}
 	bp.trace = &tracepoint{cfg: cfg, probe: probe, places: map[uint64]uprobe.Place{}}
 	if cfg.OnHit != nil {
 		if p.traces == nil {
@@ -248,6 +254,44 @@ func (p *Process) filePlace(addr uint64) (uprobe.Place, error) {
 		}
 	}
 	return uprobe.Place{}, errors.New("no file is mapped there (a uprobe needs a function in an executable or library)")
+}
+
+// widenTraces sets every tracepoint's uprobes for every process running
+// their files (uprobe.Probe.Widen), the programs still counting this
+// process's hits alone: main thread t is at its PTRACE_EVENT_EXIT stop,
+// leaving by pthread_exit while the others run on, and the kernel's filter
+// of the uprobes set for this process is t's address space, which goes with
+// it. Every other thread is stopped during the switch, so that no hit is
+// counted twice (under both uprobes) or missed (under neither); it reports
+// whether it stopped them, for the caller to resume them once t is let go.
+// The tracepoints set later are wide from the start.
+func (p *Process) widenTraces(t *Thread) (stopped bool) {
+	if p.traceWide {
+		return false
+	}
+	p.traceWide = true
+	var probes []*uprobe.Probe
+	for _, bp := range p.bps.list {
+		if tr := bp.trace; tr != nil && tr.probe != nil {
+			probes = append(probes, tr.probe)
+			stopped = stopped || tr.probe.Attached() > 0
+		}
+	}
+	if stopped {
+		// Even within a stopAll (this stop came while it waited for the
+		// threads): the switch cannot wait for its end, t is to go on.
+		was := p.stopping
+		p.stopping = false
+		p.stopAll()
+		p.stopping = was
+		stopped = !was
+	}
+	for _, pr := range probes {
+		if err := pr.Widen(); err != nil {
+			p.fail(t, fmt.Errorf("the tracepoints cannot follow the process past its main thread's exit: %w", err))
+		}
+	}
+	return stopped
 }
 
 // closeTraces removes every uprobe of the process and frees the programs

@@ -314,6 +314,44 @@ func TestTracepointAttached(t *testing.T) {
 	}
 }
 
+// TestTracepointMainExit checks that the counts stay exact when the main
+// thread calls pthread_exit while the workers go on calling hot: the kernel's
+// filter of a uprobe set for one process is its main thread's address space,
+// so at that thread's exit stop the engine sets the uprobes for every process
+// instead, the other threads stopped meanwhile; without that, the kernel
+// takes the uprobes out and most hits go uncounted.
+func TestTracepointMainExit(t *testing.T) {
+	needTracepoints(t)
+	const n = 200000
+	bin := ownCopy(t, "c/mainexit")
+	p := launch(t, newEngine(t), bin, fmt.Sprint(n))
+	count, err := p.TraceAt("hot", TracepointConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records, sum uint64
+	rec, err := p.TraceAt("hot", TracepointConfig{OnHit: func(h *Hit) bool { records++; sum += h.Regs.Rdi; return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitKind(t, p.Process, EventExited); ev.Status != 0 {
+		t.Fatalf("exit status %d", ev.Status)
+	}
+	if count.Hits() != 3*n || rec.Hits() != 3*n || records != 3*n || sum != argSum(3*n) {
+		t.Errorf("%d and %d hits, %d records summing %d; want %d calls summing %d",
+			count.Hits(), rec.Hits(), records, sum, 3*n, argSum(3*n))
+	}
+	if rec.Lost() != 0 {
+		t.Errorf("%d records lost", rec.Lost())
+	}
+	if m := loaded(t, p.Pid()); m != 0 {
+		t.Errorf("%d programs left after the process exited", m)
+	}
+}
+
 // TestTracepointDetach checks that a detach removes every uprobe: the
 // programs are unloaded, tracefs lists what it listed before, and the
 // program goes on to the end untraced with its own output.

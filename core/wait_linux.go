@@ -441,12 +441,16 @@ func (p *Process) ptraceEvent(t *Thread, cause int) {
 		}
 		// The thread is on its way out: let it go, it never stops again.
 		alone := t.tid == p.pid && len(p.threads) > 1 && exitsAlone(t.tid)
+		stopped := alone && p.widenTraces(t) // while t's address space is there
 		t.state = tsExiting
 		t.stop.over = nil
 		t.pendingSig = 0
 		_ = ptrace(unix.PTRACE_CONT, t.tid, 0, 0)
 		if alone {
 			p.leaderExited(t)
+		}
+		if stopped && len(p.events) == 0 && p.state == Running {
+			p.resumeAll()
 		}
 		return
 	case unix.PTRACE_EVENT_SECCOMP:

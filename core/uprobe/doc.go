@@ -28,5 +28,8 @@
 // pay nothing; the program also checks the tgid. The kernel's filter follows
 // the traced process's main thread: after that thread exits (pthread_exit in
 // main), the kernel takes the uprobes out of the process and hits are no
-// longer counted.
+// longer counted. Probe.Widen, called before, sets them for every process
+// running the file instead: those trap too, and the program's tgid check
+// leaves their hits out (core does it at the main thread's exit stop, the
+// other threads stopped, so that no hit is counted twice or missed).
 package uprobe

@@ -16,6 +16,7 @@ type Probe struct {
 	prog   *ebpf.Program
 	counts *ebpf.Map // per-CPU: hits, lost
 	links  map[Place]link.Link
+	wide   bool // set for every process (Widen)
 }
 
 // Place is where a uprobe is set: an offset in a file.
@@ -98,12 +99,51 @@ func (p *Probe) Attach(pl Place) error {
 	// (its filter is the process's address space, so every thread of it,
 	// new ones too): other processes running the file neither trap nor find
 	// a foreign int3 under their own debugger's breakpoints.
-	l, err := ex.Uprobe("", p.prog, &link.UprobeOptions{Address: pl.Offset, PID: p.spec.Tgid})
+	// After Widen, every process traps and the program filters.
+	opts := &link.UprobeOptions{Address: pl.Offset, PID: p.spec.Tgid}
+	if p.wide {
+		opts.PID = 0
+	}
+	l, err := ex.Uprobe("", p.prog, opts)
 	if err != nil {
 		return fmt.Errorf("uprobe at %s+%#x: %w", pl.Path, pl.Offset, err)
 	}
 	p.links[pl] = l
 	return nil
+}
+
+// Widen sets the probe's uprobes for every process running their files,
+// from now on: the kernel's filter of a uprobe set for one process is its
+// main thread's address space, which goes when that thread exits
+// (pthread_exit in main) while the others run on; then the kernel takes
+// the uprobes out and hits are no longer counted. Each place is attached
+// anew before its old uprobe is removed; the program still counts only the
+// traced process's hits (Spec.Tgid), but a hit in between runs it twice:
+// the caller stops the traced process's threads meanwhile. On an error,
+// the places not switched yet keep their old uprobe.
+func (p *Probe) Widen() error {
+	if p.prog == nil {
+		return errors.New("uprobe: the probe is closed")
+	}
+	if p.wide {
+		return nil
+	}
+	old := p.links
+	p.links, p.wide = map[Place]link.Link{}, true
+	var first error
+	for pl, l := range old {
+		if err := p.Attach(pl); err != nil {
+			p.links[pl] = l
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		if err := l.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // Detach removes the uprobe at pl, if there is one.
