@@ -61,8 +61,9 @@ running the same file (a library: every process using it) are untouched.
 The kernel follows the process by its main thread: when that thread exits
 while others run on (pthread_exit in main), stardbg stops the other threads
 and sets the uprobes again for every process, so no hit is missed or counted
-twice; from then on other processes running the file trap too, and their
-hits are not counted.`
+twice (in a process attached after its main thread exited, they are set so
+from the start); from then on other processes running the file trap too,
+and their hits are not counted.`
 
 func processTracepoint(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var where, onHit starlark.Value

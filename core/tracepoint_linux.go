@@ -147,6 +147,11 @@ func (p *Process) newTrace(bp *Breakpoint, cfg TracepointConfig) error {
 	if err != nil {
 		return err
 	}
+	if p.threads[p.pid] == nil {
+		// Attached after the main thread's exit: the kernel cannot set a
+		// uprobe for the process (no such process), see widenTraces.
+		p.traceWide = true
+	}
 	if p.traceWide {
 		if err := probe.Widen(); err != nil {
 			probe.Close()
@@ -264,7 +269,8 @@ func (p *Process) filePlace(addr uint64) (uprobe.Place, error) {
 // it. Every other thread is stopped during the switch, so that no hit is
 // counted twice (under both uprobes) or missed (under neither); it reports
 // whether it stopped them, for the caller to resume them once t is let go.
-// The tracepoints set later are wide from the start.
+// The tracepoints set later are wide from the start, as are those set in a
+// process attached after its main thread exited (newTrace).
 func (p *Process) widenTraces(t *Thread) (stopped bool) {
 	if p.traceWide {
 		return false

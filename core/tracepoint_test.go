@@ -352,6 +352,62 @@ func TestTracepointMainExit(t *testing.T) {
 	}
 }
 
+// TestTracepointMainGone checks a tracepoint set in a process attached after
+// its main thread called pthread_exit: the uprobes are set for every process
+// from the start (a filter on the main thread's address space would never
+// match). Each worker calls hot with consecutive arguments up to the end of
+// its range, so the records of each must be every call from its first
+// recorded one to its last, and the count their number.
+func TestTracepointMainGone(t *testing.T) {
+	needTracepoints(t)
+	const n = 1000000
+	bin := ownCopy(t, "c/mainexit")
+	cmd := exec.Command(bin, fmt.Sprint(n))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(10 * time.Second); taskState(pid, pid) != 'Z'; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("main thread never became a zombie")
+		}
+	}
+	p, err := newEngine(t).Attach(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count, first, last [3]uint64
+	tp, err := p.TraceAt("hot", TracepointConfig{OnHit: func(h *Hit) bool {
+		w := h.Regs.Rdi / n
+		if w < 3 {
+			if count[w] == 0 {
+				first[w] = h.Regs.Rdi
+			}
+			count[w]++
+			last[w] = h.Regs.Rdi
+		}
+		return false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	waitKind(t, p, EventExited)
+	total := count[0] + count[1] + count[2]
+	if total == 0 || tp.Hits() != total {
+		t.Fatalf("%d hits, %d records of workers' calls; want as many, at least one", tp.Hits(), total)
+	}
+	for w := range uint64(3) {
+		if count[w] > 0 && (last[w] != w*n+n-1 || count[w] != last[w]-first[w]+1) {
+			t.Errorf("worker %d: %d records from hot(%d) to hot(%d), want every call from the first to hot(%d)",
+				w, count[w], first[w], last[w], w*n+n-1)
+		}
+	}
+}
+
 // TestTracepointDetach checks that a detach removes every uprobe: the
 // programs are unloaded, tracefs lists what it listed before, and the
 // program goes on to the end untraced with its own output.
