@@ -160,6 +160,9 @@ func (p *Process) detach() error {
 		p.mem = nil
 	}
 	delete(p.e.procs, p.pid)
+	if p.launched {
+		reapDetached(p.pid)
+	}
 	return first
 }
 

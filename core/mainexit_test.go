@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -102,5 +104,28 @@ func TestMainThreadExitThenExec(t *testing.T) {
 	}
 	if got, want := p.output(t), runPlain(t, bin, "20000", "exec"); got != want {
 		t.Fatalf("output %q, untraced %q", got, want)
+	}
+}
+
+// TestDetachedLaunchReaped checks that a launched process that the script
+// detached is reaped when it ends: stardbg forked it, and without a wait
+// it would stay a zombie for as long as stardbg runs.
+func TestDetachedLaunchReaped(t *testing.T) {
+	bin := testtarget.Build(t, "c/hotloop", testtarget.Default)
+	p := launch(t, newEngine(t), bin, "1000")
+	pid := p.Pid()
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return // reaped
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d was not reaped 30 s after its detach: %s", pid, st)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -400,7 +399,7 @@ var runCases = []runCase{
 		r.exited(t)
 		r.wantLines(t, "eintr_read=-1 errno=EINTR handled=1", "restart_read=1 byte=x handled=2")
 	}},
-	{"go/fileio", []string{"io", os.TempDir(), "4", "10"}, func(t *testing.T, r run) {
+	{"go/fileio", []string{"io", ".", "4", "10"}, func(t *testing.T, r run) {
 		r.exited(t)
 		r.wantLines(t, "files=40 bytes=760")
 	}},
