@@ -102,22 +102,8 @@ func TestReturnProbeUnwound(t *testing.T) {
 		{"go/retgo", testtarget.Go, "panic", "main.risky", "main.afterPanics", "risky"},
 	} {
 		t.Run(c.target+"/"+c.v.String(), func(t *testing.T) {
-			bin := testtarget.Build(t, c.target, c.v)
-			e := newEngine(t)
-			p := launch(t, e, bin, c.mode, "50")
 			var pc probeCounts
-			bp := probe(t, p.Process, symAddr(t, p.Process, bin, c.fn), &pc)
-			after, err := p.SetBreakpoint(symAddr(t, p.Process, bin, c.after), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Continue(); err != nil {
-				t.Fatal(err)
-			}
-			ev := waitKind(t, p.Process, EventBreakpoint)
-			if ev.Breakpoint != after {
-				t.Fatalf("stopped at breakpoint %d, want %d", ev.Breakpoint.ID, after.ID)
-			}
+			p, bp := probeUntil(t, c.target, c.v, []string{c.mode, "50"}, c.fn, c.after, &pc)
 			if n := bp.PendingReturns(); n != 0 || pc.returns != 0 || pc.entries != 300 {
 				t.Errorf("%d entries, %d returns, %d pending; want 300, 0, 0", pc.entries, pc.returns, n)
 			}
@@ -127,6 +113,27 @@ func TestReturnProbeUnwound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// probeUntil launches target in variant v with args, probes its function
+// fn into pc, and runs it to its first stop, which must be at function
+// after.
+func probeUntil(t *testing.T, target string, v testtarget.Variant, args []string, fn, after string, pc *probeCounts) (*launched, *Breakpoint) {
+	t.Helper()
+	bin := testtarget.Build(t, target, v)
+	p := launch(t, newEngine(t), bin, args...)
+	bp := probe(t, p.Process, symAddr(t, p.Process, bin, fn), pc)
+	stop, err := p.SetBreakpoint(symAddr(t, p.Process, bin, after), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Continue(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitKind(t, p.Process, EventBreakpoint); ev.Breakpoint != stop {
+		t.Fatalf("stopped at breakpoint %d, want %d at %s", ev.Breakpoint.ID, stop.ID, after)
+	}
+	return p, bp
 }
 
 // TestReturnProbeStackMoves probes deep in go/retgo, which recurses 1000

@@ -32,22 +32,8 @@ func TestReturnProbeThrowAndExit(t *testing.T) {
 		{"c/retvals", testtarget.CO2NoFP, []string{"exit", "6", "50"}, "leave", "after_exits", "left", "returned"},
 	} {
 		t.Run(c.target+"/"+c.v.String(), func(t *testing.T) {
-			bin := testtarget.Build(t, c.target, c.v)
-			e := newEngine(t)
-			p := launch(t, e, bin, c.args...)
 			var pc probeCounts
-			bp := probe(t, p.Process, symAddr(t, p.Process, bin, c.fn), &pc)
-			after, err := p.SetBreakpoint(symAddr(t, p.Process, bin, c.after), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Continue(); err != nil {
-				t.Fatal(err)
-			}
-			ev := waitKind(t, p.Process, EventBreakpoint)
-			if ev.Breakpoint != after {
-				t.Fatalf("stopped at breakpoint %d, want %d", ev.Breakpoint.ID, after.ID)
-			}
+			p, bp := probeUntil(t, c.target, c.v, c.args, c.fn, c.after, &pc)
 			if n := bp.PendingReturns(); n != 0 {
 				t.Errorf("stopped after the unwinding: %d returns pending (%d entries, %d returns)", n, pc.entries, pc.returns)
 			}
