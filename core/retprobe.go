@@ -383,8 +383,8 @@ func (p *Process) sweepCalls() {
 func (p *Process) heightOf(key callKey, c *Call) (pos, pc, hi uint64, ok bool) {
 	if key.goid == 0 {
 		t := p.threads[key.tid]
-		if t == nil || t.state == tsGone {
-			return 0, 0, 0, true
+		if t == nil || t.state == tsGone || t.state == tsExiting {
+			return 0, 0, 0, true // past its exit event, it never runs a ret again
 		}
 		if t.state != tsStopped || t.loadRegs() != nil {
 			return 0, 0, 0, false
